@@ -1,0 +1,45 @@
+# Two commands on a fresh machine: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+# Starts an embedded PostgreSQL and Redis unless DATABASE_URL / REDIS_URL are set.
+EMBED := $(PY) -m credit_platform.embedded --
+DEMO_SUBJECTS ?= 2000
+
+.PHONY: install run worker test lint format bench clean
+
+$(VENV)/.installed: requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(EMBED) sh -c '$(MANAGE) migrate --noinput && \
+		$(MANAGE) seed_demo --subjects $(DEMO_SUBJECTS) --seed 1 --if-empty && \
+		$(MANAGE) create_demo_users && \
+		exec $(VENV)/bin/honcho --procfile Procfile start'
+
+worker: install
+	$(EMBED) $(VENV)/bin/celery -A credit_platform worker --loglevel INFO
+
+test: install
+	$(EMBED) $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: install
+	$(EMBED) $(PY) -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf .data

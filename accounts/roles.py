@@ -1,0 +1,56 @@
+"""Roles as permission groups, kept in step with the code after every migrate."""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import Group, Permission
+
+REGULATOR = "regulator"
+PLATFORM_ADMIN = "platform_admin"
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    # Department staff: enter and edit their own department's records and the subjects they name.
+    REGULATOR: [
+        "registry.view_subject",
+        "registry.add_subject",
+        "registry.change_subject",
+        "registry.view_creditrecord",
+        "registry.add_creditrecord",
+        "registry.change_creditrecord",
+        "registry.view_department",
+    ],
+    # Platform operators: every department, code overrides, the ledger and the reference tables.
+    PLATFORM_ADMIN: [
+        "registry.view_subject",
+        "registry.add_subject",
+        "registry.change_subject",
+        "registry.accept_invalid_code",
+        "registry.view_creditrecord",
+        "registry.add_creditrecord",
+        "registry.change_creditrecord",
+        "registry.manage_all_departments",
+        "registry.view_department",
+        "registry.add_department",
+        "registry.change_department",
+        "registry.view_codecategory",
+        "registry.change_codecategory",
+        "registry.view_ledgerentry",
+        "accounts.view_user",
+    ],
+}
+
+
+def _permission(label: str) -> Permission:
+    app_label, codename = label.split(".")
+    return Permission.objects.get(content_type__app_label=app_label, codename=codename)
+
+
+def ensure_roles(**kwargs) -> None:
+    """post_migrate handler: create every app's permissions, then (re)set the role groups."""
+    using = kwargs.get("using", "default")
+    for config in apps.get_app_configs():
+        create_permissions(config, verbosity=0, using=using)
+    for role, labels in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.using(using).get_or_create(name=role)
+        group.permissions.set([_permission(label) for label in labels])

@@ -1,0 +1,41 @@
+"""Liveness and readiness probes for load balancers and docker-compose health checks."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.http import JsonResponse
+from django_redis import get_redis_connection
+
+
+def healthz(request):
+    """Liveness: the process answers. Touches nothing else."""
+    return JsonResponse({"status": "ok"})
+
+
+def _check_database() -> str | None:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # noqa: BLE001 - any failure means not ready
+        return f"{type(exc).__name__}: {exc}".strip()
+    return None
+
+
+def _check_redis() -> str | None:
+    try:
+        get_redis_connection("default").ping()
+    except Exception as exc:  # noqa: BLE001
+        return f"{type(exc).__name__}: {exc}".strip()
+    return None
+
+
+def readyz(request):
+    """Readiness: the database and Redis both answer; 503 with the failing part otherwise."""
+    checks = {"database": _check_database(), "redis": _check_redis()}
+    ready = all(error is None for error in checks.values())
+    body = {
+        "status": "ok" if ready else "unavailable",
+        "checks": {name: ("ok" if error is None else error) for name, error in checks.items()},
+    }
+    return JsonResponse(body, status=200 if ready else 503)

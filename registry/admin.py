@@ -1,0 +1,200 @@
+"""Regulators' admin: subjects, records (scoped to the regulator's department), ledger."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from registry import services
+from registry.choices import RecordStatus
+from registry.forms import CreditRecordForm, SubjectForm
+from registry.models import (
+    CodeCategory,
+    CreditRecord,
+    Department,
+    LedgerEntry,
+    RecordTransition,
+    Subject,
+    SubjectName,
+)
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "level", "district", "is_active")
+    list_filter = ("level", "district", "is_active")
+    search_fields = ("code", "name")
+
+
+@admin.register(CodeCategory)
+class CodeCategoryAdmin(admin.ModelAdmin):
+    list_display = ("code", "authority", "name", "subject_type")
+
+
+class SubjectNameInline(admin.TabularInline):
+    model = SubjectName
+    extra = 0
+    can_delete = False
+    readonly_fields = ("name", "used_until")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Subject)
+class SubjectAdmin(admin.ModelAdmin):
+    form = SubjectForm
+    list_display = ("code", "name", "subject_type", "district", "status")
+    list_filter = ("subject_type", "district", "status")
+    search_fields = ("=code", "=registration_number", "name")
+    readonly_fields = ("subject_type", "district", "code_check_failure", "code_override_reason")
+    inlines = [SubjectNameInline]
+    show_full_result_count = False  # an exact count over millions of rows costs 50-130 ms each
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change, **kwargs)
+
+        class RequestForm(form_class):
+            def __init__(self, *args, **inner):
+                super().__init__(*args, user=request.user, **inner)
+
+        return RequestForm
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        return fields if obj is None else [f for f in fields if f != "accept_invalid_reason"]
+
+    def save_model(self, request, obj, form, change):
+        data = {f: form.cleaned_data[f] for f in services.SUBJECT_FIELDS if f in form.cleaned_data}
+        id_number = form.cleaned_data.get("legal_representative_id")
+        if change:
+            saved = services.update_subject(
+                obj, actor=request.user, legal_representative_id=id_number, **data
+            )
+        else:
+            saved = services.create_subject(
+                code=form.cleaned_data["code"],
+                actor=request.user,
+                accept_invalid_reason=form.cleaned_data.get("accept_invalid_reason", ""),
+                legal_representative_id=id_number,
+                **data,
+            )
+        obj.__dict__.update(saved.__dict__)
+
+    def save_related(self, request, form, formsets, change):
+        pass  # the only inline is read-only
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # nothing is deleted in place
+
+
+class RecordTransitionInline(admin.TabularInline):
+    model = RecordTransition
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "from_status", "to_status", "actor_name", "reason")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.action(description=_("Publish selected drafts now"))
+def publish_records(modeladmin, request, queryset):
+    _transition(request, queryset, RecordStatus.PUBLISHED)
+
+
+def _transition(request, queryset, to_status):
+    done, refused = 0, []
+    for record in queryset.restrict(request.user, "change"):
+        try:
+            services.transition_record(record, to_status, actor=request.user)
+            done += 1
+        except services.InvalidTransition as exc:
+            refused.append(f"{record.document_number}: {exc}")
+    if done:
+        messages.success(request, _("%(n)d record(s) changed.") % {"n": done})
+    for line in refused:
+        messages.error(request, line)
+
+
+@admin.register(CreditRecord)
+class CreditRecordAdmin(admin.ModelAdmin):
+    form = CreditRecordForm
+    list_display = (
+        "document_number",
+        "case_name",
+        "subject",
+        "category",
+        "department",
+        "decision_date",
+        "status",
+    )
+    list_filter = ("status", "category", "severity", "department")
+    search_fields = ("=document_number", "=subject__code", "case_name")
+    list_select_related = ("subject", "department")
+    autocomplete_fields = ("subject",)
+    readonly_fields = ("status", "published_at", "created_at", "updated_at")
+    inlines = [RecordTransitionInline]
+    actions = [publish_records]
+    date_hierarchy = "decision_date"
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).restrict(request.user, "view")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "department" and not request.user.is_superuser:
+            if not request.user.has_perm("registry.manage_all_departments"):
+                kwargs["queryset"] = Department.objects.filter(pk=request.user.department_id)
+                kwargs["initial"] = request.user.department_id
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        if obj is None:
+            return True
+        in_scope = CreditRecord.objects.filter(pk=obj.pk).restrict(request.user, "change").exists()
+        return in_scope and obj.status in services.EDITABLE_STATUSES
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # nothing is deleted in place; revoke instead
+
+    def save_model(self, request, obj, form, change):
+        data = {f: form.cleaned_data[f] for f in services.RECORD_FIELDS if f in form.cleaned_data}
+        try:
+            if change:
+                saved = services.update_record(obj, actor=request.user, **data)
+            else:
+                saved = services.create_record(
+                    subject=form.cleaned_data["subject"],
+                    department=form.cleaned_data["department"],
+                    actor=request.user,
+                    **data,
+                )
+        except (ValidationError, services.InvalidTransition) as exc:
+            messages.error(request, str(exc))
+            raise
+        obj.__dict__.update(saved.__dict__)
+
+    def save_related(self, request, form, formsets, change):
+        pass  # transitions are written by services only
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(admin.ModelAdmin):
+    list_display = ("seq", "created_at", "action", "object_type", "object_id", "actor_name")
+    list_filter = ("action", "object_type")
+    search_fields = ("=object_id", "=request_id")
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

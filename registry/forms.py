@@ -1,0 +1,102 @@
+"""Admin forms of the registry: validation lives here so errors show on the form."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from registry.codes import CodeError, parse_identity_number
+from registry.models import CreditRecord, Subject
+from registry.services import check_subject_code
+
+
+class SubjectForm(forms.ModelForm):
+    legal_representative_id = forms.CharField(
+        label=_("Legal representative ID number"),
+        required=False,
+        help_text=_("Stored encrypted and never shown publicly. Leave empty to keep the stored one."),
+        widget=forms.PasswordInput(render_value=False),
+    )
+    accept_invalid_reason = forms.CharField(
+        label=_("Reason for accepting a code that fails a check"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Only for codes really issued that fail a check; needs a special permission."),
+    )
+
+    class Meta:
+        model = Subject
+        fields = [
+            "code",
+            "registration_number",
+            "name",
+            "legal_representative",
+            "registered_address",
+            "industry",
+            "registered_capital",
+            "established_on",
+            "status",
+        ]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if self.instance.pk:
+            self.fields["code"].disabled = True
+            del self.fields["accept_invalid_reason"]
+
+    def clean_code(self):
+        if self.instance.pk:
+            return self.instance.code
+        try:
+            code, failed = check_subject_code(
+                self.cleaned_data["code"], self.user, self.data.get("accept_invalid_reason", "")
+            )
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["code"]) from exc
+        except PermissionDenied as exc:
+            raise ValidationError(str(exc)) from exc
+        self.code_check_failure = failed
+        return code
+
+    def clean_legal_representative_id(self):
+        value = self.cleaned_data.get("legal_representative_id", "")
+        if not value:
+            return None  # keep what is stored
+        try:
+            return parse_identity_number(value)
+        except CodeError as exc:
+            raise ValidationError(exc.message) from exc
+
+    def _post_clean(self):
+        # Derived fields (type, district, search grams) are set by the service on save.
+        code = self.cleaned_data.get("code")
+        if code and not self.instance.pk:
+            self.instance.category_code = code[:2]
+            self.instance.division_code = code[2:8]
+            self.instance.subject_type = "other"
+        super()._post_clean()
+
+
+class CreditRecordForm(forms.ModelForm):
+    class Meta:
+        model = CreditRecord
+        fields = [
+            "subject",
+            "department",
+            "category",
+            "document_number",
+            "case_name",
+            "penalty_types",
+            "facts",
+            "legal_basis",
+            "result",
+            "amount",
+            "decision_date",
+            "valid_until",
+            "severity",
+            "sector",
+            "procedure",
+            "withheld_reason",
+        ]

@@ -1,0 +1,273 @@
+"""Registry workflows: create and change subjects and credit records, always through the ledger.
+
+Views, admin, importers and tasks call these functions; none of them writes models directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from registry import ledger
+from registry.choices import RecordStatus, SubjectType, district_from_division
+from registry.codes import CodeError, normalise_code, parse_identity_number, parse_uscc
+from registry.models import CodeCategory, CreditRecord, RecordTransition, Subject, SubjectName
+from registry.ngrams import name_grams, normalise_name
+
+
+class InvalidTransition(Exception):
+    """The record's current status does not allow the requested change."""
+
+
+# Allowed status changes of a credit record; everything else is refused.
+RECORD_TRANSITIONS: dict[str, set[str]] = {
+    RecordStatus.DRAFT: {RecordStatus.SCHEDULED, RecordStatus.PUBLISHED, RecordStatus.REVOKED},
+    RecordStatus.SCHEDULED: {RecordStatus.DRAFT, RecordStatus.PUBLISHED, RecordStatus.REVOKED},
+    RecordStatus.PUBLISHED: {RecordStatus.EXPIRED, RecordStatus.REPAIRED, RecordStatus.REVOKED},
+    RecordStatus.EXPIRED: set(),
+    RecordStatus.REPAIRED: set(),
+    RecordStatus.REVOKED: set(),
+}
+# Statuses in which a record's content may still be edited; later ones change by correction.
+EDITABLE_STATUSES = {RecordStatus.DRAFT, RecordStatus.SCHEDULED}
+
+SUBJECT_FIELDS = {
+    "registration_number",
+    "name",
+    "legal_representative",
+    "registered_address",
+    "industry",
+    "registered_capital",
+    "established_on",
+    "status",
+}
+RECORD_FIELDS = {
+    "category",
+    "document_number",
+    "case_name",
+    "penalty_types",
+    "facts",
+    "legal_basis",
+    "result",
+    "amount",
+    "decision_date",
+    "valid_until",
+    "severity",
+    "sector",
+    "procedure",
+    "withheld_reason",
+}
+
+
+def subject_type_for(category_code: str) -> str:
+    """Subject type from positions 1-2 of the code via the CodeCategory table ('other' if unknown)."""
+    found = CodeCategory.objects.filter(code=category_code).values_list("subject_type", flat=True).first()
+    return found or SubjectType.OTHER
+
+
+def check_subject_code(raw: str, actor=None, accept_invalid_reason: str = "") -> tuple[str, str]:
+    """Validate a credit code: (normalised code, failed check or '').
+
+    A code that fails a check is refused unless ``actor`` holds ``registry.accept_invalid_code``
+    and gives a reason (DOMAIN.md section 1: some codes really issued fail a check).
+    """
+    code = normalise_code(raw)
+    try:
+        parse_uscc(code)
+        return code, ""
+    except CodeError as exc:
+        if exc.check in {"length", "alphabet", "division"}:
+            raise ValidationError({"code": exc.message}, code=exc.check) from exc
+        if not accept_invalid_reason.strip():
+            raise ValidationError({"code": exc.message}, code=exc.check) from exc
+        if actor is None or not actor.has_perm("registry.accept_invalid_code"):
+            raise PermissionDenied(_("You may not accept a credit code that fails a check.")) from exc
+        return code, exc.check
+
+
+def _refresh_search_fields(subject: Subject, former: list[str]) -> None:
+    names = [subject.name, *former]
+    subject.search_text = "\n".join(normalise_name(name) for name in names)
+    subject.search_grams = name_grams(names)
+
+
+def _apply_identity_number(subject: Subject, id_number: str | None) -> None:
+    if id_number is None:
+        return
+    if id_number:
+        try:
+            id_number = parse_identity_number(id_number)
+        except CodeError as exc:
+            raise ValidationError({"legal_representative_id": exc.message}, code=exc.check) from exc
+    subject.set_legal_representative_id(id_number)
+
+
+@transaction.atomic
+def create_subject(
+    *,
+    code: str,
+    name: str,
+    actor=None,
+    accept_invalid_reason: str = "",
+    legal_representative_id: str | None = None,
+    **fields: Any,
+) -> Subject:
+    """Register a subject; the type and district follow from the code."""
+    unknown = set(fields) - SUBJECT_FIELDS
+    if unknown:
+        raise TypeError(f"unknown subject fields: {sorted(unknown)}")
+    code, failed_check = check_subject_code(code, actor, accept_invalid_reason)
+    if Subject.objects.filter(code=code).exists():
+        raise ValidationError({"code": _("A subject with this credit code already exists.")})
+    subject = Subject(
+        code=code,
+        name=name.strip(),
+        category_code=code[:2],
+        subject_type=subject_type_for(code[:2]),
+        division_code=code[2:8],
+        district=district_from_division(code[2:8]),
+        code_check_failure=failed_check,
+        code_override_reason=accept_invalid_reason.strip() if failed_check else "",
+        **fields,
+    )
+    if subject.registration_number:
+        subject.registration_number = normalise_code(subject.registration_number)
+    _apply_identity_number(subject, legal_representative_id)
+    _refresh_search_fields(subject, [])
+    subject.full_clean()
+    subject.save()
+    action = "registry.subject.created_with_invalid_code" if failed_check else "registry.subject.created"
+    ledger.record(action, subject, actor, None, ledger.snapshot(subject))
+    return subject
+
+
+@transaction.atomic
+def update_subject(
+    subject: Subject,
+    *,
+    actor=None,
+    legal_representative_id: str | None = None,
+    renamed_on: dt.date | None = None,
+    **changes: Any,
+) -> Subject:
+    """Change a subject's details; a new name keeps the old one in the name history."""
+    unknown = set(changes) - SUBJECT_FIELDS
+    if unknown:
+        raise TypeError(f"unknown subject fields: {sorted(unknown)}")
+    subject = Subject.objects.select_for_update().get(pk=subject.pk)
+    before = ledger.snapshot(subject)
+    old_name = subject.name
+    for field, value in changes.items():
+        setattr(subject, field, value.strip() if field == "name" else value)
+    _apply_identity_number(subject, legal_representative_id)
+    if subject.name != old_name:
+        SubjectName.objects.create(subject=subject, name=old_name, used_until=renamed_on or dt.date.today())
+    former = list(subject.former_names.values_list("name", flat=True))
+    _refresh_search_fields(subject, former)
+    subject.full_clean()
+    subject.save()
+    old, new = ledger.changed(before, ledger.snapshot(subject))
+    old.pop("updated_at", None)
+    new.pop("updated_at", None)
+    if new:
+        ledger.record("registry.subject.updated", subject, actor, old, new)
+    return subject
+
+
+def _actor_name(actor) -> str:
+    return actor.get_username() if actor is not None and actor.is_authenticated else "system"
+
+
+@transaction.atomic
+def create_record(*, subject: Subject, department, actor=None, **fields: Any) -> CreditRecord:
+    """Enter a credit record as a draft of ``department``."""
+    unknown = set(fields) - RECORD_FIELDS
+    if unknown:
+        raise TypeError(f"unknown record fields: {sorted(unknown)}")
+    record = CreditRecord(
+        subject=subject,
+        department=department,
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+        status=RecordStatus.DRAFT,
+        **fields,
+    )
+    record.full_clean()
+    record.save()
+    RecordTransition.objects.create(
+        record=record,
+        from_status="",
+        to_status=RecordStatus.DRAFT,
+        actor=record.created_by,
+        actor_name=_actor_name(actor),
+        reason=_("Entered"),
+    )
+    ledger.record("registry.record.created", record, actor, None, ledger.snapshot(record))
+    return record
+
+
+@transaction.atomic
+def update_record(record: CreditRecord, *, actor=None, **changes: Any) -> CreditRecord:
+    """Edit a record that is not yet published; published ones change only by correction."""
+    unknown = set(changes) - RECORD_FIELDS
+    if unknown:
+        raise TypeError(f"unknown record fields: {sorted(unknown)}")
+    record = CreditRecord.objects.select_for_update().get(pk=record.pk)
+    if record.status not in EDITABLE_STATUSES:
+        raise InvalidTransition(
+            _("A %(status)s record cannot be edited; file a correction instead.")
+            % {"status": record.get_status_display()}
+        )
+    before = ledger.snapshot(record)
+    for field, value in changes.items():
+        setattr(record, field, value)
+    record.full_clean()
+    record.save()
+    old, new = ledger.changed(before, ledger.snapshot(record))
+    old.pop("updated_at", None)
+    new.pop("updated_at", None)
+    if new:
+        ledger.record("registry.record.updated", record, actor, old, new)
+    return record
+
+
+@transaction.atomic
+def transition_record(record: CreditRecord, to_status: str, *, actor=None, reason: str = "") -> CreditRecord:
+    """Move a record to ``to_status`` if RECORD_TRANSITIONS allows it; one row and one ledger entry."""
+    from django.utils import timezone
+
+    record = CreditRecord.objects.select_for_update().get(pk=record.pk)
+    from_status = record.status
+    if to_status not in RECORD_TRANSITIONS.get(from_status, set()):
+        raise InvalidTransition(
+            _("A record cannot go from %(from)s to %(to)s.")
+            % {"from": RecordStatus(from_status).label, "to": RecordStatus(to_status).label}
+        )
+    record.status = to_status
+    update_fields = ["status", "updated_at"]
+    if to_status == RecordStatus.PUBLISHED:
+        record.published_at = timezone.now()
+        update_fields.append("published_at")
+    record.save(update_fields=update_fields)
+    RecordTransition.objects.create(
+        record=record,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor_name=_actor_name(actor),
+        reason=reason,
+    )
+    after = {"status": to_status}
+    if record.published_at and to_status == RecordStatus.PUBLISHED:
+        after["published_at"] = ledger.to_json_value(record.published_at)
+    ledger.record(
+        f"registry.record.{to_status}",
+        record,
+        actor,
+        {"status": from_status},
+        {**after, "reason": reason} if reason else after,
+    )
+    return record

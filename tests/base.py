@@ -1,0 +1,106 @@
+"""Personas, defined once: anonymous citizen, regulators of departments A and B, an enterprise
+user bound to a code, a platform administrator and an outsider with an account but no role.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import pytest
+from django.contrib.auth.models import Group
+from hypothesis import settings as hypothesis_settings
+
+from accounts.models import User
+from accounts.roles import PLATFORM_ADMIN, REGULATOR
+from registry import services
+from registry.choices import DepartmentLevel, RecordCategory, Severity
+from registry.codes import make_uscc
+from registry.models import Department
+
+hypothesis_settings.register_profile("default", deadline=None, max_examples=200)
+hypothesis_settings.load_profile("default")
+
+_serial = itertools.count(1)
+
+
+def valid_code(category: str = "91", division: str = "110105", serial: int | None = None) -> str:
+    """A valid credit code with a unique organisation body."""
+    number = next(_serial) if serial is None else serial
+    return make_uscc(f"{category}{division}{number:08d}")
+
+
+@pytest.fixture
+def department_a(db):
+    return Department.objects.create(
+        code="dept-a", name="北京市市场监督管理局", level=DepartmentLevel.MUNICIPAL
+    )
+
+
+@pytest.fixture
+def department_b(db):
+    return Department.objects.create(code="dept-b", name="北京市生态环境局", level=DepartmentLevel.MUNICIPAL)
+
+
+def _user(username: str, *, role: str | None = None, **fields) -> User:
+    user = User.objects.create_user(username=username, password="pw-" + username, **fields)
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def regulator_a(department_a):
+    return _user("reg-a", role=REGULATOR, is_staff=True, department=department_a)
+
+
+@pytest.fixture
+def regulator_b(department_b):
+    return _user("reg-b", role=REGULATOR, is_staff=True, department=department_b)
+
+
+@pytest.fixture
+def platform_admin(db):
+    return _user("platform-admin", role=PLATFORM_ADMIN, is_staff=True)
+
+
+@pytest.fixture
+def outsider(db):
+    return _user("outsider", is_staff=True)
+
+
+@pytest.fixture
+def enterprise_user(subject):
+    return _user("enterprise", subject_code=subject.code)
+
+
+@pytest.fixture
+def make_subject(db):
+    def make(name: str = "北京华为科技有限公司", code: str | None = None, **fields):
+        return services.create_subject(code=code or valid_code(), name=name, **fields)
+
+    return make
+
+
+@pytest.fixture
+def subject(make_subject):
+    return make_subject()
+
+
+@pytest.fixture
+def make_record(db):
+    def make(subject, department, **fields):
+        defaults = {
+            "category": RecordCategory.PENALTY,
+            "document_number": f"京市监罚〔2026〕{next(_serial)}号",
+            "case_name": "未按规定公示年度报告案",
+            "legal_basis": "《企业信息公示暂行条例》第八条",
+            "facts": "当事人未按规定报送年度报告。",
+            "result": "罚款人民币5000元",
+            "decision_date": dt.date(2026, 6, 1),
+            "severity": Severity.GENERAL,
+        }
+        defaults.update(fields)
+        return services.create_record(subject=subject, department=department, **defaults)
+
+    return make

@@ -1,0 +1,3 @@
+"""Shared fixtures live in tests/base.py (personas and factories)."""
+
+pytest_plugins = ["tests.base"]

@@ -103,18 +103,26 @@ def change_for(action: str, instance: models.Model, before: dict | None, after: 
     return Change(action, f"{meta.app_label}.{meta.model_name}", str(instance.pk), before, after)
 
 
-def append(changes: list[Change], actor=None) -> list[LedgerEntry]:
-    """Append ``changes`` in order, chained to the current head. Must run inside a transaction."""
-    if not changes:
-        return []
+def lock_head() -> tuple[int, str]:
+    """Take the ledger's advisory lock (until the transaction ends); the head's (seq, hash)."""
     if not connection.in_atomic_block:
-        raise RuntimeError("ledger.append must be called inside transaction.atomic")
+        raise RuntimeError("the ledger may only be written inside transaction.atomic")
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
     head = LedgerEntry.objects.order_by("-seq").values_list("seq", "hash").first()
-    seq, prev_hash = head if head else (0, GENESIS_HASH)
+    return head if head else (0, GENESIS_HASH)
+
+
+def chain(
+    changes: Iterable[Change], head: tuple[int, str], actor=None, now: dt.datetime | None = None
+) -> list[LedgerEntry]:
+    """Unsaved entries for ``changes``, chained after ``head`` (from ``lock_head``).
+
+    ``append`` saves them at once; bulk loaders (``seed_demo``) COPY them under the same lock.
+    """
+    seq, prev_hash = head
     actor_id, actor_name = _actor_fields(actor)
-    now = timezone.now()
+    now = now or timezone.now()
     request_id = current_request_id()
     entries = []
     for change in changes:
@@ -134,6 +142,16 @@ def append(changes: list[Change], actor=None) -> list[LedgerEntry]:
         )
         entry.hash = prev_hash = compute_hash(entry)
         entries.append(entry)
+    return entries
+
+
+def append(changes: list[Change], actor=None) -> list[LedgerEntry]:
+    """Append ``changes`` in order, chained to the current head. Must run inside a transaction."""
+    if not changes:
+        return []
+    if not connection.in_atomic_block:
+        raise RuntimeError("ledger.append must be called inside transaction.atomic")
+    entries = chain(changes, lock_head(), actor)
     LedgerEntry.objects.bulk_create(entries, batch_size=5000)
     return entries
 

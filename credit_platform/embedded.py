@@ -16,6 +16,7 @@ import os
 import signal
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 DEFAULT_DB_NAME = "credit_platform"
@@ -30,6 +31,7 @@ def start_postgres(data_dir: Path, db_name: str):
     """Start (or reuse) the embedded PostgreSQL and make sure ``db_name`` exists in UTF-8."""
     # initdb takes the locale from the environment: C.UTF-8 keeps Chinese text handled right.
     os.environ["LANG"] = os.environ["LC_ALL"] = "C.UTF-8"
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")  # harmless, from platformdirs
     import pgserver
 
     data_dir.mkdir(parents=True, exist_ok=True)

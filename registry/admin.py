@@ -140,6 +140,12 @@ class CreditRecordAdmin(admin.ModelAdmin):
     actions = [publish_records]
     date_hierarchy = "decision_date"
     show_full_result_count = False
+    change_list_template = "admin/registry/creditrecord/change_list.html"  # adds the Import button
+
+    def get_urls(self):
+        from registry.admin_import import import_urls  # bulk upload page: registry/admin_import.py
+
+        return import_urls(self) + super().get_urls()
 
     def get_queryset(self, request):
         return super().get_queryset(request).restrict(request.user, "view")

@@ -167,6 +167,7 @@ PENALTY_TYPE_ALIASES = {
 
 class RecordStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
+    PENDING_APPROVAL = "pending_approval", _("Awaiting second approval")
     SCHEDULED = "scheduled", _("Scheduled for publication")
     PUBLISHED = "published", _("Published")
     EXPIRED = "expired", _("Publicity period ended")
@@ -182,3 +183,33 @@ class WithheldReason(models.TextChoices):
     STATE_SECRET = "state_secret", _("State secret")
     TRADE_SECRET = "trade_secret", _("Trade secret")
     PRIVACY = "privacy", _("Personal privacy")
+
+
+class PublicationExemption(models.TextChoices):
+    """Why the publication rules keep a record from ever being published (DOMAIN.md section 2)."""
+
+    NONE = "", _("Published under the rules")
+    # 2026 rules (国办发〔2025〕22号, NDRC Order No. 36): minor penalties in principle not published.
+    MINOR_PENALTY = "minor_penalty", _("Minor penalty not published under its rule set")
+    # Market-regulation rule (2021): warning-only penalties are not published.
+    WARNING_ONLY = "warning_only", _("Warning-only market-regulation penalty")
+    # Market-regulation rule (2021): only ordinary-procedure penalties are published.
+    SIMPLIFIED_PROCEDURE = "simplified_procedure", _("Simplified-procedure market-regulation penalty")
+
+
+class CalendarDayKind(models.TextChoices):
+    """An exception to the Monday-to-Friday week in the State Council holiday arrangement."""
+
+    HOLIDAY = "holiday", _("Public holiday (no work)")
+    WORKING_DAY = "working_day", _("Adjusted working day (调休)")
+
+
+class CalendarSource(models.TextChoices):
+    SEED = "chinese_calendar", _("chinese-calendar package")
+    ADMINISTRATOR = "administrator", _("Entered by an administrator")
+
+
+class JobStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")

@@ -11,10 +11,14 @@ from django.utils.translation import gettext_lazy as _
 
 from registry import crypto
 from registry.choices import (
+    CalendarDayKind,
+    CalendarSource,
     DepartmentLevel,
     District,
+    JobStatus,
     PenaltyType,
     Procedure,
+    PublicationExemption,
     RecordCategory,
     RecordStatus,
     Sector,
@@ -36,6 +40,19 @@ class Department(models.Model):
     level = models.CharField(_("level"), max_length=20, choices=DepartmentLevel.choices)
     district = models.CharField(_("district"), max_length=6, choices=District.choices, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    requires_second_approval = models.BooleanField(
+        _("publication needs a second regulator's approval"),
+        default=False,
+        help_text=_("A record submitted for publication is scheduled only after another regulator approves."),
+    )
+    market_regulation = models.BooleanField(
+        _("market regulation authority"),
+        default=False,
+        help_text=_(
+            "The 2021 market-regulation rule applies: only ordinary-procedure penalties are published, "
+            "warning-only penalties are not."
+        ),
+    )
 
     class Meta:
         ordering = ["code"]
@@ -185,9 +202,26 @@ class CreditRecordQuerySet(models.QuerySet):
             return self.filter(department_id=user.department_id)
         return self.none()
 
-    def public(self):
-        """Records a citizen may see: published (issue 3 narrows this to the publicity window)."""
-        return self.filter(status=RecordStatus.PUBLISHED, withheld_reason="")
+    def public(self, today=None):
+        """THE definition of what citizens see (every public page and API calls this).
+
+        Published, not withheld (DOMAIN.md 6), not exempt from publication by the rules
+        (DOMAIN.md 2: minor penalties under the 2026 rules, warning-only or simplified-procedure
+        market-regulation penalties), no approved repair, and inside the publicity period in
+        Asia/Shanghai local time: on ``publish_until`` the record is gone even before the
+        ``expire_publicity`` job has run.
+        """
+        if today is None:
+            from registry.workdays import beijing_today
+
+            today = beijing_today()
+        return self.filter(
+            Q(publish_until__isnull=True) | Q(publish_until__gt=today),
+            status=RecordStatus.PUBLISHED,
+            withheld_reason="",
+            publication_exemption="",
+            repair_approved_at__isnull=True,
+        )
 
 
 class CreditRecord(models.Model):
@@ -236,6 +270,43 @@ class CreditRecord(models.Model):
         _("status"), max_length=20, choices=RecordStatus.choices, default=RecordStatus.DRAFT
     )
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    # Publication lifecycle (registry/publicity.py computes these on every create and edit).
+    rule_set = models.ForeignKey(
+        "PublicityRuleSet",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="records",
+        verbose_name=_("publicity rule set"),
+        help_text=_("The rule set in force on the decision date; the record keeps it."),
+    )
+    publication_deadline = models.DateField(
+        _("publication deadline"),
+        null=True,
+        blank=True,
+        help_text=_("Decision date plus 7 working days (双公示)."),
+    )
+    publish_from = models.DateField(_("publish from"), null=True, blank=True)
+    repair_eligible_from = models.DateField(
+        _("credit repair possible from"),
+        null=True,
+        blank=True,
+        help_text=_("End of the minimum publicity period; empty when the record cannot be repaired."),
+    )
+    publish_until = models.DateField(
+        _("publicity ends on"),
+        null=True,
+        blank=True,
+        help_text=_("End of the maximum publicity period: from this date on the record is not public."),
+    )
+    publication_exemption = models.CharField(
+        _("not published because"),
+        max_length=30,
+        choices=PublicationExemption.choices,
+        blank=True,
+        default="",
+    )
+    repair_approved_at = models.DateTimeField(_("credit repair approved at"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -266,6 +337,22 @@ class CreditRecord(models.Model):
         indexes = [
             models.Index(fields=["subject", "category", "status"], name="registry_record_subject"),
             models.Index(fields=["status", "decision_date"], name="registry_record_status"),
+            # The publication jobs' set-based scans (registry/publication.py).
+            models.Index(
+                fields=["publish_from"],
+                name="registry_record_due",
+                condition=Q(status="scheduled"),
+            ),
+            models.Index(
+                fields=["publish_until"],
+                name="registry_record_expiring",
+                condition=Q(status="published"),
+            ),
+            models.Index(
+                fields=["department", "publication_deadline"],
+                name="registry_record_unpublished",
+                condition=Q(status__in=["draft", "pending_approval", "scheduled"]),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -329,3 +416,140 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+
+
+class PublicityRuleSet(models.Model):
+    """A legal regime of publicity periods with the dates it is in force (DOMAIN.md section 2).
+
+    A record is bound to the rule set in force on its decision date and keeps it. The periods are
+    ``PublicityPeriod`` rows, editable by administrators; seeds in registry/publicity.py.
+    """
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    legal_basis = models.TextField(_("legal basis"))
+    effective_from = models.DateField(_("in force from"))
+    effective_until = models.DateField(
+        _("in force until"), null=True, blank=True, help_text=_("Last day in force; empty while in force.")
+    )
+
+    class Meta:
+        ordering = ["-effective_from"]
+        verbose_name = _("publicity rule set")
+        verbose_name_plural = _("publicity rule sets")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(effective_until__isnull=True)
+                | Q(effective_until__gte=models.F("effective_from")),
+                name="registry_publicityruleset_dates_ordered",
+                violation_error_message=_("A rule set cannot end before it starts."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PublicityPeriod(models.Model):
+    """Minimum and maximum publicity period of penalties of one severity (and optionally one sector
+    or penalty type) under a rule set. Empty sector / penalty type means any.
+
+    When several rows apply to one record (a sector row, a penalty-type row), the longest maximum
+    period wins (DOMAIN.md 2: where one decision carries several penalty types, the longest period
+    applies).
+    """
+
+    rule_set = models.ForeignKey(
+        PublicityRuleSet, on_delete=models.CASCADE, related_name="periods", verbose_name=_("rule set")
+    )
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
+    sector = models.CharField(_("sector"), max_length=20, choices=Sector.choices, blank=True, default="")
+    penalty_type = models.CharField(
+        _("penalty type"), max_length=30, choices=PenaltyType.choices, blank=True, default=""
+    )
+    published = models.BooleanField(_("published"), default=True)
+    min_months = models.PositiveSmallIntegerField(_("minimum period (months)"))
+    max_months = models.PositiveSmallIntegerField(_("maximum period (months)"))
+    repairable = models.BooleanField(
+        _("credit repair possible"), default=True, help_text=_("After the minimum period.")
+    )
+
+    class Meta:
+        ordering = ["rule_set", "severity", "sector", "penalty_type"]
+        verbose_name = _("publicity period")
+        verbose_name_plural = _("publicity periods")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule_set", "severity", "sector", "penalty_type"],
+                name="registry_publicityperiod_unique",
+                violation_error_message=_("This rule set already has a period for this case."),
+            ),
+            models.CheckConstraint(
+                condition=Q(min_months__lte=models.F("max_months")),
+                name="registry_publicityperiod_min_le_max",
+                violation_error_message=_("The minimum period cannot be longer than the maximum."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = f"{self.severity} {self.sector or '*'} {self.penalty_type or '*'}"
+        return f"{self.rule_set.code} {scope}: {self.min_months}-{self.max_months}"
+
+
+class CalendarYear(models.Model):
+    """A year whose State Council holiday arrangement is entered. Working days of a year not listed
+    here are unknown, and asking for them is an error (never a weekday guess)."""
+
+    year = models.PositiveSmallIntegerField(_("year"), primary_key=True)
+    source = models.CharField(_("source"), max_length=20, choices=CalendarSource.choices)
+    notice = models.CharField(_("State Council notice"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("calendar year")
+        verbose_name_plural = _("calendar years")
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class CalendarDay(models.Model):
+    """An exception to the Monday-to-Friday week: a public holiday, or a weekend day that is an
+    adjusted working day (调休). Rows entered by administrators override the package's seed."""
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=CalendarDayKind.choices)
+    name = models.CharField(_("holiday"), max_length=50, blank=True)
+    source = models.CharField(
+        _("source"), max_length=20, choices=CalendarSource.choices, default=CalendarSource.ADMINISTRATOR
+    )
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()}"
+
+
+class JobRun(models.Model):
+    """One run of a scheduled job: when it started and ended, what it counted, what went wrong."""
+
+    job = models.CharField(_("job"), max_length=60, db_index=True)
+    task_id = models.CharField(_("task id"), max_length=64, blank=True)
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=JobStatus.choices, default=JobStatus.RUNNING
+    )
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("job run")
+        verbose_name_plural = _("job runs")
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.started_at:%Y-%m-%d %H:%M:%S}"

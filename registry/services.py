@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from registry import ledger
+from registry import ledger, publicity
 from registry.choices import RecordStatus, SubjectType, district_from_division
 from registry.codes import CodeError, normalise_code, parse_identity_number, parse_uscc
 from registry.models import CodeCategory, CreditRecord, RecordTransition, Subject, SubjectName
@@ -25,7 +25,14 @@ class InvalidTransition(Exception):
 
 # Allowed status changes of a credit record; everything else is refused.
 RECORD_TRANSITIONS: dict[str, set[str]] = {
-    RecordStatus.DRAFT: {RecordStatus.SCHEDULED, RecordStatus.PUBLISHED, RecordStatus.REVOKED},
+    RecordStatus.DRAFT: {
+        RecordStatus.PENDING_APPROVAL,
+        RecordStatus.SCHEDULED,
+        RecordStatus.PUBLISHED,
+        RecordStatus.REVOKED,
+    },
+    # Submitted in a department that requires a second regulator's approval (registry/publication.py).
+    RecordStatus.PENDING_APPROVAL: {RecordStatus.SCHEDULED, RecordStatus.DRAFT, RecordStatus.REVOKED},
     RecordStatus.SCHEDULED: {RecordStatus.DRAFT, RecordStatus.PUBLISHED, RecordStatus.REVOKED},
     RecordStatus.PUBLISHED: {RecordStatus.EXPIRED, RecordStatus.REPAIRED, RecordStatus.REVOKED},
     RecordStatus.EXPIRED: set(),
@@ -195,6 +202,8 @@ def create_record(*, subject: Subject, department, actor=None, **fields: Any) ->
         status=RecordStatus.DRAFT,
         **fields,
     )
+    if record.decision_date:
+        publicity.apply(record)  # rule set, deadline and publicity window
     record.full_clean()
     record.save()
     RecordTransition.objects.create(
@@ -224,6 +233,8 @@ def update_record(record: CreditRecord, *, actor=None, **changes: Any) -> Credit
     before = ledger.snapshot(record)
     for field, value in changes.items():
         setattr(record, field, value)
+    if record.decision_date:
+        publicity.apply(record)  # rule set, deadline and publicity window
     record.full_clean()
     record.save()
     old, new = ledger.changed(before, ledger.snapshot(record))

@@ -1,0 +1,375 @@
+"""Publication lifecycle services: submit, approve and withdraw a record, and the scheduled jobs
+that publish due records, stop publication at the end of the publicity period, and list records
+published late (DOMAIN.md section 2).
+
+The jobs are set-based and safe to run twice or on two workers at once: each batch takes its rows
+with ``SELECT ... FOR UPDATE SKIP LOCKED``, changes them with one UPDATE, and writes one
+``RecordTransition`` and one ledger entry per record in the same transaction, so a record changes
+once, atomically, with its ledger entry, or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Min, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from registry import ledger, services
+from registry.choices import JobStatus, RecordStatus
+from registry.models import CreditRecord, JobRun, RecordTransition
+from registry.workdays import beijing_today
+
+BATCH_SIZE = 1000
+UNPUBLISHED_STATUSES = (RecordStatus.DRAFT, RecordStatus.PENDING_APPROVAL, RecordStatus.SCHEDULED)
+
+
+def _can_act_for(actor, record: CreditRecord) -> bool:
+    return CreditRecord.objects.filter(pk=record.pk).restrict(actor, "change").exists()
+
+
+def _enqueue_after_commit(task_name: str) -> None:
+    """Send a job to the worker once the transaction commits (never for a rolled-back change)."""
+
+    def send() -> None:
+        from registry import tasks
+
+        getattr(tasks, task_name).delay()
+
+    transaction.on_commit(send, robust=True)
+
+
+@transaction.atomic
+def submit_for_publication(
+    record: CreditRecord, *, actor, publish_from: dt.date | None = None
+) -> CreditRecord:
+    """A regulator submits a finished draft: it is scheduled for ``publish_from`` (default: the
+    decision date, i.e. at once), or awaits a second regulator where the department requires it."""
+    record = CreditRecord.objects.select_for_update().select_related("department").get(pk=record.pk)
+    if actor is not None and not _can_act_for(actor, record):
+        raise PermissionDenied(_("You may only submit your own department's records."))
+    if record.status != RecordStatus.DRAFT:
+        raise services.InvalidTransition(
+            _("Only a draft can be submitted for publication; this record is %(status)s.")
+            % {"status": record.get_status_display()}
+        )
+    if record.withheld_reason:
+        raise ValidationError(
+            _("This record is withheld from publication (%(reason)s).")
+            % {"reason": record.get_withheld_reason_display()}
+        )
+    if record.publication_exemption:
+        raise ValidationError(
+            _("The publication rules say this record is not published: %(reason)s.")
+            % {"reason": record.get_publication_exemption_display()}
+        )
+    chosen = publish_from or record.publish_from or record.decision_date
+    if chosen < record.decision_date:
+        raise ValidationError(
+            {
+                "publish_from": _("Publication cannot start before the decision date %(date)s.")
+                % {"date": record.decision_date.isoformat()}
+            }
+        )
+    today = beijing_today()
+    if record.publication_deadline and chosen > max(record.publication_deadline, today):
+        raise ValidationError(
+            {
+                "publish_from": _(
+                    "Publication must start by %(deadline)s, 7 working days after the decision (双公示)."
+                )
+                % {"deadline": record.publication_deadline.isoformat()}
+            }
+        )
+    if chosen != record.publish_from:
+        before = {"publish_from": ledger.to_json_value(record.publish_from)}
+        record.publish_from = chosen
+        record.save(update_fields=["publish_from", "updated_at"])
+        ledger.record("registry.record.updated", record, actor, before, {"publish_from": chosen.isoformat()})
+    if record.department.requires_second_approval:
+        return services.transition_record(
+            record,
+            RecordStatus.PENDING_APPROVAL,
+            actor=actor,
+            reason=_("Submitted for publication from %(date)s; awaiting a second regulator's approval.")
+            % {"date": chosen.isoformat()},
+        )
+    record = services.transition_record(
+        record,
+        RecordStatus.SCHEDULED,
+        actor=actor,
+        reason=_("Submitted for publication from %(date)s.") % {"date": chosen.isoformat()},
+    )
+    if chosen <= today:
+        _enqueue_after_commit("publish_due_records")
+    return record
+
+
+def submitter_of(record: CreditRecord) -> int | None:
+    """The user who last submitted ``record`` for approval."""
+    return (
+        record.transitions.filter(to_status=RecordStatus.PENDING_APPROVAL)
+        .order_by("-created_at", "-id")
+        .values_list("actor_id", flat=True)
+        .first()
+    )
+
+
+@transaction.atomic
+def approve_publication(record: CreditRecord, *, actor) -> CreditRecord:
+    """A second regulator of the department approves a submitted record: it is scheduled."""
+    record = CreditRecord.objects.select_for_update().get(pk=record.pk)
+    if record.status != RecordStatus.PENDING_APPROVAL:
+        raise services.InvalidTransition(
+            _("Only a record awaiting approval can be approved; this record is %(status)s.")
+            % {"status": record.get_status_display()}
+        )
+    if actor is None or not _can_act_for(actor, record):
+        raise PermissionDenied(_("Only a regulator of the record's department may approve it."))
+    if submitter_of(record) == actor.pk:
+        raise PermissionDenied(
+            _("You submitted this record; another regulator of the department must approve it.")
+        )
+    record = services.transition_record(
+        record, RecordStatus.SCHEDULED, actor=actor, reason=_("Publication approved.")
+    )
+    if record.publish_from and record.publish_from <= beijing_today():
+        _enqueue_after_commit("publish_due_records")
+    return record
+
+
+@transaction.atomic
+def withdraw_submission(record: CreditRecord, *, actor, reason: str = "") -> CreditRecord:
+    """Take a submitted or scheduled record back to draft before it is published."""
+    record = CreditRecord.objects.select_for_update().get(pk=record.pk)
+    if actor is not None and not _can_act_for(actor, record):
+        raise PermissionDenied(_("You may only withdraw your own department's records."))
+    if record.status not in (RecordStatus.PENDING_APPROVAL, RecordStatus.SCHEDULED):
+        raise services.InvalidTransition(
+            _("Only a submitted, unpublished record can be withdrawn; this record is %(status)s.")
+            % {"status": record.get_status_display()}
+        )
+    return services.transition_record(
+        record, RecordStatus.DRAFT, actor=actor, reason=reason or _("Withdrawn.")
+    )
+
+
+@transaction.atomic
+def record_repair_approval(record: CreditRecord, *, actor, reason: str) -> CreditRecord:
+    """Credit repair was approved: the record leaves public output at once and ``expire_publicity``
+    moves it to 'repaired' (DOMAIN.md 2: successful repair stops publication)."""
+    record = CreditRecord.objects.select_for_update().get(pk=record.pk)
+    if record.status != RecordStatus.PUBLISHED or record.repair_approved_at:
+        raise services.InvalidTransition(
+            _("Only a published record without an approved repair can be repaired.")
+        )
+    if record.repair_eligible_from is None:
+        raise ValidationError(_("Its rule set says this record cannot be repaired."))
+    if beijing_today() < record.repair_eligible_from:
+        raise ValidationError(
+            _("Credit repair is possible from %(date)s (end of the minimum publicity period).")
+            % {"date": record.repair_eligible_from.isoformat()}
+        )
+    if not reason.strip():
+        raise ValidationError(_("Give the reason for approving the repair."))
+    record.repair_approved_at = timezone.now()
+    record.save(update_fields=["repair_approved_at", "updated_at"])
+    ledger.record(
+        "registry.record.repair_approved",
+        record,
+        actor,
+        {"repair_approved_at": None},
+        {"repair_approved_at": ledger.to_json_value(record.repair_approved_at), "reason": reason},
+    )
+    _enqueue_after_commit("expire_publicity")
+    return record
+
+
+# -- Jobs ---------------------------------------------------------------------------------------
+
+
+def _bulk_transition(
+    candidates: QuerySet,
+    from_status: str,
+    to_status: str,
+    reason: str,
+    *,
+    batch_size: int,
+    set_published_at: bool = False,
+) -> int:
+    """Move every row of ``candidates`` from ``from_status`` to ``to_status`` in committed batches:
+    rows locked by another run are skipped (it is handling them), and each batch writes its
+    transitions and ledger entries in the same transaction as the UPDATE."""
+    total = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                candidates.filter(status=from_status)
+                .order_by()
+                .select_for_update(skip_locked=True)
+                .values_list("pk", flat=True)[:batch_size]
+            )
+            if not ids:
+                return total
+            now = timezone.now()
+            updates: dict[str, Any] = {"status": to_status, "updated_at": now}
+            if set_published_at:
+                updates["published_at"] = now
+            CreditRecord.objects.filter(pk__in=ids, status=from_status).update(**updates)
+            RecordTransition.objects.bulk_create(
+                [
+                    RecordTransition(
+                        record_id=pk,
+                        from_status=from_status,
+                        to_status=to_status,
+                        actor_name="system",
+                        reason=reason,
+                    )
+                    for pk in ids
+                ],
+                batch_size=batch_size,
+            )
+            after: dict[str, Any] = {"status": to_status, "reason": reason}
+            if set_published_at:
+                after["published_at"] = ledger.to_json_value(now)
+            ledger.append(
+                [
+                    ledger.Change(
+                        f"registry.record.{to_status}",
+                        "registry.creditrecord",
+                        str(pk),
+                        {"status": from_status},
+                        after,
+                    )
+                    for pk in sorted(ids)
+                ]
+            )
+        total += len(ids)
+        if len(ids) < batch_size:
+            return total
+
+
+def publish_due_records(today: dt.date | None = None, *, batch_size: int = BATCH_SIZE) -> dict[str, int]:
+    """Publish scheduled records whose publish-from date (Beijing) has come."""
+    today = today or beijing_today()
+    due = CreditRecord.objects.filter(publish_from__lte=today, withheld_reason="", publication_exemption="")
+    published = _bulk_transition(
+        due,
+        RecordStatus.SCHEDULED,
+        RecordStatus.PUBLISHED,
+        _("Published on its publish-from date."),
+        batch_size=batch_size,
+        set_published_at=True,
+    )
+    return {"published": published}
+
+
+def expire_publicity(today: dt.date | None = None, *, batch_size: int = BATCH_SIZE) -> dict[str, int]:
+    """Stop publication of records past their publicity period and of records whose repair was
+    approved (DOMAIN.md 2: at the maximum period publication stops automatically)."""
+    today = today or beijing_today()
+    expired = _bulk_transition(
+        CreditRecord.objects.filter(publish_until__lte=today, repair_approved_at__isnull=True),
+        RecordStatus.PUBLISHED,
+        RecordStatus.EXPIRED,
+        _("The maximum publicity period ended."),
+        batch_size=batch_size,
+    )
+    repaired = _bulk_transition(
+        CreditRecord.objects.filter(repair_approved_at__isnull=False),
+        RecordStatus.PUBLISHED,
+        RecordStatus.REPAIRED,
+        _("Credit repair approved: publication stopped."),
+        batch_size=batch_size,
+    )
+    return {"expired": expired, "repaired": repaired}
+
+
+def overdue_records(today: dt.date | None = None) -> QuerySet:
+    """Records not published within 7 working days of their decision (双公示) and still
+    unpublished: past their publication deadline in Beijing time."""
+    today = today or beijing_today()
+    return CreditRecord.objects.filter(
+        status__in=UNPUBLISHED_STATUSES,
+        publication_deadline__lt=today,
+        withheld_reason="",
+        publication_exemption="",
+    )
+
+
+def overdue_by_department(records: QuerySet) -> list[dict[str, Any]]:
+    """Per department: how many overdue records and the oldest deadline."""
+    return list(
+        records.order_by()
+        .values("department_id", "department__code", "department__name")
+        .annotate(count=Count("id"), oldest_deadline=Min("publication_deadline"))
+        .order_by("-count", "department__code")
+    )
+
+
+def flag_overdue_publication(today: dt.date | None = None) -> dict[str, int]:
+    """Count overdue records per department (department code -> count) for the job log; the
+    dashboard and the API list them live with ``overdue_records``."""
+    rows = overdue_by_department(overdue_records(today))
+    counts = {row["department__code"]: row["count"] for row in rows}
+    counts["total"] = sum(row["count"] for row in rows)
+    return counts
+
+
+def run_job(job: str, work: Callable[[], dict[str, int]], *, task_id: str = "") -> dict[str, int]:
+    """Run ``work`` and record the run (start, end, counts, error) as a ``JobRun`` row."""
+    run = JobRun.objects.create(job=job, task_id=task_id, started_at=timezone.now())
+    try:
+        counts = work()
+    except Exception as exc:
+        JobRun.objects.filter(pk=run.pk).update(
+            finished_at=timezone.now(),
+            status=JobStatus.FAILED,
+            error="".join(traceback.format_exception(exc))[-10000:],
+        )
+        raise
+    JobRun.objects.filter(pk=run.pk).update(
+        finished_at=timezone.now(), status=JobStatus.SUCCEEDED, counts=counts
+    )
+    return counts
+
+
+# -- Default beat schedule ----------------------------------------------------------------------
+
+# name -> (task, schedule); administrators edit or disable these in the admin (django-celery-beat).
+DEFAULT_SCHEDULE = {
+    "Publish due records": ("registry.tasks.publish_due_records", {"interval_minutes": 5}),
+    "Expire publicity": ("registry.tasks.expire_publicity", {"crontab": ("5", "*")}),
+    "Flag overdue publication": ("registry.tasks.flag_overdue_publication", {"crontab": ("15", "0")}),
+}
+
+
+def ensure_beat_schedule() -> None:
+    """Create the default periodic tasks where missing; never overwrite an administrator's edit."""
+    from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
+
+    for name, (task, when) in DEFAULT_SCHEDULE.items():
+        if PeriodicTask.objects.filter(name=name).exists():
+            continue
+        if "interval_minutes" in when:
+            interval, _made = IntervalSchedule.objects.get_or_create(
+                every=when["interval_minutes"], period=IntervalSchedule.MINUTES
+            )
+            PeriodicTask.objects.create(name=name, task=task, interval=interval)
+        else:
+            minute, hour = when["crontab"]
+            crontab, _made = CrontabSchedule.objects.get_or_create(
+                minute=minute,
+                hour=hour,
+                day_of_week="*",
+                day_of_month="*",
+                month_of_year="*",
+                timezone="Asia/Shanghai",
+            )
+            PeriodicTask.objects.create(name=name, task=task, crontab=crontab)

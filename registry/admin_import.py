@@ -15,7 +15,14 @@ from django.urls import path
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from registry.importer import COLUMNS, REQUIRED_COLUMNS, ImportRefused, import_file, max_bytes
+from registry.importer import (
+    COLUMNS,
+    REQUIRED_COLUMNS,
+    ImportRefused,
+    import_file,
+    max_bytes,
+    max_web_rows,
+)
 from registry.models import Department
 
 TEMPLATE = "admin/registry/creditrecord/import.html"
@@ -29,7 +36,10 @@ def chooses_department(user) -> bool:
 class RecordImportForm(forms.Form):
     file = forms.FileField(
         label=_("File"),
-        help_text=_("A .csv file (UTF-8 or GBK) or an .xlsx workbook; the first row is the header."),
+        help_text=_(
+            "A .csv file (UTF-8 or GBK) or an .xlsx workbook; the first row is the header. Larger files "
+            "than this page accepts are imported with the import_records command."
+        ),
     )
     department = forms.ModelChoiceField(
         label=_("Deciding department"), queryset=Department.objects.filter(is_active=True)
@@ -84,6 +94,7 @@ def import_view(model_admin, request):
                 department=form.cleaned_data.get("department") or department,
                 actor=user,
                 dry_run=form.cleaned_data["dry_run"],
+                row_limit=max_web_rows(),
             )
         except ImportRefused as exc:
             form.add_error("file", exc.message)

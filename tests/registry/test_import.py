@@ -531,3 +531,19 @@ def test_line_numbers_are_spreadsheet_rows_despite_multiline_cells_and_blank_row
     assert [r.line for r in report.accepted] == [2]
     assert [r.line for r in report.rejected] == [4]
     assert "unknown 严重程度 很严重" in report.rejected[0].message
+
+
+def test_the_admin_upload_has_a_lower_row_limit_than_the_command(client, regulator_a, settings, tmp_path):
+    settings.REGISTRY_IMPORT_MAX_WEB_ROWS = 1
+    data = csv_bytes([row(valid_code(), "京市监罚〔2025〕1号"), row(valid_code(), "京市监罚〔2025〕2号")])
+    client.force_login(regulator_a)
+
+    response = client.post(IMPORT_URL, {"file": upload(data)}, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 400
+    assert "more than 1 data rows" in response.content.decode()
+    assert not CreditRecord.objects.exists()
+    path = tmp_path / "records.csv"
+    path.write_bytes(data)
+    call_command("import_records", str(path), department="dept-a", stdout=io.StringIO())
+    assert CreditRecord.objects.count() == 2

@@ -50,3 +50,17 @@ class CreditReport(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+# Models of the REST API live in their own module (owned by the API work).
+from disclosure.api_models import (  # noqa: E402,F401
+    Agency,
+    ApiKey,
+    ApiRequestLog,
+    Export,
+    FeedPosition,
+    ForeignObject,
+    ForeignOrigin,
+    Webhook,
+    WebhookDelivery,
+)

@@ -1,0 +1,42 @@
+"""Choices of the REST API (keys, webhooks, exports, federation), with readable stored values."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Scope(models.TextChoices):
+    """What an API key may do. Read scopes are per resource so that new resources get new scopes
+    and existing keys keep exactly what they were granted (adding a resource breaks no client)."""
+
+    SUBJECTS_READ = "subjects:read", _("Read subjects and match names (subjects, match)")
+    RECORDS_READ = "records:read", _("Read public credit records")
+    CHANGES_READ = "changes:read", _("Follow the change feed")
+    EXPORT = "export", _("Download bulk exports")
+    WEBHOOKS = "webhooks:manage", _("Register webhooks and see their deliveries")
+    # Reserved for /api/v1/subjects/<code>/measures (joint reward and punishment measures, a
+    # later issue): keys may be granted it now; the endpoint arrives without a breaking change.
+    SANCTIONS_CHECK = "sanctions:check", _("Check joint reward and punishment measures of a subject")
+
+
+class AgencyKind(models.TextChoices):
+    CREDIT_AGENCY = "credit_agency", _("Third-party credit agency")
+    PLATFORM = "platform", _("Another credit platform")
+    GOVERNMENT = "government", _("Government business system")
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SUCCEEDED = "succeeded", _("Delivered")
+    RETRYING = "retrying", _("Failed, will retry")
+    FAILED = "failed", _("Failed, given up")
+
+
+class ExportStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class ForeignObjectType(models.TextChoices):
+    SUBJECT = "subject", _("Subject")
+    RECORD = "record", _("Credit record")

@@ -90,6 +90,12 @@ if not FIELD_ENCRYPTION_KEY or not BLIND_INDEX_KEY:
     FIELD_ENCRYPTION_KEY = FIELD_ENCRYPTION_KEY or _derived_key("field-encryption")
     BLIND_INDEX_KEY = BLIND_INDEX_KEY or _derived_key("blind-index")
 
+# Ed25519 key that signs credit reports (disclosure/signing.py): PEM (PKCS#8) or base64 of the
+# 32 raw private bytes. Development derives one from SECRET_KEY; production must set it.
+REPORT_SIGNING_KEY = env_str("REPORT_SIGNING_KEY", "")
+if not REPORT_SIGNING_KEY and not DEBUG:
+    raise ImproperlyConfigured("REPORT_SIGNING_KEY must be set when DEBUG is off")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -111,6 +117,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "credit_platform.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -226,6 +233,28 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Public Credit Information Platform API",
     "VERSION": "1.0.0",
 }
+
+# Content-Security-Policy (django-csp): the public site loads nothing from elsewhere and runs no
+# inline script; data: images are the QR codes. The admin and the API docs keep their own assets.
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/admin/", "/api/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "style-src": ["'self'"],
+        "script-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Per-client limits of the public site (django-ratelimit "count/period"); with Redis down the
+# limits are not enforced rather than refusing every citizen.
+RATELIMIT_SEARCH = env_str("RATELIMIT_SEARCH", "60/m")
+RATELIMIT_REPORT = env_str("RATELIMIT_REPORT", "10/m")
+RATELIMIT_FAIL_OPEN = True
+RATELIMIT_IP_META_KEY = env_str("RATELIMIT_IP_META_KEY", "REMOTE_ADDR")
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"

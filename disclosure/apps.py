@@ -7,3 +7,6 @@ class DisclosureConfig(AppConfig):
 
     name = "disclosure"
     verbose_name = _("Public disclosure")
+
+    def ready(self) -> None:
+        from disclosure import signals  # noqa: F401  (connects the cache refresh receivers)

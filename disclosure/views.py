@@ -1,14 +1,241 @@
-"""Public pages (the full site comes with the disclosure issue)."""
+"""Public pages: home, search, subject, 双公示 feed, lists, credit reports and their verification.
 
-from django.shortcuts import render
+Views are thin: what is public comes from disclosure/public.py and
+``CreditRecord.objects.public()``, the search from registry/search.py, reports from
+disclosure/reports.py. Search and report generation are rate-limited per client.
+"""
 
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.db.models import Count
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_ratelimit.core import is_ratelimited
+
+from disclosure import cache, reports, signing
+from disclosure.forms import FeedFilterForm, ListFilterForm, SearchForm, VerifyLookupForm, VerifyUploadForm
+from disclosure.paging import capped_page, parse_page
+from disclosure.public import BASIC_TAB, TAB_ORDER, PublicSubject, subject_page
+from registry.choices import DISHONESTY_CATEGORIES, RecordCategory
 from registry.models import CreditRecord, Subject
+from registry.search import SearchFilters, search_subjects
+
+FEED_CATEGORIES = (RecordCategory.LICENCE, RecordCategory.PENALTY)
+LISTS = {
+    "business-abnormality": RecordCategory.BUSINESS_ABNORMALITY,
+    "serious-dishonesty": RecordCategory.SERIOUS_DISHONESTY,
+}
 
 
+def _rate_limited(request, group: str, setting: str) -> bool:
+    rate = getattr(settings, setting)
+    return is_ratelimited(request, group=group, key="ip", rate=rate, increment=True)
+
+
+def too_many_requests(request):
+    return render(request, "429.html", status=429)
+
+
+def _site_counts() -> dict:
+    """Headline counts, cached (an exact count of millions of rows costs 50-130 ms)."""
+
+    def compute():
+        return {
+            "subject_count": Subject.objects.count(),
+            "record_count": CreditRecord.objects.public().count(),
+        }
+
+    return cache.cached(f"disclosure:counts:{cache.global_version()}", compute, timeout=300)
+
+
+def _latest_feed(limit: int):
+    return list(
+        CreditRecord.objects.public()
+        .filter(category__in=FEED_CATEGORIES)
+        .select_related("subject", "department")
+        .order_by("-published_at", "-id")[:limit]
+    )
+
+
+@require_GET
 def home(request):
-    """Landing page: a search box and headline counts."""
+    """One search box, headline counts, the latest 双公示 entries and the lists."""
     context = {
-        "subject_count": Subject.objects.count(),
-        "record_count": CreditRecord.objects.public().count(),
+        **_site_counts(),
+        "form": SearchForm(),
+        "latest": _latest_feed(8),
+        "lists": LISTS,
     }
     return render(request, "disclosure/home.html", context)
+
+
+def _search_bundle(query: str, filters: SearchFilters, page: int) -> dict:
+    result = search_subjects(query, filters, page)
+    subjects = Subject.objects.in_bulk(result.subject_ids)
+    flagged = set(
+        CreditRecord.objects.public()
+        .filter(subject_id__in=result.subject_ids, category__in=DISHONESTY_CATEGORIES)
+        .values_list("subject_id", flat=True)
+        .distinct()
+    )
+    counts: dict[int, int] = {}
+    if result.subject_ids:
+        for row in (
+            CreditRecord.objects.public()
+            .filter(subject_id__in=result.subject_ids)
+            .order_by()
+            .values("subject_id")
+            .annotate(n=Count("id"))
+        ):
+            counts[row["subject_id"]] = row["n"]
+    hits = [
+        {
+            "subject": PublicSubject.of(subjects[pk], []),
+            "dishonest": pk in flagged,
+            "record_count": counts.get(pk, 0),
+        }
+        for pk in result.subject_ids
+        if pk in subjects
+    ]
+    return {"result": result, "hits": hits}
+
+
+@require_GET
+def search(request):
+    """Search results: exact code first, then names ranked by closeness; capped counts."""
+    if _rate_limited(request, "disclosure.search", "RATELIMIT_SEARCH"):
+        return too_many_requests(request)
+    form = SearchForm(request.GET)
+    form.is_valid()  # unknown filter values are simply dropped by SearchFilters
+    query = (request.GET.get("q") or "").strip()
+    filters = SearchFilters.from_params(request.GET)
+    page = parse_page(request.GET.get("page"))
+    digest = hashlib.sha256(f"{query}\n{filters.cache_key()}\n{page}".encode()).hexdigest()
+    key = f"disclosure:search:{cache.global_version()}:{digest}"
+    bundle = cache.cached(key, lambda: _search_bundle(query, filters, page))
+    result = bundle["result"]
+    if result.kind == "code" and result.count == 1 and not filters.active and result.page == 1:
+        # An exact code match goes straight to the subject, as citizens expect.
+        return redirect("disclosure:subject", code=bundle["hits"][0]["subject"].code)
+    context = {"form": form, "query": query, "filters": filters, **bundle}
+    return render(request, "disclosure/search.html", context)
+
+
+def _get_subject(code: str) -> Subject:
+    subject = Subject.objects.by_key(code).first()
+    if subject is None:
+        raise Http404(_("No subject is registered under this code."))
+    return subject
+
+
+@require_GET
+def subject_detail(request, code: str):
+    """Basic information, a summary band and one tab per record category."""
+    subject = _get_subject(code)
+    page = subject_page(subject)
+    tab = request.GET.get("tab") or BASIC_TAB
+    if tab not in {BASIC_TAB, *TAB_ORDER}:
+        tab = BASIC_TAB
+    context = {
+        "page": page,
+        "subject": page.subject,
+        "tab": tab,
+        "tab_label": dict((key, label) for key, label, _count in page.tabs)[tab],
+        "records": page.records_by_category.get(tab, []) if tab != BASIC_TAB else [],
+        "tab_count": page.counts.get(tab, 0),
+        "max_per_category": 200,
+    }
+    return render(request, "disclosure/subject.html", context)
+
+
+@require_POST
+def subject_report(request, code: str):
+    """Issue a signed PDF credit report of the subject (rate-limited: it is costly)."""
+    subject = _get_subject(code)
+    if _rate_limited(request, "disclosure.report", "RATELIMIT_REPORT"):
+        return too_many_requests(request)
+    try:
+        issued = reports.issue_report(subject, request)
+    except reports.ReportUnavailable as exc:
+        return render(request, "disclosure/report_unavailable.html", {"message": str(exc)}, status=503)
+    response = HttpResponse(issued.pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{issued.report.number}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+def publicity_feed(request):
+    """双公示: administrative licences and penalties as published, day by day."""
+    form = FeedFilterForm(request.GET or None)
+    records = CreditRecord.objects.public().filter(category__in=FEED_CATEGORIES)
+    if form.is_valid():
+        if form.cleaned_data["kind"]:
+            records = records.filter(category=form.cleaned_data["kind"])
+        if form.cleaned_data["department"]:
+            records = records.filter(department=form.cleaned_data["department"])
+        if form.cleaned_data["date"]:
+            records = records.filter(published_at__date=form.cleaned_data["date"])
+    records = records.select_related("subject", "department").order_by("-published_at", "-id")
+    page = capped_page(records, parse_page(request.GET.get("page")), per_page=30)
+    return render(request, "disclosure/feed.html", {"form": form, "page": page})
+
+
+@require_GET
+def list_page(request, slug: str):
+    """Subjects on the business abnormality list or the serious illegal and dishonest list."""
+    category = LISTS.get(slug)
+    if category is None:
+        raise Http404(_("There is no such list."))
+    form = ListFilterForm(request.GET or None)
+    records = CreditRecord.objects.public().filter(category=category)
+    if form.is_valid() and form.cleaned_data["district"]:
+        records = records.filter(subject__district=form.cleaned_data["district"])
+    records = records.select_related("subject", "department").order_by("-decision_date", "-id")
+    page = capped_page(records, parse_page(request.GET.get("page")), per_page=30)
+    context = {"form": form, "page": page, "slug": slug, "category": RecordCategory(category), "lists": LISTS}
+    return render(request, "disclosure/list.html", context)
+
+
+@require_GET
+def verify_index(request):
+    """Enter a report number (or follow the QR code) to check a report."""
+    form = VerifyLookupForm(request.GET or None)
+    if form.is_valid():
+        return redirect("disclosure:verify_report", number=form.cleaned_data["number"].strip().upper())
+    return render(request, "disclosure/verify_index.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def verify_report(request, number: str):
+    """Whether a report number was issued here, its signature, and (upload) whether a file matches."""
+    upload_form = VerifyUploadForm(request.POST or None, request.FILES or None)
+    uploaded = None
+    if request.method == "POST" and upload_form.is_valid():
+        uploaded = upload_form.cleaned_data["report_file"].read()
+    outcome = reports.verify_report(number, uploaded)
+    status = 200 if outcome.report else 404
+    if request.method == "POST" and not upload_form.is_valid():
+        status = 400
+    context = {
+        "number": number,
+        "outcome": outcome,
+        "upload_form": upload_form,
+        "key_id": signing.key_id(),
+        "language": get_language(),
+    }
+    return render(request, "disclosure/verify.html", context, status=status)
+
+
+@require_GET
+def public_key(request):
+    """The platform's Ed25519 public key for offline checks (disclosure/verify_report.py)."""
+    response = HttpResponse(signing.public_key_pem(), content_type="application/x-pem-file")
+    response["Content-Disposition"] = 'inline; filename="credit-report-public-key.pem"'
+    return response

@@ -1,0 +1,57 @@
+"""Redis caching of public pages' data, with per-subject versions for invalidation.
+
+Each subject has a version number in the cache; its page data is cached under a key that carries
+the version, so bumping the version (a record or the subject changed) makes the old entry
+unreachable. Search results and site-wide counts hang off one global version, bumped on every
+change. The cache is configured with IGNORE_EXCEPTIONS: with Redis down every ``get`` is a miss
+and every ``set`` a no-op, so pages render straight from the database.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.core.cache import cache
+
+PAGE_TIMEOUT = 600  # seconds; publicity windows end by date, so entries must not live for days
+GLOBAL_VERSION_KEY = "disclosure:v:global"
+
+
+def _subject_version_key(subject_id: int) -> str:
+    return f"disclosure:v:subject:{subject_id}"
+
+
+def _version(key: str) -> int:
+    version = cache.get(key)
+    if version is None:
+        # Unknown (first use, eviction or Redis down): start a fresh version, so nothing cached
+        # under an older one can be served.
+        version = time.time_ns()
+        cache.add(key, version, timeout=None)
+        version = cache.get(key) or version
+    return int(version)
+
+
+def subject_version(subject_id: int) -> int:
+    return _version(_subject_version_key(subject_id))
+
+
+def global_version() -> int:
+    return _version(GLOBAL_VERSION_KEY)
+
+
+def bump_subject(subject_id: int) -> None:
+    """Invalidate everything cached about ``subject_id`` and every search result."""
+    cache.set(_subject_version_key(subject_id), time.time_ns(), timeout=None)
+    cache.set(GLOBAL_VERSION_KEY, time.time_ns(), timeout=None)
+
+
+def cached(key: str, compute: Callable[[], Any], timeout: int = PAGE_TIMEOUT) -> Any:
+    """``compute()`` through the cache; a Redis outage just means computing every time."""
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout)
+    return value

@@ -1,0 +1,76 @@
+"""Forms of the public site."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from registry.choices import District, RecordCategory, SubjectType
+from registry.models import Department
+
+MAX_REPORT_UPLOAD = 10 * 1024 * 1024
+
+
+def _blank(label):
+    return [("", label)]
+
+
+class SearchForm(forms.Form):
+    """The search box and its filters (the search itself is registry/search.py)."""
+
+    q = forms.CharField(
+        label=_("Name, unified social credit code or registration number"), required=False, max_length=100
+    )
+    district = forms.ChoiceField(label=_("District"), required=False, choices=())
+    type = forms.ChoiceField(label=_("Subject type"), required=False, choices=())
+    category = forms.ChoiceField(label=_("Has public records of"), required=False, choices=())
+    dishonest = forms.BooleanField(label=_("Only subjects with a dishonesty record"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["district"].choices = _blank(_("All districts")) + list(District.choices)
+        self.fields["type"].choices = _blank(_("All types")) + list(SubjectType.choices)
+        self.fields["category"].choices = _blank(_("Any category")) + list(RecordCategory.choices)
+
+
+class FeedFilterForm(forms.Form):
+    """Filters of the 双公示 feed."""
+
+    KIND_CHOICES = [
+        ("", _("Licences and penalties")),
+        (RecordCategory.LICENCE, RecordCategory.LICENCE.label),
+        (RecordCategory.PENALTY, RecordCategory.PENALTY.label),
+    ]
+    kind = forms.ChoiceField(label=_("Type"), required=False, choices=KIND_CHOICES)
+    department = forms.ModelChoiceField(
+        label=_("Department"), required=False, queryset=Department.objects.filter(is_active=True)
+    )
+    date = forms.DateField(
+        label=_("Publication date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].empty_label = _("All departments")
+
+
+class ListFilterForm(forms.Form):
+    district = forms.ChoiceField(label=_("District"), required=False, choices=())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["district"].choices = _blank(_("All districts")) + list(District.choices)
+
+
+class VerifyLookupForm(forms.Form):
+    number = forms.CharField(label=_("Report number"), max_length=40)
+
+
+class VerifyUploadForm(forms.Form):
+    report_file = forms.FileField(label=_("The report PDF you received"))
+
+    def clean_report_file(self):
+        upload = self.cleaned_data["report_file"]
+        if upload.size > MAX_REPORT_UPLOAD:
+            raise forms.ValidationError(_("The file is larger than 10 MB; a credit report is much smaller."))
+        return upload

@@ -1,0 +1,50 @@
+"""Pagination with a capped count: never count millions of rows to draw page links."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+COUNT_CAP = 10_000
+
+
+@dataclass
+class CappedPage:
+    object_list: list
+    number: int
+    per_page: int
+    count: int
+    capped: bool
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, math.ceil(self.count / self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+def parse_page(value) -> int:
+    try:
+        return max(1, int(value))
+    except (TypeError, ValueError):
+        return 1
+
+
+def capped_page(queryset: QuerySet, page: int, per_page: int = 20, cap: int = COUNT_CAP) -> CappedPage:
+    """One page of ``queryset`` and its count up to ``cap`` (``capped`` says there are more)."""
+    count = queryset.order_by()[: cap + 1].count()
+    capped = count > cap
+    count = min(count, cap)
+    num_pages = max(1, math.ceil(count / per_page))
+    number = min(max(page, 1), num_pages)
+    start = (number - 1) * per_page
+    rows = list(queryset[start : start + per_page])
+    return CappedPage(rows, number, per_page, count, capped)

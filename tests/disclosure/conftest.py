@@ -1,0 +1,44 @@
+"""Fixtures of the public-site tests: a clean Redis, and records in each lifecycle state."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.cache import cache
+
+from registry import services
+from registry.choices import RecordStatus
+
+
+@pytest.fixture(autouse=True)
+def clean_cache():
+    """Each test starts with an empty Redis (cached pages and rate-limit counters)."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def recent(days_ago: int = 10) -> dt.date:
+    from django.utils import timezone
+
+    return timezone.localdate() - dt.timedelta(days=days_ago)
+
+
+@pytest.fixture
+def publish():
+    def do(record):
+        return services.transition_record(record, RecordStatus.PUBLISHED)
+
+    return do
+
+
+@pytest.fixture
+def public_record(make_record, publish):
+    """A published record (recent, so inside its publicity window)."""
+
+    def make(subject, department, **fields):
+        fields.setdefault("decision_date", recent())
+        return publish(make_record(subject, department, **fields))
+
+    return make

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext_lazy as _
 
 from registry import services
-from registry.choices import RecordStatus
+from registry.admin_publication import PUBLICITY_READONLY_FIELDS, RECORD_ACTIONS, overdue_urls
 from registry.forms import CreditRecordForm, SubjectForm
 from registry.models import (
     CodeCategory,
@@ -22,8 +21,8 @@ from registry.models import (
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "level", "district", "is_active")
-    list_filter = ("level", "district", "is_active")
+    list_display = ("code", "name", "level", "district", "is_active", "requires_second_approval")
+    list_filter = ("level", "district", "is_active", "requires_second_approval", "market_regulation")
     search_fields = ("code", "name")
 
 
@@ -100,25 +99,6 @@ class RecordTransitionInline(admin.TabularInline):
         return False
 
 
-@admin.action(description=_("Publish selected drafts now"))
-def publish_records(modeladmin, request, queryset):
-    _transition(request, queryset, RecordStatus.PUBLISHED)
-
-
-def _transition(request, queryset, to_status):
-    done, refused = 0, []
-    for record in queryset.restrict(request.user, "change"):
-        try:
-            services.transition_record(record, to_status, actor=request.user)
-            done += 1
-        except services.InvalidTransition as exc:
-            refused.append(f"{record.document_number}: {exc}")
-    if done:
-        messages.success(request, _("%(n)d record(s) changed.") % {"n": done})
-    for line in refused:
-        messages.error(request, line)
-
-
 @admin.register(CreditRecord)
 class CreditRecordAdmin(admin.ModelAdmin):
     form = CreditRecordForm
@@ -130,14 +110,16 @@ class CreditRecordAdmin(admin.ModelAdmin):
         "department",
         "decision_date",
         "status",
+        "publication_deadline",
+        "publish_until",
     )
     list_filter = ("status", "category", "severity", "department")
     search_fields = ("=document_number", "=subject__code", "case_name")
     list_select_related = ("subject", "department")
     autocomplete_fields = ("subject",)
-    readonly_fields = ("status", "published_at", "created_at", "updated_at")
+    readonly_fields = ("status", "published_at", *PUBLICITY_READONLY_FIELDS, "created_at", "updated_at")
     inlines = [RecordTransitionInline]
-    actions = [publish_records]
+    actions = RECORD_ACTIONS  # submit / approve / withdraw: registry/admin_publication.py
     date_hierarchy = "decision_date"
     show_full_result_count = False
     change_list_template = "admin/registry/creditrecord/change_list.html"  # adds the Import button
@@ -145,7 +127,7 @@ class CreditRecordAdmin(admin.ModelAdmin):
     def get_urls(self):
         from registry.admin_import import import_urls  # bulk upload page: registry/admin_import.py
 
-        return import_urls(self) + super().get_urls()
+        return import_urls(self) + overdue_urls(self) + super().get_urls()
 
     def get_queryset(self, request):
         return super().get_queryset(request).restrict(request.user, "view")

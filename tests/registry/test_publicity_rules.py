@@ -1,0 +1,176 @@
+"""Publicity rule sets as data (DOMAIN.md 2): which rule set, which period, which records are public."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+
+from registry import publication, publicity, services
+from registry.choices import (
+    PenaltyType,
+    Procedure,
+    PublicationExemption,
+    RecordStatus,
+    Sector,
+    Severity,
+    WithheldReason,
+)
+from registry.models import CreditRecord, PublicityPeriod, PublicityRuleSet
+from registry.workdays import BEIJING
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("decided", "severity", "sector", "rule_set", "repair_from", "until"),
+    [
+        # NDRC Order 58 (2023-05-01 to 2026-03-31): minimum 3 months, maximum 3 years ...
+        (dt.date(2026, 3, 31), Severity.GENERAL, Sector.GENERAL, "ndrc-order-58", "2026-06-30", "2029-03-31"),
+        (dt.date(2023, 5, 1), Severity.SERIOUS, Sector.GENERAL, "ndrc-order-58", "2023-08-01", "2026-05-01"),
+        # ... and a one-year minimum in food, drugs, special equipment, work safety, fire safety.
+        (dt.date(2025, 1, 15), Severity.GENERAL, Sector.FOOD, "ndrc-order-58", "2026-01-15", "2028-01-15"),
+        (
+            dt.date(2025, 1, 15),
+            Severity.GENERAL,
+            Sector.FIRE_SAFETY,
+            "ndrc-order-58",
+            "2026-01-15",
+            "2028-01-15",
+        ),
+        # 国办发〔2025〕22号 / NDRC Order 36 from 2026-04-01: general 3 months to 1 year ...
+        (dt.date(2026, 4, 1), Severity.GENERAL, Sector.GENERAL, "gbf-2025-22", "2026-07-01", "2027-04-01"),
+        (dt.date(2026, 6, 1), Severity.GENERAL, Sector.FOOD, "gbf-2025-22", "2026-09-01", "2027-06-01"),
+        # ... serious 1 to 3 years.
+        (dt.date(2026, 6, 1), Severity.SERIOUS, Sector.GENERAL, "gbf-2025-22", "2027-06-01", "2029-06-01"),
+    ],
+)
+def test_a_penalty_gets_the_period_of_the_rule_set_in_force_on_its_decision_date(
+    make_record, subject, department_a, decided, severity, sector, rule_set, repair_from, until
+):
+    record = make_record(subject, department_a, decision_date=decided, severity=severity, sector=sector)
+    assert record.rule_set.code == rule_set
+    assert record.repair_eligible_from.isoformat() == repair_from
+    assert record.publish_until.isoformat() == until
+    assert record.publish_from == decided
+    assert record.publication_exemption == ""
+
+
+def test_minor_penalties_are_published_under_order_58_but_not_under_the_2026_rules(
+    make_record, subject, department_a
+):
+    old = make_record(subject, department_a, decision_date=dt.date(2025, 6, 3), severity=Severity.MINOR)
+    new = make_record(subject, department_a, decision_date=dt.date(2026, 6, 3), severity=Severity.MINOR)
+    assert old.publication_exemption == "" and old.publish_until == dt.date(2028, 6, 3)
+    assert new.publication_exemption == PublicationExemption.MINOR_PENALTY
+    assert new.publication_deadline is None  # nothing to publish, so never overdue
+    with pytest.raises(ValidationError, match="not published"):
+        publication.submit_for_publication(new, actor=None)
+    # Even pushed through a raw transition it is never public.
+    services.transition_record(new, RecordStatus.PUBLISHED)
+    services.transition_record(old, RecordStatus.PUBLISHED)
+    with time_machine.travel(dt.datetime(2026, 7, 1, 12, tzinfo=BEIJING), tick=False):
+        assert list(CreditRecord.objects.public()) == [old]
+
+
+def test_when_the_rule_set_says_minor_penalties_are_published_they_get_its_maximum_of_3_months(
+    make_record, subject, department_a
+):
+    minor = make_record(subject, department_a, decision_date=dt.date(2026, 6, 3), severity=Severity.MINOR)
+    rule_set = PublicityRuleSet.objects.get(code="gbf-2025-22")
+    rule_set.periods.filter(severity=Severity.MINOR).update(published=True)
+    assert publicity.refresh_rule_set(rule_set) == 1
+    minor.refresh_from_db()
+    assert minor.publication_exemption == ""
+    assert minor.publish_until == dt.date(2026, 9, 3)
+
+
+def test_with_several_penalty_types_the_longest_period_applies(make_record, subject, department_a):
+    rule_set = PublicityRuleSet.objects.get(code="gbf-2025-22")
+    PublicityPeriod.objects.create(
+        rule_set=rule_set,
+        severity=Severity.GENERAL,
+        penalty_type=PenaltyType.LICENCE_REVOCATION,
+        min_months=12,
+        max_months=36,
+    )
+    fine_only = make_record(subject, department_a, penalty_types=[PenaltyType.FINE])
+    both = make_record(
+        subject, department_a, penalty_types=[PenaltyType.FINE, PenaltyType.LICENCE_REVOCATION]
+    )
+    assert fine_only.publish_until == dt.date(2027, 6, 1)
+    assert both.publish_until == dt.date(2029, 6, 1)
+    assert both.repair_eligible_from == dt.date(2027, 6, 1)
+
+
+def test_a_record_keeps_its_rule_set_when_a_new_one_is_added_later(make_record, subject, department_a):
+    record = make_record(subject, department_a, decision_date=dt.date(2026, 6, 1))
+    newer = PublicityRuleSet.objects.create(
+        code="later", name="later", legal_basis="test", effective_from=dt.date(2026, 5, 1)
+    )
+    PublicityPeriod.objects.create(rule_set=newer, severity=Severity.GENERAL, min_months=1, max_months=2)
+    record = services.update_record(record, case_name="改名后的案件")
+    assert record.rule_set.code == "gbf-2025-22"
+    assert record.publish_until == dt.date(2027, 6, 1)
+    # A new record decided on the same day falls under the newer one.
+    assert make_record(subject, department_a, decision_date=dt.date(2026, 6, 1)).rule_set == newer
+
+
+def test_an_unrepairable_period_gives_no_repair_date(make_record, subject, department_a):
+    PublicityPeriod.objects.filter(rule_set__code="gbf-2025-22", severity=Severity.SERIOUS).update(
+        repairable=False
+    )
+    record = make_record(subject, department_a, severity=Severity.SERIOUS)
+    assert record.repair_eligible_from is None
+    assert record.publish_until == dt.date(2029, 6, 1)
+
+
+@pytest.mark.parametrize(
+    ("penalty_types", "procedure", "exemption"),
+    [
+        ([PenaltyType.WARNING], Procedure.ORDINARY, PublicationExemption.WARNING_ONLY),
+        ([PenaltyType.FINE], Procedure.SIMPLIFIED, PublicationExemption.SIMPLIFIED_PROCEDURE),
+        ([PenaltyType.WARNING, PenaltyType.FINE], Procedure.ORDINARY, PublicationExemption.NONE),
+    ],
+)
+def test_the_market_regulation_rule_publishes_only_ordinary_procedure_non_warning_penalties(
+    make_record, subject, department_a, department_b, penalty_types, procedure, exemption
+):
+    department_a.market_regulation = True
+    department_a.save()
+    market = make_record(subject, department_a, penalty_types=penalty_types, procedure=procedure)
+    other = make_record(subject, department_b, penalty_types=penalty_types, procedure=procedure)
+    assert market.publication_exemption == exemption
+    assert other.publication_exemption == PublicationExemption.NONE
+
+
+def test_a_penalty_decided_before_any_rule_set_is_refused_with_the_date(make_record, subject, department_a):
+    with pytest.raises(ValidationError) as caught:
+        make_record(subject, department_a, decision_date=dt.date(2023, 4, 30))
+    assert "2023-04-30" in caught.value.message_dict["decision_date"][0]
+    assert not CreditRecord.objects.exists()
+
+
+def test_at_publish_until_the_record_disappears_from_public_output_before_any_job_runs(
+    make_record, subject, department_a
+):
+    record = make_record(subject, department_a, decision_date=dt.date(2026, 6, 1))
+    withheld = make_record(subject, department_a, withheld_reason=WithheldReason.TRADE_SECRET)
+    services.transition_record(record, RecordStatus.PUBLISHED)
+    services.transition_record(withheld, RecordStatus.PUBLISHED)
+    assert record.publish_until == dt.date(2027, 6, 1)
+    with time_machine.travel(dt.datetime(2027, 5, 31, 23, 59, 59, tzinfo=BEIJING), tick=False):
+        assert list(CreditRecord.objects.public()) == [record]
+    # 00:00 on 1 June in Beijing is still 31 May in UTC: the record is gone all the same.
+    with time_machine.travel(dt.datetime(2027, 6, 1, 0, 0, 0, tzinfo=BEIJING), tick=False):
+        assert not CreditRecord.objects.public().exists()
+    record.refresh_from_db()
+    assert record.status == RecordStatus.PUBLISHED  # expire_publicity has not run yet
+
+
+def test_the_rule_sets_cite_their_legal_basis_and_cover_consecutive_dates():
+    order_58, current = PublicityRuleSet.objects.order_by("effective_from")
+    assert "第58号" in order_58.legal_basis
+    assert "国办发〔2025〕22号" in current.legal_basis and "第36号" in current.legal_basis
+    assert order_58.effective_until + dt.timedelta(days=1) == current.effective_from
+    assert current.effective_until is None

@@ -145,6 +145,24 @@ def _covers(rule_set: PublicityRuleSet, day: dt.date) -> bool:
     )
 
 
+class RuleBook:
+    """Every rule set with its periods, loaded once: for computing many records (bulk loaders)."""
+
+    def __init__(self) -> None:
+        self.rule_sets = list(
+            PublicityRuleSet.objects.prefetch_related("periods").order_by("-effective_from")
+        )
+
+    def in_force(self, day: dt.date) -> PublicityRuleSet:
+        for rule_set in self.rule_sets:
+            if _covers(rule_set, day):
+                return rule_set
+        raise NoRuleSet(
+            _("No publicity rule set is in force on %(date)s: an administrator must add one.")
+            % {"date": day.isoformat()}
+        )
+
+
 def governing_period(
     rule_set: PublicityRuleSet, severity: str, sector: str, penalty_types: list[str]
 ) -> PublicityPeriod | None:
@@ -188,16 +206,19 @@ class PublicityDates:
     exemption: str
 
 
-def compute(record: CreditRecord, calendar: WorkingCalendar | None = None) -> PublicityDates:
+def compute(
+    record: CreditRecord, calendar: WorkingCalendar | None = None, rules: RuleBook | None = None
+) -> PublicityDates:
     """The rule set and dates of ``record`` from its own fields (the rule set it is bound to is kept
-    while its range still covers the decision date). Raises NoRuleSet or CalendarMissing."""
+    while its range still covers the decision date). Raises NoRuleSet or CalendarMissing.
+    Bulk loaders pass one ``calendar`` and one ``rules`` for all their records."""
     calendar = calendar or WorkingCalendar()
     decided = record.decision_date
     rule_set = record.rule_set if record.rule_set_id and _covers(record.rule_set, decided) else None
     is_penalty = record.category == RecordCategory.PENALTY
     if rule_set is None:
         try:
-            rule_set = rule_set_in_force(decided)
+            rule_set = rules.in_force(decided) if rules else rule_set_in_force(decided)
         except NoRuleSet:
             if is_penalty:
                 raise
@@ -242,13 +263,18 @@ PUBLICITY_FIELDS = (
 )
 
 
-def apply(record: CreditRecord, calendar: WorkingCalendar | None = None) -> None:
+def apply(
+    record: CreditRecord, calendar: WorkingCalendar | None = None, rules: RuleBook | None = None
+) -> None:
     """Set the rule set and dates on ``record`` (unsaved); a missing rule set or calendar year is a
     ValidationError on the decision date that says what an administrator must add."""
     # Raw input ("2026-06-01") is parsed as full_clean would, with the same error for a bad date.
-    record.decision_date = CreditRecord._meta.get_field("decision_date").to_python(record.decision_date)
     try:
-        dates = compute(record, calendar)
+        record.decision_date = CreditRecord._meta.get_field("decision_date").to_python(record.decision_date)
+    except ValidationError as exc:
+        raise ValidationError({"decision_date": exc.messages}) from exc
+    try:
+        dates = compute(record, calendar, rules)
     except (NoRuleSet, CalendarMissing) as exc:
         raise ValidationError({"decision_date": str(exc)}, code="publicity") from exc
     record.rule_set = dates.rule_set
@@ -290,3 +316,48 @@ def refresh_rule_set(rule_set: PublicityRuleSet, actor=None) -> int:
             ledger.record("registry.record.publicity_recomputed", record, actor, old, new)
             changed += 1
     return changed
+
+
+def backfill(batch_size: int = 1000) -> dict[str, int]:
+    """Compute the rule set and dates of records that have none yet (entered before these rules
+    existed, or bulk-loaded): one ledger entry per record. Records whose decision date has no rule
+    set or no calendar are counted as skipped and keep empty dates."""
+    from registry import ledger
+
+    calendar, rules = WorkingCalendar(), RuleBook()
+    done = skipped = 0
+    last_pk = 0
+    while True:
+        with transaction.atomic():
+            records = list(
+                CreditRecord.objects.select_for_update()
+                .select_related("department")
+                .filter(rule_set__isnull=True, pk__gt=last_pk)
+                .order_by("pk")[:batch_size]
+            )
+            if not records:
+                break
+            changes = []
+            for record in records:
+                try:
+                    dates = compute(record, calendar, rules)
+                except (NoRuleSet, CalendarMissing):
+                    skipped += 1
+                    continue
+                if dates.rule_set is None:
+                    skipped += 1
+                    continue
+                before = ledger.snapshot(record, PUBLICITY_FIELDS)
+                record.rule_set = dates.rule_set
+                record.publication_deadline = dates.publication_deadline
+                record.publish_from = record.publish_from or dates.publish_from
+                record.repair_eligible_from = dates.repair_eligible_from
+                record.publish_until = dates.publish_until
+                record.publication_exemption = dates.exemption
+                record.save(update_fields=[*PUBLICITY_FIELDS, "updated_at"])
+                old, new = ledger.changed(before, ledger.snapshot(record, PUBLICITY_FIELDS))
+                changes.append(ledger.change_for("registry.record.publicity_recomputed", record, old, new))
+                done += 1
+            ledger.append(changes)
+            last_pk = records[-1].pk
+    return {"computed": done, "skipped": skipped}

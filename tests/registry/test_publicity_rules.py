@@ -174,3 +174,39 @@ def test_the_rule_sets_cite_their_legal_basis_and_cover_consecutive_dates():
     assert "国办发〔2025〕22号" in current.legal_basis and "第36号" in current.legal_basis
     assert order_58.effective_until + dt.timedelta(days=1) == current.effective_from
     assert current.effective_until is None
+
+
+def test_records_without_dates_are_backfilled_with_one_ledger_entry_each(make_record, subject, department_a):
+    from django.core.management import call_command
+
+    from registry.models import LedgerEntry
+
+    record = make_record(subject, department_a, decision_date=dt.date(2025, 1, 15), sector=Sector.FOOD)
+    # As a bulk loader that wrote rows without the dates would leave it.
+    CreditRecord.objects.filter(pk=record.pk).update(
+        rule_set=None,
+        publication_deadline=None,
+        publish_from=None,
+        repair_eligible_from=None,
+        publish_until=None,
+    )
+    call_command("backfill_publicity")
+    record.refresh_from_db()
+    assert record.rule_set.code == "ndrc-order-58"
+    assert (record.repair_eligible_from, record.publish_until) == (dt.date(2026, 1, 15), dt.date(2028, 1, 15))
+    assert (
+        LedgerEntry.objects.filter(
+            action="registry.record.publicity_recomputed", object_id=str(record.pk)
+        ).count()
+        == 1
+    )
+
+
+def test_a_decision_date_given_as_text_is_parsed_and_a_bad_one_is_a_field_error(
+    make_record, subject, department_a
+):
+    record = make_record(subject, department_a, decision_date="2026-04-01")
+    assert record.publish_until == dt.date(2027, 4, 1)
+    with pytest.raises(ValidationError) as caught:
+        make_record(subject, department_a, decision_date="2026-02-30")
+    assert "decision_date" in caught.value.message_dict

@@ -12,6 +12,7 @@ import base64
 import ctypes.util
 import hashlib
 import io
+import logging
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -27,6 +28,9 @@ from django.utils.translation import gettext as _
 from disclosure import signing
 from disclosure.models import CreditReport, new_report_number
 from disclosure.public import subject_public_data
+
+# WeasyPrint logs every rendering step at INFO: one line per page per report is noise.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 class ReportUnavailable(RuntimeError):
@@ -53,14 +57,14 @@ def missing_system_dependencies() -> tuple[str, ...]:
     return tuple(missing)
 
 
-def qr_svg_data_uri(text: str) -> str:
+def qr_png_data_uri(text: str) -> str:
+    """A QR code of ``text`` as a PNG data URI (embedded in the PDF as an image)."""
     import qrcode
-    import qrcode.image.svg
 
-    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    image = qrcode.make(text, box_size=8, border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
     buffer = io.BytesIO()
-    image.save(buffer)
-    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
+    image.save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
 @dataclass
@@ -97,7 +101,7 @@ def issue_report(subject, request) -> IssuedReport:
         "generated_at": now,
         "verify_url": verify_url,
         "public_key_url": request.build_absolute_uri(reverse("disclosure:public_key")),
-        "qr": qr_svg_data_uri(verify_url),
+        "qr": qr_png_data_uri(verify_url),
         "key_id": signing.key_id(),
     }
     body = _render_pdf(context)

@@ -1,0 +1,54 @@
+"""Chinese by default, English on request; translations compiled and committed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_site_is_chinese_by_default(client):
+    body = client.get(reverse("disclosure:home")).content.decode()
+
+    assert '<html lang="zh-hans">' in body
+    assert "信用北京" in body
+    assert "Credit search" not in body
+
+
+def test_the_language_switch_turns_the_site_english(client, make_subject):
+    subject = make_subject("北京华为科技有限公司")
+    url = reverse("disclosure:subject", args=[subject.code])
+
+    response = client.post(reverse("set_language"), {"language": "en", "next": url})
+    assert response.status_code == 302 and response["Location"] == url
+
+    body = client.get(url).content.decode()
+    assert '<html lang="en">' in body
+    assert "Basic information" in body and "Download credit report (PDF)" in body
+    assert "北京华为科技有限公司" in body  # names are data, not translated
+
+
+def test_model_choices_are_translated_on_the_public_site(client, make_subject):
+    subject = make_subject("北京华为科技有限公司")
+
+    body = client.get(reverse("disclosure:subject", args=[subject.code])).content.decode()
+
+    assert "企业" in body  # SubjectType.ENTERPRISE
+    assert "行政处罚" in body and "行政许可" in body  # record categories on the tabs
+
+
+def test_invalid_code_messages_are_translated(client):
+    body = client.get(reverse("disclosure:search"), {"q": "9111010500000001"}).content.decode()
+
+    assert "统一社会信用代码" in body
+
+
+def test_the_compiled_catalogue_is_committed_and_up_to_date():
+    po = ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+    mo = po.with_suffix(".mo")
+    assert po.exists() and mo.exists(), "run `manage.py compilemessages` and commit the .mo"
+    assert mo.stat().st_mtime >= po.stat().st_mtime - 1, "the .mo is older than the .po: compilemessages"

@@ -1,0 +1,193 @@
+"""The subject page: basic information, summary band, tabs; only public records; no personal data."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from registry import services
+from registry.choices import RecordCategory, RecordStatus, WithheldReason
+from tests.disclosure.conftest import recent
+
+pytestmark = pytest.mark.django_db
+
+
+def _page(client, subject, tab=None):
+    params = {"tab": tab} if tab else {}
+    return client.get(reverse("disclosure:subject", args=[subject.code]), params)
+
+
+def test_the_subject_page_shows_basic_information(client, make_subject):
+    subject = make_subject(
+        "北京华为科技有限公司", legal_representative="张三", registered_address="北京市朝阳区某路1号"
+    )
+
+    response = _page(client, subject)
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "北京华为科技有限公司" in body and subject.code in body
+    assert "张三" in body and "北京市朝阳区某路1号" in body  # an enterprise's legal representative is public
+
+
+def test_the_page_never_shows_an_identity_number(client, make_subject):
+    subject = make_subject("北京华为科技有限公司", legal_representative_id="11010519491231002X")
+
+    for tab in (None, RecordCategory.PENALTY):
+        body = _page(client, subject, tab).content.decode()
+        assert "11010519491231002X" not in body
+        assert "110105" + "19491231" not in body
+        assert "002X" not in body
+
+
+def test_an_individual_business_shows_nothing_personal(client, make_subject):
+    from tests.base import valid_code
+
+    shop = make_subject(
+        "朝阳区李四小吃店",
+        code=valid_code(category="92"),
+        legal_representative="李四",
+        registered_address="北京市朝阳区某小区3号楼2单元501",
+        legal_representative_id="11010519491231002X",
+    )
+    assert shop.is_natural_person_business
+
+    body = _page(client, shop).content.decode()
+
+    assert "朝阳区李四小吃店" in body
+    assert "李四</dd>" not in body and ">李四<" not in body
+    assert "某小区3号楼" not in body
+    assert "11010519491231002X" not in body
+
+
+@pytest.mark.parametrize(
+    "make_hidden",
+    ["draft", "scheduled", "expired", "repaired", "revoked", "withheld"],
+)
+def test_records_that_are_not_public_never_appear(
+    client, make_subject, department_a, make_record, make_hidden
+):
+    subject = make_subject()
+    visible = make_record(subject, department_a, case_name="公开的处罚案", decision_date=recent())
+    services.transition_record(visible, RecordStatus.PUBLISHED)
+    fields = {"case_name": "不应公开的案件", "decision_date": recent()}
+    if make_hidden == "withheld":
+        fields["withheld_reason"] = WithheldReason.MINOR_INVOLVED
+    hidden = make_record(subject, department_a, **fields)
+    steps = {
+        "draft": [],
+        "scheduled": [RecordStatus.SCHEDULED],
+        "expired": [RecordStatus.PUBLISHED, RecordStatus.EXPIRED],
+        "repaired": [RecordStatus.PUBLISHED, RecordStatus.REPAIRED],
+        "revoked": [RecordStatus.PUBLISHED, RecordStatus.REVOKED],
+        "withheld": [RecordStatus.PUBLISHED],
+    }[make_hidden]
+    for status in steps:
+        services.transition_record(hidden, status)
+
+    response = _page(client, subject, RecordCategory.PENALTY)
+    body = response.content.decode()
+
+    assert "公开的处罚案" in body
+    assert "不应公开的案件" not in body
+    assert response.context["page"].counts == {RecordCategory.PENALTY: 1}
+    # Nor in the search result counts, the feed, or the PDF's data.
+    search = client.get(reverse("disclosure:search"), {"q": "华为"})
+    assert search.context["hits"][0]["record_count"] == 1
+    assert "不应公开的案件" not in client.get(reverse("disclosure:feed")).content.decode()
+
+
+def test_each_record_shows_legal_basis_department_and_dates(
+    client, make_subject, department_a, public_record
+):
+    subject = make_subject()
+    record = public_record(
+        subject,
+        department_a,
+        legal_basis="《中华人民共和国食品安全法》第一百二十四条",
+        decision_date=recent(20),
+    )
+
+    body = _page(client, subject, RecordCategory.PENALTY).content.decode()
+
+    assert "《中华人民共和国食品安全法》第一百二十四条" in body
+    assert department_a.name in body
+    assert record.decision_date.strftime("%Y-%m-%d") in body
+    assert record.document_number in body
+
+
+def test_tabs_show_only_their_category(client, make_subject, department_a, public_record):
+    subject = make_subject()
+    public_record(subject, department_a, category=RecordCategory.LICENCE, case_name="食品经营许可")
+    public_record(subject, department_a, category=RecordCategory.PENALTY, case_name="超范围经营案")
+
+    licence_tab = _page(client, subject, RecordCategory.LICENCE).content.decode()
+    penalty_tab = _page(client, subject, RecordCategory.PENALTY).content.decode()
+
+    assert "食品经营许可" in licence_tab and "超范围经营案" not in licence_tab
+    assert "超范围经营案" in penalty_tab and "食品经营许可" not in penalty_tab
+
+
+def test_a_listed_subject_gets_a_prominent_warning(client, make_subject, department_a, public_record):
+    subject = make_subject()
+    public_record(subject, department_a, category=RecordCategory.SERIOUS_DISHONESTY, case_name="拒不履行")
+    public_record(subject, department_a, category=RecordCategory.BUSINESS_ABNORMALITY, case_name="未报年报")
+
+    response = _page(client, subject)
+
+    warnings = {item.key: item for item in response.context["page"].warnings}
+    assert set(warnings) == {RecordCategory.SERIOUS_DISHONESTY, RecordCategory.BUSINESS_ABNORMALITY}
+    assert 'class="alert-band" role="alert"' in response.content.decode()
+
+
+def test_a_clean_subject_has_no_warning_band(client, make_subject, department_a, public_record):
+    subject = make_subject()
+    public_record(subject, department_a, category=RecordCategory.LICENCE)
+
+    response = _page(client, subject)
+
+    assert response.context["page"].warnings == []
+    assert "alert-band" not in response.content.decode()
+
+
+def test_a_disputed_record_carries_the_under_objection_tag(client, make_subject, department_a, public_record):
+    subject = make_subject()
+    record = public_record(subject, department_a)
+    record.is_disputed = True  # set by the objections workflow (a later issue)
+
+    from django.template.loader import render_to_string
+
+    html = render_to_string("disclosure/includes/record.html", {"record": record})
+    assert "tag-disputed" in html
+
+
+def test_an_unknown_code_gives_a_404_page_with_a_search_box(client):
+    response = client.get(reverse("disclosure:subject", args=["91110000000000000X"]))
+
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert 'role="search"' in body and 'name="q"' in body
+
+
+def test_the_subject_page_is_found_by_registration_number_too(client, make_subject):
+    from registry.codes import registration_check_digit
+
+    number = "11010800000456"
+    number += registration_check_digit(number)
+    subject = make_subject(registration_number=number)
+
+    response = client.get(reverse("disclosure:subject", args=[number]))
+
+    assert response.status_code == 200 and response.context["subject"].code == subject.code
+
+
+def test_user_supplied_text_is_escaped(client, make_subject, department_a, public_record):
+    subject = make_subject("<script>alert(1)</script>公司")
+    public_record(subject, department_a, case_name="<img src=x onerror=alert(2)>案")
+
+    page = _page(client, subject, RecordCategory.PENALTY).content.decode()
+    search = client.get(reverse("disclosure:search"), {"q": "<script>alert(3)</script>"}).content.decode()
+
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
+    assert "<img src=x" not in page
+    assert "<script>alert(3)" not in search

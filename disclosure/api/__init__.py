@@ -1,0 +1,1 @@
+"""REST API v1 for third-party credit agencies and other platforms (``/api/v1/``)."""

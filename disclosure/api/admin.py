@@ -1,0 +1,201 @@
+"""Admin of the API: agencies with their usage, keys (shown once, revocable), the access log,
+webhooks and their deliveries, bulk exports and foreign-sourced data (read-only)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from disclosure.api_choices import Scope
+from disclosure.api_models import (
+    Agency,
+    ApiKey,
+    ApiRequestLog,
+    Export,
+    ForeignObject,
+    ForeignOrigin,
+    Webhook,
+    WebhookDelivery,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Agency)
+class AgencyAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "kind",
+        "contact_name",
+        "contact_email",
+        "is_active",
+        "requests_24h",
+        "requests_30d",
+    ]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name", "contact_name", "contact_email"]
+
+    def get_queryset(self, request):
+        now = timezone.now()
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                day_count=Count("requests", filter=Q(requests__at__gte=now - dt.timedelta(days=1))),
+                month_count=Count("requests", filter=Q(requests__at__gte=now - dt.timedelta(days=30))),
+            )
+        )
+
+    @admin.display(description=_("requests, last 24 h"), ordering="day_count")
+    def requests_24h(self, agency: Agency) -> int:
+        return agency.day_count
+
+    @admin.display(description=_("requests, last 30 days"), ordering="month_count")
+    def requests_30d(self, agency: Agency) -> int:
+        return agency.month_count
+
+
+class ApiKeyForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        label=_("scopes"), choices=Scope.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+    class Meta:
+        model = ApiKey
+        fields = ["agency", "name", "scopes", "per_minute", "per_day", "expires_at"]
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    form = ApiKeyForm
+    list_display = [
+        "prefix",
+        "agency",
+        "name",
+        "scope_list",
+        "per_minute",
+        "per_day",
+        "expires_at",
+        "revoked_at",
+    ]
+    list_filter = ["agency", ("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["prefix", "name", "agency__name"]
+    readonly_fields = ["prefix", "created_at", "created_by", "revoked_at"]
+    actions = ["revoke"]
+
+    @admin.display(description=_("scopes"))
+    def scope_list(self, key: ApiKey) -> str:
+        return ", ".join(key.scopes)
+
+    def save_model(self, request, obj: ApiKey, form, change: bool) -> None:
+        if change:
+            obj.save()
+            return
+        raw = obj.assign_new_key()
+        obj.created_by = request.user
+        obj.save()
+        messages.warning(
+            request,
+            _(
+                "The API key is %(key)s. Give it to the agency now: "
+                "it is stored hashed and cannot be shown again."
+            )
+            % {"key": raw},
+        )
+
+    @admin.action(description=_("Revoke the selected keys (takes effect at once)"))
+    def revoke(self, request, queryset) -> None:
+        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        messages.success(request, _("%(n)d keys revoked.") % {"n": count})
+
+
+@admin.register(ApiRequestLog)
+class ApiRequestLogAdmin(ReadOnlyAdmin):
+    list_display = [
+        "at",
+        "agency",
+        "api_key",
+        "method",
+        "endpoint",
+        "status_code",
+        "subject_list",
+        "duration_ms",
+    ]
+    list_filter = ["agency", "status_code", "endpoint"]
+    search_fields = ["path", "subject_codes"]
+    date_hierarchy = "at"
+    list_select_related = ["agency", "api_key", "api_key__agency"]
+    show_full_result_count = False
+
+    @admin.display(description=_("subjects"))
+    def subject_list(self, row: ApiRequestLog) -> str:
+        return ", ".join(row.subject_codes[:5]) + (" ..." if len(row.subject_codes) > 5 else "")
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip().upper()
+        if len(term) == 18:  # a credit code: who looked this subject up (GIN index)
+            return queryset.filter(subject_codes__contains=[term]), False
+        return super().get_search_results(request, queryset, search_term)
+
+
+@admin.register(Webhook)
+class WebhookAdmin(admin.ModelAdmin):
+    list_display = ["agency", "url", "is_active", "created_at"]
+    list_filter = ["is_active", "agency"]
+    readonly_fields = ["agency", "url", "subject_codes", "created_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    list_display = [
+        "created_at",
+        "webhook",
+        "event",
+        "subject_code",
+        "status",
+        "attempts",
+        "last_status_code",
+    ]
+    list_filter = ["status"]
+
+
+@admin.register(Export)
+class ExportAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "status", "started_at", "finished_at", "cursor"]
+
+
+@admin.register(ForeignOrigin)
+class ForeignOriginAdmin(ReadOnlyAdmin):
+    list_display = ["base_url", "name", "events_pulled", "last_pulled_at"]
+
+
+@admin.register(ForeignObject)
+class ForeignObjectAdmin(ReadOnlyAdmin):
+    list_display = [
+        "origin",
+        "object_type",
+        "remote_id",
+        "subject_code",
+        "removed",
+        "last_event",
+        "updated_at",
+    ]
+    list_filter = ["origin", "object_type", "removed"]
+    search_fields = ["subject_code", "remote_id"]

@@ -1,0 +1,36 @@
+"""Every endpoint needs a key (401 without one) and the scope the view declares (403 without it)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from rest_framework import exceptions
+from rest_framework.permissions import BasePermission
+
+from disclosure.api_models import ApiKey
+
+
+class ScopeMissing(exceptions.PermissionDenied):
+    default_code = "scope_missing"
+
+
+class HasScope(BasePermission):
+    """The view's ``required_scope`` (or ``required_scopes[action]``) must be among the key's scopes."""
+
+    def has_permission(self, request, view) -> bool:
+        key = request.auth
+        if not isinstance(key, ApiKey):
+            raise exceptions.NotAuthenticated(
+                _("Send an API key in the Authorization header: Api-Key <key>.")
+            )
+        scope = required_scope(view)
+        if scope and scope not in key.scopes:
+            raise ScopeMissing(_("This API key lacks the scope %(scope)s.") % {"scope": scope})
+        return True
+
+
+def required_scope(view) -> str:
+    per_action = getattr(view, "required_scopes", None) or {}
+    action = getattr(view, "action", None)
+    if action in per_action:
+        return per_action[action]
+    return getattr(view, "required_scope", "")

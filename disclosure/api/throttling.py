@@ -1,0 +1,67 @@
+"""Per-key quotas: requests per minute and per (Beijing) day, counted in Redis.
+
+Fixed windows with one INCR per window per request; the counters expire on their own. Over a
+quota the answer is 429 with ``Retry-After`` (seconds until the window that is full resets). If
+Redis is down the quota is not enforced (logged), rather than refusing every integrator.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django_redis import get_redis_connection
+from redis.exceptions import RedisError
+from rest_framework.throttling import BaseThrottle
+
+from disclosure.api_models import ApiKey
+
+logger = logging.getLogger(__name__)
+
+BEIJING_OFFSET = 8 * 3600  # Asia/Shanghai has no daylight saving time
+KEY_FORMAT = "apiquota:{prefix}:{window}:{number}"
+
+
+def _windows(now: float, key: ApiKey) -> list[tuple[str, int, int, int]]:
+    """(window name, number, limit, seconds until it resets) for the minute and the day."""
+    minute = int(now // 60)
+    local = now + BEIJING_OFFSET
+    day = int(local // 86400)
+    return [
+        ("m", minute, key.per_minute, max(1, int(60 - now % 60))),
+        ("d", day, key.per_day, max(1, int(86400 - local % 86400))),
+    ]
+
+
+class KeyQuotaThrottle(BaseThrottle):
+    """Counts every authenticated request against both of its key's quotas."""
+
+    def __init__(self) -> None:
+        self.retry_after: int | None = None
+
+    def allow_request(self, request, view) -> bool:
+        key = request.auth
+        if not isinstance(key, ApiKey):
+            return True  # no key: the permission check answers 401
+        now = time.time()
+        windows = _windows(now, key)
+        try:
+            pipe = get_redis_connection("default").pipeline()
+            for name, number, _limit, reset in windows:
+                counter = KEY_FORMAT.format(prefix=key.prefix, window=name, number=number)
+                pipe.incr(counter)
+                pipe.expire(counter, reset + 60)
+            counts = pipe.execute()[::2]
+        except RedisError:
+            logger.warning("API quota not enforced: Redis unavailable", exc_info=True)
+            return True
+        waits = [
+            reset for (_name, _n, limit, reset), count in zip(windows, counts, strict=True) if count > limit
+        ]
+        if waits:
+            self.retry_after = max(waits)
+            return False
+        return True
+
+    def wait(self) -> float | None:
+        return self.retry_after

@@ -1,0 +1,136 @@
+"""FilterSets of subjects and public credit records (the API uses them; the public search page can).
+
+Name search uses the bigram/trigram index like the public search (registry/search.py): the
+stored grams must contain the query's grams and the normalised names must contain the query.
+Category and dishonesty filters look only at *public* records, through ``registry.search``, so a
+filter never reveals that a hidden record exists.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.core.exceptions import ValidationError
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Length
+from django.utils.translation import gettext_lazy as _
+
+from registry.choices import District, RecordCategory, Severity, SubjectType
+from registry.codes import classify_query, normalise_code
+from registry.models import CreditRecord, Subject
+from registry.ngrams import normalise_name, query_grams
+from registry.search import MAX_QUERY_LENGTH, SearchFilters, apply_filters
+
+
+def validate_query(value: str) -> None:
+    """A name query needs 2 characters (a bigram) to use the index; codes are always fine."""
+    if classify_query(value) == "name" and not query_grams(value):
+        raise ValidationError(
+            _("Enter at least 2 characters of a name, or a full credit code."), code="too_short"
+        )
+    if len(value) > MAX_QUERY_LENGTH:
+        raise ValidationError(
+            _("A query has at most %(n)d characters.") % {"n": MAX_QUERY_LENGTH}, code="too_long"
+        )
+
+
+def search(queryset: QuerySet, value: str) -> QuerySet:
+    """Subjects whose code / registration number is ``value``, or whose name contains it, ranked:
+    exact name first, then names starting with it, then shorter names."""
+    value = (value or "").strip()
+    if not value:
+        return queryset
+    if classify_query(value) != "name":
+        key = normalise_code(value)
+        return queryset.filter(Q(code=key) | Q(registration_number=key))
+    text = normalise_name(value)
+    grams = query_grams(value)
+    return (
+        queryset.filter(search_grams__contains=grams, search_text__contains=text)
+        .annotate(
+            search_rank=Case(
+                When(Q(search_text=text) | Q(search_text__startswith=text + "\n"), then=Value(0)),
+                When(search_text__startswith=text, then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            ),
+            name_length=Length("name"),
+        )
+        .order_by("search_rank", "name_length", "name", "pk")
+    )
+
+
+class SubjectFilterSet(django_filters.FilterSet):
+    """Filters of the subject list: q, district, type, category, has_dishonesty, updated_since."""
+
+    q = django_filters.CharFilter(
+        method="filter_q",
+        validators=[validate_query],
+        label=_("Name (at least 2 characters), credit code or registration number"),
+    )
+    district = django_filters.ChoiceFilter(choices=District.choices, label=_("District"))
+    type = django_filters.ChoiceFilter(
+        field_name="subject_type", choices=SubjectType.choices, label=_("Type")
+    )
+    category = django_filters.ChoiceFilter(
+        method="filter_category",
+        choices=RecordCategory.choices,
+        label=_("Has a public record of this category"),
+    )
+    has_dishonesty = django_filters.BooleanFilter(
+        method="filter_dishonesty", label=_("Has a public dishonesty record (or not)")
+    )
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", label=_("Changed at or after (ISO 8601)")
+    )
+
+    class Meta:
+        model = Subject
+        fields = ["q", "district", "type", "category", "has_dishonesty", "updated_since"]
+
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return search(queryset, value)
+
+    def filter_category(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return apply_filters(queryset, SearchFilters(category=value)) if value else queryset
+
+    def filter_dishonesty(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return queryset
+        dishonest = apply_filters(Subject.objects.all(), SearchFilters(dishonest=True)).values("pk")
+        return queryset.filter(pk__in=dishonest) if value else queryset.exclude(pk__in=dishonest)
+
+
+class CreditRecordFilterSet(django_filters.FilterSet):
+    """Filters of public record lists (apply to ``CreditRecord.objects.public()`` only)."""
+
+    subject = django_filters.CharFilter(
+        field_name="subject__code",
+        method="filter_subject",
+        label=_("Subject credit code or registration number"),
+    )
+    category = django_filters.ChoiceFilter(choices=RecordCategory.choices, label=_("Category"))
+    severity = django_filters.ChoiceFilter(choices=Severity.choices, label=_("Severity"))
+    department = django_filters.CharFilter(field_name="department__code", label=_("Deciding department code"))
+    district = django_filters.ChoiceFilter(
+        field_name="subject__district", choices=District.choices, label=_("District of the subject")
+    )
+    decision_date = django_filters.DateFromToRangeFilter(label=_("Decision date range"))
+    published_since = django_filters.IsoDateTimeFilter(
+        field_name="published_at", lookup_expr="gte", label=_("Published at or after (ISO 8601)")
+    )
+
+    class Meta:
+        model = CreditRecord
+        fields = [
+            "subject",
+            "category",
+            "severity",
+            "department",
+            "district",
+            "decision_date",
+            "published_since",
+        ]
+
+    def filter_subject(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        key = normalise_code(value)
+        return queryset.filter(Q(subject__code=key) | Q(subject__registration_number=key))

@@ -1,0 +1,184 @@
+"""API keys: no key, revoked, expired, wrong scope, right scope; quotas; the access log; the admin."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from disclosure.api_choices import Scope
+from disclosure.api_models import ApiKey, ApiRequestLog, hash_key
+
+
+@pytest.fixture
+def published(subject, department_a, make_record, publish):
+    return publish(make_record(subject, department_a))
+
+
+def _endpoints(subject, record):
+    return [
+        ("get", "/api/v1/subjects", Scope.SUBJECTS_READ),
+        ("get", f"/api/v1/subjects/{subject.code}", Scope.SUBJECTS_READ),
+        ("get", f"/api/v1/subjects/{subject.code}/records", Scope.RECORDS_READ),
+        ("get", "/api/v1/records", Scope.RECORDS_READ),
+        ("get", f"/api/v1/records/{record.pk}", Scope.RECORDS_READ),
+        ("get", "/api/v1/changes", Scope.CHANGES_READ),
+        ("post", "/api/v1/match", Scope.SUBJECTS_READ),
+        ("get", "/api/v1/exports", Scope.EXPORT),
+        ("get", "/api/v1/webhooks", Scope.WEBHOOKS),
+    ]
+
+
+def _call(client, method, url):
+    if method == "post":
+        return client.post(url, {"queries": [{"name": "华为"}]}, format="json")
+    return client.get(url)
+
+
+def test_every_endpoint_answers_401_with_a_json_error_without_a_key(client_for, subject, published):
+    for method, url, _scope in _endpoints(subject, published):
+        response = _call(client_for(None), method, url)
+        assert response.status_code == 401, url
+        assert response.json()["code"] == "not_authenticated"
+        assert response["WWW-Authenticate"].startswith("Api-Key")
+
+
+def test_each_endpoint_needs_its_scope_and_accepts_the_right_one(make_key, client_for, subject, published):
+    for method, url, scope in _endpoints(subject, published):
+        _key, others = make_key(scopes=[s for s in Scope.values if s != scope])
+        refused = _call(client_for(others), method, url)
+        assert refused.status_code == 403, url
+        assert refused.json()["code"] == "scope_missing"
+        assert scope in refused.json()["message"]
+        _key, right = make_key(scopes=[scope])
+        assert _call(client_for(right), method, url).status_code == 200, url
+
+
+def test_a_revoked_key_is_refused_at_once(make_key, client_for):
+    key, raw = make_key()
+    client = client_for(raw)
+    assert client.get("/api/v1/subjects").status_code == 200
+    ApiKey.objects.filter(pk=key.pk).update(revoked_at=timezone.now())
+    response = client.get("/api/v1/subjects")
+    assert response.status_code == 401
+    assert response.json()["code"] == "key_revoked"
+
+
+def test_an_expired_key_and_an_inactive_agency_are_refused(make_key, client_for, agency):
+    _key, raw = make_key(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    assert client_for(raw).get("/api/v1/subjects").json()["code"] == "key_expired"
+    _key, raw = make_key()
+    agency.is_active = False
+    agency.save()
+    assert client_for(raw).get("/api/v1/subjects").json()["code"] == "agency_inactive"
+
+
+def test_a_tampered_or_unknown_key_is_refused(make_key, client_for):
+    _key, raw = make_key()
+    assert client_for(raw[:-1] + ("A" if raw[-1] != "A" else "B")).get("/api/v1/subjects").status_code == 401
+    assert client_for("cpk_00000000.secret").get("/api/v1/subjects").json()["code"] == "key_invalid"
+    assert client_for("garbage").get("/api/v1/subjects").json()["code"] == "key_invalid"
+
+
+def test_bearer_works_and_a_key_in_the_url_does_not(make_key, client_for):
+    _key, raw = make_key()
+    assert client_for(raw, scheme="Bearer").get("/api/v1/subjects").status_code == 200
+    assert client_for(None).get(f"/api/v1/subjects?key={raw}&api_key={raw}").status_code == 401
+
+
+def test_only_the_hash_of_a_key_is_stored(make_key):
+    key, raw = make_key()
+    stored = ApiKey.objects.filter(pk=key.pk).values().get()
+    assert raw not in {str(value) for value in stored.values()}
+    assert stored["hashed_key"] == hash_key(raw)
+
+
+def test_the_minute_quota_answers_429_with_retry_after(make_key, client_for):
+    _key, raw = make_key(per_minute=3)
+    client = client_for(raw)
+    statuses = [client.get("/api/v1/subjects").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    refused = client.get("/api/v1/subjects")
+    assert refused.json()["code"] == "quota_exceeded"
+    assert 1 <= int(refused["Retry-After"]) <= 60
+
+
+def test_the_daily_quota_is_separate_and_says_when_it_resets(make_key, client_for):
+    _key, raw = make_key(per_minute=100, per_day=2)
+    client = client_for(raw)
+    assert [client.get("/api/v1/subjects").status_code for _ in range(3)] == [200, 200, 429]
+    assert 1 <= int(client.get("/api/v1/subjects")["Retry-After"]) <= 86400
+
+
+def test_quotas_are_per_key(make_key, client_for):
+    _key, first = make_key(per_minute=1)
+    _key, second = make_key(per_minute=1)
+    assert client_for(first).get("/api/v1/subjects").status_code == 200
+    assert client_for(first).get("/api/v1/subjects").status_code == 429
+    assert client_for(second).get("/api/v1/subjects").status_code == 200
+
+
+def test_page_size_is_capped_at_100(api, make_subject):
+    response = api.get("/api/v1/subjects?limit=100000")
+    assert response.status_code == 200
+    assert "limit=100" in (response.json()["next"] or "limit=100")
+
+
+def test_every_request_is_logged_with_key_endpoint_and_subject(make_key, client_for, subject, agency):
+    key, raw = make_key()
+    client_for(raw).get(f"/api/v1/subjects/{subject.code}")
+    client_for(None).get("/api/v1/subjects")
+    looked_up = ApiRequestLog.objects.get(subject_codes__contains=[subject.code])
+    assert looked_up.api_key == key
+    assert looked_up.agency == agency
+    assert looked_up.endpoint == "api:subject-detail"
+    assert looked_up.status_code == 200
+    anonymous = ApiRequestLog.objects.get(api_key__isnull=True)
+    assert anonymous.status_code == 401
+
+
+def test_a_subject_can_be_told_which_agencies_looked_it_up(make_key, client_for, subject, make_subject):
+    _key, raw = make_key()
+    other = make_subject(name="北京另一家公司")
+    client_for(raw).get(f"/api/v1/subjects/{subject.code}/records")
+    client_for(raw).post("/api/v1/match", {"queries": [{"code": subject.code}]}, format="json")
+    client_for(raw).get(f"/api/v1/subjects/{other.code}")
+    lookups = ApiRequestLog.objects.filter(subject_codes__contains=[subject.code])
+    assert lookups.count() == 2
+    assert {row.agency.name for row in lookups} == {"北京征信有限公司"}
+
+
+def test_the_agency_sees_its_own_usage(make_key, client_for, subject):
+    _key, raw = make_key()
+    client = client_for(raw)
+    client.get(f"/api/v1/subjects/{subject.code}")
+    usage = client.get("/api/v1/usage").json()["results"]
+    assert usage[0]["subject_codes"] == [subject.code]
+
+
+def test_an_administrator_creates_a_key_that_is_shown_once(client, platform_admin, agency):
+    platform_admin.is_superuser = True
+    platform_admin.save()
+    client.force_login(platform_admin)
+    response = client.post(
+        reverse("admin:disclosure_apikey_add"),
+        {"agency": agency.pk, "name": "生产", "scopes": ["subjects:read"], "per_minute": 10, "per_day": 100},
+        follow=True,
+    )
+    page = response.content.decode()
+    raw = re.search(r"cpk_[0-9a-f]{8}\.[A-Za-z0-9_\-]+", page).group(0)
+    key = ApiKey.objects.get()
+    assert key.matches(raw) and key.scopes == ["subjects:read"]
+    change_page = client.get(reverse("admin:disclosure_apikey_change", args=[key.pk])).content.decode()
+    assert raw not in change_page
+    changelist = client.get(reverse("admin:disclosure_agency_changelist")).content.decode()
+    assert agency.name in changelist
+
+
+def test_unknown_api_paths_answer_json_404(api):
+    response = api.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"

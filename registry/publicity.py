@@ -306,7 +306,11 @@ def refresh_rule_set(rule_set: PublicityRuleSet, actor=None) -> int:
             dates = compute(record, calendar)
         except (NoRuleSet, CalendarMissing):
             continue  # the record keeps its dates until the data is there
-        # The periods and exemptions follow the edited rules; the deadline and start stay as they were.
+        # The periods and exemptions follow the edited rules; a published record keeps its deadline
+        # and start (they are history), an unpublished one gets them anew.
+        if record.status != RecordStatus.PUBLISHED:
+            record.publication_deadline = dates.publication_deadline
+            record.publish_from = dates.publish_from
         record.repair_eligible_from = dates.repair_eligible_from
         record.publish_until = dates.publish_until
         record.publication_exemption = dates.exemption

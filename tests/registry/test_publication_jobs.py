@@ -289,3 +289,68 @@ def test_regulators_submit_and_approve_in_the_admin_and_see_their_departments_ov
 
         detail = client.get(f"{url}{mine.pk}/change/").content.decode()
         assert "2026-02-28" in detail or "2026年2月28日" in detail  # the deadline is shown
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/registry/publicityruleset/",
+        "/admin/registry/calendaryear/",
+        "/admin/registry/calendarday/",
+        "/admin/registry/jobrun/",
+        "/admin/django_celery_beat/periodictask/",
+    ],
+)
+def test_platform_administrators_edit_the_rules_calendar_and_schedule_and_regulators_cannot(
+    client, platform_admin, regulator_a, url
+):
+    client.force_login(platform_admin)
+    assert client.get(url).status_code == 200
+    client.force_login(regulator_a)
+    assert client.get(url).status_code == 403
+
+
+@pytest.mark.django_db
+def test_an_administrator_publishing_minor_penalties_in_the_admin_recomputes_bound_records(
+    client, platform_admin, make_record, subject, department_a
+):
+    from registry.choices import PublicationExemption, Severity
+    from registry.models import PublicityRuleSet
+
+    minor = make_record(subject, department_a, severity=Severity.MINOR)
+    assert minor.publication_exemption == PublicationExemption.MINOR_PENALTY
+    rule_set = PublicityRuleSet.objects.get(code="gbf-2025-22")
+    periods = list(rule_set.periods.order_by("pk"))
+    data = {
+        "code": rule_set.code,
+        "name": rule_set.name,
+        "legal_basis": rule_set.legal_basis,
+        "effective_from": "2026-04-01",
+        "effective_until": "",
+        "periods-TOTAL_FORMS": str(len(periods)),
+        "periods-INITIAL_FORMS": str(len(periods)),
+        "periods-MIN_NUM_FORMS": "0",
+        "periods-MAX_NUM_FORMS": "1000",
+    }
+    for i, period in enumerate(periods):
+        row = {
+            "id": period.pk,
+            "rule_set": rule_set.pk,
+            "severity": period.severity,
+            "sector": period.sector,
+            "penalty_type": period.penalty_type,
+            "min_months": period.min_months,
+            "max_months": period.max_months,
+            "repairable": "on",
+        }
+        if period.published or period.severity == Severity.MINOR:
+            row["published"] = "on"
+        data.update({f"periods-{i}-{key}": value for key, value in row.items()})
+    client.force_login(platform_admin)
+    response = client.post(f"/admin/registry/publicityruleset/{rule_set.pk}/change/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    minor.refresh_from_db()
+    assert minor.publication_exemption == ""
+    assert minor.publish_until == dt.date(2026, 9, 1)
+    assert minor.publication_deadline == dt.date(2026, 6, 10)  # now it has one to meet

@@ -230,6 +230,11 @@ def update_record(record: CreditRecord, *, actor=None, **changes: Any) -> Credit
             _("A %(status)s record cannot be edited; file a correction instead.")
             % {"status": record.get_status_display()}
         )
+    if record.status == RecordStatus.SCHEDULED and record.department.requires_second_approval:
+        # What a second regulator approved is what gets published (registry/publication.py).
+        raise InvalidTransition(
+            _("This record was approved for publication; withdraw it to draft before editing it.")
+        )
     before = ledger.snapshot(record)
     for field, value in changes.items():
         setattr(record, field, value)

@@ -354,3 +354,19 @@ def test_an_administrator_publishing_minor_penalties_in_the_admin_recomputes_bou
     assert minor.publication_exemption == ""
     assert minor.publish_until == dt.date(2026, 9, 1)
     assert minor.publication_deadline == dt.date(2026, 6, 10)  # now it has one to meet
+
+
+@pytest.mark.django_db
+def test_an_approved_record_cannot_be_edited_without_going_back_to_draft(
+    make_record, subject, department_a, regulator_a, second_regulator_a
+):
+    department_a.requires_second_approval = True
+    department_a.save()
+    record = publication.submit_for_publication(make_record(subject, department_a), actor=regulator_a)
+    record = publication.approve_publication(record, actor=second_regulator_a)
+    with pytest.raises(services.InvalidTransition, match="withdraw"):
+        services.update_record(record, actor=regulator_a, result="罚款人民币50元")
+    record = publication.withdraw_submission(record, actor=regulator_a)
+    assert (
+        services.update_record(record, actor=regulator_a, result="罚款人民币50元").result == "罚款人民币50元"
+    )

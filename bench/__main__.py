@@ -1,0 +1,120 @@
+"""Benchmark harness: ``python -m bench [--subjects N]`` (``make bench`` runs it beside the embedded servers).
+
+Seeds N demo subjects into a separate database (``<configured name>_bench``, recreated unless
+``--reuse``), then measures each path against a ceiling or baseline measured in the same run and
+prints a table of ratios. Results are also written as JSON under ``bench/results/``.
+Never part of the test suite: timings belong here, not in assertions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--subjects", type=int, default=200_000, help="subjects to seed (default 200000)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--records-per-subject", type=float, default=0.5)
+    parser.add_argument("--database", help="benchmark database name (default: <configured>_bench)")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep an already seeded benchmark database and skip (a)"
+    )
+    parser.add_argument(
+        "--rebuild-index",
+        choices=("auto", "yes", "no"),
+        default="auto",
+        help="drop the GIN index during the seed (auto: yes from 100k subjects)",
+    )
+    parser.add_argument("--lookups", type=int, default=3000, help="lookups by code per contender")
+    parser.add_argument("--repeat", type=int, default=30, help="runs per query in (c) and (d)")
+    args = parser.parse_args(argv)
+    if args.subjects < 1:
+        parser.error("--subjects must be at least 1")
+    return args
+
+
+def bench_database_url(configured: str, name: str | None) -> tuple[str, str, str]:
+    """(benchmark URL, benchmark database name, configured database name)."""
+    parts = urlsplit(configured)
+    current = parts.path.lstrip("/") or "postgres"
+    name = name or f"{current}_bench"
+    if not name.replace("_", "").isalnum():
+        raise SystemExit(f"benchmark database name must be letters, digits and _: {name!r}")
+    return urlunsplit(parts._replace(path="/" + name)), name, current
+
+
+def prepare_database(configured_url: str, name: str, reuse: bool) -> bool:
+    """Create the benchmark database (drop it first unless reusing); True when it already existed."""
+    import psycopg2
+
+    connection = psycopg2.connect(configured_url)  # libpq reads the same URL, unix socket included
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        exists = cursor.fetchone() is not None
+        if exists and not reuse:
+            cursor.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+            exists = False
+        if not exists:
+            cursor.execute(f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C.UTF-8'")
+    connection.close()
+    return exists
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    configured = os.environ.get("DATABASE_URL")
+    if not configured:
+        raise SystemExit(
+            "DATABASE_URL is not set: run `make bench` or python -m credit_platform.embedded -- ..."
+        )
+    url, name, current = bench_database_url(configured, args.database)
+    if name == current:
+        raise SystemExit(
+            "the benchmark database must not be the configured one (it is dropped and recreated)"
+        )
+    existed = prepare_database(configured, name, args.reuse)
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "credit_platform.settings")
+    import django
+
+    django.setup()
+    from bench import measure
+
+    print(f"benchmark database {name} ({'reused' if existed else 'new'}), {args.subjects:,} subjects")
+    rows = measure.run(args, reuse=existed)
+    print()
+    print(measure.table(rows))
+    RESULTS_DIR.mkdir(exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = RESULTS_DIR / f"bench-{args.subjects}-{stamp}.json"
+    document = {
+        "when": stamp,
+        "subjects": args.subjects,
+        "seed": args.seed,
+        "records_per_subject": args.records_per_subject,
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "postgres": measure.server_version(),
+        "results": rows,
+    }
+    path.write_text(json.dumps(document, ensure_ascii=False, indent=2, default=str))
+    print(f"\nwritten to {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,294 @@
+"""The measurements of ``python -m bench``; each contender is timed beside its ceiling or baseline.
+
+(a) seed_demo throughput vs raw COPY of the same rows into same-shaped tables (ceiling);
+(b) lookup by code through the Django ORM (persistent connection) vs raw psycopg2 (ceiling);
+(c) 2-character name search through the gram GIN index vs a sequential LIKE scan (baseline);
+(d) exact count of a common term vs a count capped at 10,001 (baseline: the exact count).
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import statistics
+import time
+from collections.abc import Callable
+
+import psycopg2
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+
+from registry.demo.load import seed
+from registry.models import CreditRecord, LedgerEntry, RecordTransition, Subject, SubjectName
+
+LOADED_MODELS = (Subject, SubjectName, CreditRecord, RecordTransition, LedgerEntry)
+CAP = 10_001
+
+
+def raw_connection():
+    """A plain psycopg2 connection to the same database as Django's."""
+    raw = psycopg2.connect(**connection.get_connection_params())
+    raw.autocommit = True
+    return raw
+
+
+def server_version() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        return cursor.fetchone()[0]
+
+
+def timed(function: Callable[[], object], repeat: int, warmup: int = 3) -> dict:
+    """Median and p95 in milliseconds of ``repeat`` runs after ``warmup`` runs."""
+    for _ in range(warmup):
+        function()
+    runs = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        function()
+        runs.append((time.perf_counter() - started) * 1000)
+    runs.sort()
+    return {"median_ms": statistics.median(runs), "p95_ms": runs[max(0, int(len(runs) * 0.95) - 1)]}
+
+
+def row(measure: str, candidate: str, value: float, unit: str, reference: str, ref_value: float, note: str):
+    """One line of the report; ratio = how close the candidate comes to the reference (1.0 = equal)."""
+    higher_is_better = unit.endswith("/s")
+    ratio = (value / ref_value if higher_is_better else ref_value / value) if value and ref_value else 0.0
+    return {
+        "measure": measure,
+        "candidate": candidate,
+        "value": round(value, 4),
+        "reference": reference,
+        "reference_value": round(ref_value, 4),
+        "unit": unit,
+        "ratio": round(ratio, 3),
+        "note": note,
+    }
+
+
+# -- (a) seeding ---------------------------------------------------------------------------------
+
+
+def measure_seed(args) -> list[dict]:
+    rebuild = args.rebuild_index == "yes" or (args.rebuild_index == "auto" and args.subjects >= 100_000)
+
+    def progress(result, total):
+        print(
+            f"  seeded {result.subjects:,}/{total:,} subjects ({result.rows_per_second:,.0f} rows/s)",
+            flush=True,
+        )
+
+    result = seed(
+        args.subjects, args.seed, args.records_per_subject, rebuild_index=rebuild, progress=progress
+    )
+    print(f"  {result.summary()}")
+    ceiling_rows, ceiling_seconds = raw_copy_ceiling()
+    return [
+        row(
+            "(a) load",
+            "seed_demo (generate + ledger chain + COPY)",
+            result.rows_per_second,
+            "rows/s",
+            "raw COPY of the same rows",
+            ceiling_rows / ceiling_seconds,
+            f"{result.rows:,} rows in {result.seconds:.1f} s vs {ceiling_seconds:.1f} s; "
+            f"GIN dropped: {rebuild}",
+        )
+    ]
+
+
+def raw_copy_ceiling() -> tuple[int, float]:
+    """Dump the loaded tables and COPY them back into same-shaped tables (same indexes); time that."""
+    raw = raw_connection()
+    total_rows, seconds = 0, 0.0
+    with raw.cursor() as cursor:
+        for model in LOADED_MODELS:
+            table = model._meta.db_table
+            buffer = io.StringIO()
+            cursor.copy_expert(f"COPY {table} TO STDOUT", buffer)
+            total_rows += buffer.getvalue().count("\n")
+            copy_table = f"bench_copy_{table}"
+            cursor.execute(f"DROP TABLE IF EXISTS {copy_table}")
+            cursor.execute(f"CREATE TABLE {copy_table} (LIKE {table} INCLUDING ALL)")
+            buffer.seek(0)
+            started = time.perf_counter()
+            cursor.copy_expert(f"COPY {copy_table} FROM STDIN", buffer, 1 << 20)
+            seconds += time.perf_counter() - started
+            cursor.execute(f"DROP TABLE {copy_table}")
+    raw.close()
+    return total_rows, seconds
+
+
+# -- (b) lookups ---------------------------------------------------------------------------------
+
+
+def sample_codes(count: int, seed: int) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT min(id), max(id) FROM registry_subject")
+        low, high = cursor.fetchone()
+        rng = random.Random(seed)
+        ids = [rng.randint(low, high) for _ in range(count)]
+        cursor.execute("SELECT code FROM registry_subject WHERE id = ANY(%s)", [ids])
+        codes = [code for (code,) in cursor.fetchall()]
+    rng.shuffle(codes)
+    return codes
+
+
+def measure_lookups(args) -> list[dict]:
+    codes = sample_codes(args.lookups, args.seed)
+    columns = ", ".join(f'"{field.column}"' for field in Subject._meta.concrete_fields)
+    raw = raw_connection()
+    raw_cursor = raw.cursor()
+
+    def orm():
+        for code in codes:
+            Subject.objects.get(code=code)
+
+    def direct():
+        for code in codes:
+            raw_cursor.execute(f"SELECT {columns} FROM registry_subject WHERE code = %s", (code,))
+            raw_cursor.fetchone()
+
+    orm_ms = timed(orm, repeat=3, warmup=1)["median_ms"]
+    raw_ms = timed(direct, repeat=3, warmup=1)["median_ms"]
+    raw.close()
+    us_each = 1000 / len(codes)  # milliseconds per run -> microseconds per lookup
+    return [
+        row(
+            "(b) lookup by code",
+            "Django ORM Subject.objects.get(code=...)",
+            len(codes) / (orm_ms / 1000),
+            "lookups/s",
+            "raw psycopg2 round trip",
+            len(codes) / (raw_ms / 1000),
+            f"{orm_ms * us_each:.0f} us vs {raw_ms * us_each:.0f} us per lookup, {len(codes)} codes",
+        )
+    ]
+
+
+# -- (c) and (d): search -------------------------------------------------------------------------
+
+GIN_SEARCH = (
+    "SELECT id, code, name FROM registry_subject "
+    "WHERE search_grams @> ARRAY[%s]::varchar(3)[] AND search_text LIKE %s LIMIT 20"
+)
+SEQ_SEARCH = "SELECT id, code, name FROM registry_subject WHERE search_text LIKE %s LIMIT 20"
+EXACT_COUNT = "SELECT count(*) FROM registry_subject WHERE search_grams @> ARRAY[%s]::varchar(3)[]"
+CAPPED_COUNT = (
+    "SELECT count(*) FROM (SELECT 1 FROM registry_subject "
+    f"WHERE search_grams @> ARRAY[%s]::varchar(3)[] LIMIT {CAP}) AS capped"
+)
+
+
+def search_terms(seed: int) -> list[tuple[str, str]]:
+    """A common industry word, a mid-frequency one and a rare trade-name bigram from the data."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name FROM registry_subject WHERE name LIKE '北京%%' ORDER BY id LIMIT 1 OFFSET %s", [seed]
+        )
+        (name,) = cursor.fetchone() or ("北京华信科技有限公司",)
+    return [("common", "科技"), ("medium", "餐饮"), ("rare", name[2:4])]
+
+
+def plan_of(cursor, sql: str, params) -> str:
+    cursor.execute("EXPLAIN " + sql, params)
+    lines = [line for (line,) in cursor.fetchall()]
+    return " / ".join(line.strip().lstrip("-> ").split("  ")[0] for line in lines if "Scan" in line)
+
+
+def measure_search(args) -> list[dict]:
+    raw = raw_connection()
+    rows = []
+    with raw.cursor() as cursor:
+        for label, term in search_terms(args.seed):
+            like = f"%{term}%"
+            gin = timed(lambda term=term, like=like: _fetch(cursor, GIN_SEARCH, (term, like)), args.repeat)
+            seq = timed(lambda like=like: _fetch(cursor, SEQ_SEARCH, (like,)), max(3, args.repeat // 3))
+            cursor.execute(EXACT_COUNT, (term,))
+            matches = cursor.fetchone()[0]
+            rows.append(
+                row(
+                    f"(c) 2-char search, {label} term",
+                    f"gram GIN @> '{term}' LIMIT 20",
+                    gin["median_ms"],
+                    "ms",
+                    "sequential LIKE scan",
+                    seq["median_ms"],
+                    f"{matches:,} matches; p95 {gin['p95_ms']:.2f} ms vs {seq['p95_ms']:.2f} ms; "
+                    f"plan: {plan_of(cursor, GIN_SEARCH, (term, like))}",
+                )
+            )
+        term = "科技"
+        exact = timed(lambda: _fetch(cursor, EXACT_COUNT, (term,)), max(3, args.repeat // 3))
+        capped = timed(lambda: _fetch(cursor, CAPPED_COUNT, (term,)), args.repeat)
+        cursor.execute(EXACT_COUNT, (term,))
+        matches = cursor.fetchone()[0]
+        rows.append(
+            row(
+                "(d) count of a common term",
+                f"count capped at {CAP:,}",
+                capped["median_ms"],
+                "ms",
+                "exact count",
+                exact["median_ms"],
+                f"'{term}' matches {matches:,} subjects",
+            )
+        )
+    raw.close()
+    return rows
+
+
+def _fetch(cursor, sql: str, params) -> None:
+    cursor.execute(sql, params)
+    cursor.fetchall()
+
+
+# -- the run -------------------------------------------------------------------------------------
+
+
+def run(args, *, reuse: bool) -> list[dict]:
+    call_command("migrate", verbosity=0)
+    settings.DEBUG = False  # measure like production: no per-query logging in the ORM
+    rows = []
+    have = Subject.objects.count()
+    if reuse and have:
+        print(f"(a) skipped: reusing {have:,} subjects already seeded")
+    else:
+        print("(a) seeding ...", flush=True)
+        rows += measure_seed(args)
+    print("(b) lookups by code ...", flush=True)
+    rows += measure_lookups(args)
+    print("(c)/(d) search and counts ...", flush=True)
+    rows += measure_search(args)
+    return rows
+
+
+def table(rows: list[dict]) -> str:
+    header = ("measure", "candidate", "value", "reference", "value", "ratio")
+    lines = [
+        (
+            r["measure"],
+            r["candidate"],
+            f"{r['value']:,.2f} {r['unit']}",
+            r["reference"],
+            f"{r['reference_value']:,.2f} {r['unit']}",
+            f"{r['ratio']:.2f}",
+        )
+        for r in rows
+    ]
+    widths = [max(_width(cells[i]) for cells in [header, *lines]) for i in range(len(header))]
+    out = [" | ".join(_pad(cell, widths[i]) for i, cell in enumerate(cells)) for cells in [header, *lines]]
+    out.insert(1, "-+-".join("-" * width for width in widths))
+    notes = [f"  {r['measure']}: {r['note']}" for r in rows]
+    ratio_help = "ratio: candidate vs reference; for rates value/reference, for times reference/value"
+    return "\n".join([*out, "", ratio_help, *notes])
+
+
+def _width(text: str) -> int:
+    return sum(2 if ord(char) > 0x2E80 else 1 for char in text)  # CJK characters are two columns wide
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))

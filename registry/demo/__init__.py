@@ -1,0 +1,4 @@
+"""Synthetic Beijing demo data: a deterministic generator (``generate``) and a COPY loader (``load``).
+
+``python manage.py seed_demo`` is the entry point; ``bench/`` measures it.
+"""

@@ -1,0 +1,385 @@
+"""Load generated demo data fast: PostgreSQL COPY, chained into the ledger exactly like services.
+
+Per chunk of subjects, inside one transaction: reserve primary keys from the tables' sequences,
+build the model instances the services would save (search fields by
+``services._refresh_search_fields``, identity numbers encrypted by
+``Subject.set_legal_representative_id``), take the ledger lock and chain one entry per change
+(``registry.subject.created``, ``registry.subject.updated`` for a rename,
+``registry.record.created`` and ``registry.record.published``), then COPY every row. The ledger
+stays a valid hash chain and nothing bypasses what ``verify_ledger`` checks.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import connection, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from registry import ledger
+from registry.choices import RecordStatus, SubjectType, district_from_division
+from registry.demo.generate import DEPARTMENTS, DemoGenerator, SubjectSpec
+from registry.models import (
+    CodeCategory,
+    CreditRecord,
+    Department,
+    LedgerEntry,
+    RecordTransition,
+    Subject,
+    SubjectName,
+)
+from registry.services import _refresh_search_fields
+
+DEFAULT_CHUNK = 25_000
+# The same function services use, memoised: a few dozen division codes, a million lookups.
+_district = functools.lru_cache(maxsize=None)(district_from_division)
+GIN_INDEX = "registry_subject_grams_gin"
+
+
+@dataclass
+class SeedResult:
+    subjects: int = 0
+    former_names: int = 0
+    records: int = 0
+    transitions: int = 0
+    ledger_entries: int = 0
+    seconds: float = 0.0
+
+    @property
+    def rows(self) -> int:
+        return self.subjects + self.former_names + self.records + self.transitions + self.ledger_entries
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+    def summary(self) -> str:
+        return (
+            f"{self.subjects} subjects, {self.former_names} former names, {self.records} records, "
+            f"{self.transitions} transitions, {self.ledger_entries} ledger entries: {self.rows} rows in "
+            f"{self.seconds:.1f} s ({self.rows_per_second:,.0f} rows/s)"
+        )
+
+
+# -- COPY text format -------------------------------------------------------------------------
+
+
+def _escape(text: str) -> str:
+    """COPY text format: backslash, tab, newline and carriage return are escaped (fast path first)."""
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return text
+
+
+def _column_kinds(model: type[models.Model]) -> list[tuple[str, str, str]]:
+    kinds = []
+    for field in model._meta.concrete_fields:
+        if isinstance(field, models.JSONField):
+            kind = "json"
+        elif isinstance(field, ArrayField):
+            kind = "array"
+        elif isinstance(field, models.BinaryField):
+            kind = "bytes"
+        elif isinstance(field, models.CharField | models.TextField):
+            kind = "text"
+        elif isinstance(field, models.DateField):  # DateTimeField too: aware datetimes
+            kind = "iso"
+        elif isinstance(field, models.BooleanField):
+            kind = "bool"
+        else:
+            kind = "str"  # integers and decimals
+        kinds.append((field.attname, field.column, kind))
+    return kinds
+
+
+_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _array_literal(values: Iterable[str]) -> str:
+    quoted = (str(value).replace("\\", "\\\\").replace('"', '\\"') for value in values)
+    return "{" + ",".join(f'"{value}"' for value in quoted) + "}"
+
+
+def _copy_value(value, kind: str) -> str:
+    if value is None:
+        return "\\N"
+    if kind == "text":
+        return _escape(str(value))
+    if kind == "iso":
+        return value.isoformat()
+    if kind == "str":
+        return str(value)
+    if kind == "json":
+        return _escape(_json(value))
+    if kind == "array":
+        return _escape(_array_literal(value))
+    if kind == "bytes":
+        return "\\\\x" + bytes(value).hex()
+    return "t" if value else "f"
+
+
+def copy_text(model: type[models.Model], instances: Iterable[models.Model]) -> tuple[str, str]:
+    """(COPY statement, data in text format) for ``instances`` of ``model``, every concrete column."""
+    columns = _column_kinds(model)
+    lines = [
+        "\t".join([_copy_value(getattr(obj, attname), kind) for attname, _, kind in columns]) + "\n"
+        for obj in instances
+    ]
+    names = ", ".join(connection.ops.quote_name(column) for _, column, _ in columns)
+    return f"COPY {model._meta.db_table} ({names}) FROM STDIN", "".join(lines)
+
+
+def copy_instances(cursor, model: type[models.Model], instances: list[models.Model]) -> int:
+    if not instances:
+        return 0
+    statement, data = copy_text(model, instances)
+    cursor.copy_expert(statement, io.StringIO(data), 1 << 20)
+    return len(instances)
+
+
+def reserve_ids(cursor, model: type[models.Model], count: int) -> list[int]:
+    """``count`` fresh primary keys from the table's own sequence (safe beside other writers)."""
+    if count == 0:
+        return []
+    cursor.execute(
+        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+        [model._meta.db_table, count],
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
+# -- departments and what already exists -------------------------------------------------------
+
+
+def ensure_departments() -> dict[str, Department]:
+    """The demo departments by spec code: found by code, else by name, else created."""
+    codes = [spec.code for spec in DEPARTMENTS]
+    found = {department.code: department for department in Department.objects.filter(code__in=codes)}
+    by_name = {
+        department.name: department
+        for department in Department.objects.filter(name__in=[spec.name for spec in DEPARTMENTS])
+    }
+    for spec in DEPARTMENTS:
+        if spec.code in found:
+            continue
+        found[spec.code] = by_name.get(spec.name) or Department.objects.create(
+            code=spec.code, name=spec.name, level=spec.level, district=spec.district
+        )
+    return found
+
+
+def _taken(departments: dict[str, Department]) -> dict:
+    """What the database already holds, so generated codes and document numbers never collide."""
+    taken: dict = {"taken_codes": set(), "taken_registration_numbers": set(), "taken_documents": set()}
+    if Subject.objects.exists():
+        taken["taken_codes"] = set(Subject.objects.values_list("code", flat=True).iterator(chunk_size=50_000))
+        taken["taken_registration_numbers"] = set(
+            Subject.objects.exclude(registration_number=None).values_list("registration_number", flat=True)
+        )
+    if CreditRecord.objects.exists():
+        spec_code = {department.pk: code for code, department in departments.items()}
+        rows = CreditRecord.objects.filter(department_id__in=spec_code).values_list(
+            "department_id", "document_number"
+        )
+        taken["taken_documents"] = {
+            (spec_code[dept], number) for dept, number in rows.iterator(chunk_size=50_000)
+        }
+    return taken
+
+
+# -- building one chunk ------------------------------------------------------------------------
+
+
+class _Chunk:
+    """Model instances and ledger changes of one chunk, built as the services would."""
+
+    def __init__(self, specs: list[SubjectSpec], departments: dict[str, Department], types: dict, now):
+        self.specs, self.departments, self.types, self.now = specs, departments, types, now
+        self.subjects: list[Subject] = []
+        self.names: list[SubjectName] = []
+        self.records: list[CreditRecord] = []
+        self.transitions: list[RecordTransition] = []
+        self.changes: list[ledger.Change] = []
+
+    def build(self, cursor) -> None:
+        specs = self.specs
+        subject_ids = iter(reserve_ids(cursor, Subject, len(specs)))
+        name_ids = iter(reserve_ids(cursor, SubjectName, sum(1 for spec in specs if spec.former_name)))
+        record_count = sum(len(spec.records) for spec in specs)
+        published = sum(1 for spec in specs for rec in spec.records if rec.status == RecordStatus.PUBLISHED)
+        record_ids = iter(reserve_ids(cursor, CreditRecord, record_count))
+        transition_ids = iter(reserve_ids(cursor, RecordTransition, record_count + published))
+        entered = gettext("Entered")  # the reason services.create_record writes
+        for spec in specs:
+            subject = self._subject(spec, next(subject_ids), name_ids)
+            for rec in spec.records:
+                record = CreditRecord(
+                    id=next(record_ids),
+                    subject_id=subject.id,
+                    department_id=self.departments[rec.department].id,
+                    category=rec.category,
+                    document_number=rec.document_number,
+                    case_name=rec.case_name,
+                    penalty_types=rec.penalty_types,
+                    facts=rec.facts,
+                    legal_basis=rec.legal_basis,
+                    result=rec.result,
+                    amount=rec.amount,
+                    decision_date=rec.decision_date,
+                    valid_until=rec.valid_until,
+                    severity=rec.severity,
+                    sector=rec.sector,
+                    procedure=rec.procedure,
+                    status=RecordStatus.DRAFT,
+                    created_at=self.now,
+                    updated_at=self.now,
+                )
+                self._transition(next(transition_ids), record, "", RecordStatus.DRAFT, entered)
+                self.changes.append(
+                    ledger.change_for("registry.record.created", record, None, ledger.snapshot(record))
+                )
+                if rec.status == RecordStatus.PUBLISHED:
+                    # As services.transition_record: status and published_at, one row, one entry.
+                    record.status, record.published_at = RecordStatus.PUBLISHED, rec.published_at
+                    self._transition(
+                        next(transition_ids), record, RecordStatus.DRAFT, RecordStatus.PUBLISHED, ""
+                    )
+                    self.changes.append(
+                        ledger.change_for(
+                            "registry.record.published",
+                            record,
+                            {"status": RecordStatus.DRAFT.value},
+                            {
+                                "status": RecordStatus.PUBLISHED.value,
+                                "published_at": ledger.to_json_value(rec.published_at),
+                            },
+                        )
+                    )
+                self.records.append(record)
+
+    def _subject(self, spec: SubjectSpec, pk: int, name_ids) -> Subject:
+        code = spec.code
+        subject = Subject(
+            id=pk,
+            code=code,
+            registration_number=spec.registration_number,
+            name=spec.former_name or spec.name,
+            category_code=code[:2],
+            subject_type=self.types.get(code[:2], SubjectType.OTHER),
+            division_code=code[2:8],
+            district=_district(code[2:8]),
+            legal_representative=spec.legal_representative,
+            registered_address=spec.registered_address,
+            industry=spec.industry,
+            registered_capital=spec.registered_capital,
+            established_on=spec.established_on,
+            status=spec.status,
+            created_at=self.now,
+            updated_at=self.now,
+        )
+        if spec.legal_representative_id:
+            subject.set_legal_representative_id(spec.legal_representative_id)
+        _refresh_search_fields(subject, [])
+        self.changes.append(
+            ledger.change_for("registry.subject.created", subject, None, ledger.snapshot(subject))
+        )
+        if spec.former_name:
+            # As services.update_subject: the old name joins the history, search covers both.
+            before = ledger.snapshot(subject)
+            subject.name = spec.name
+            self.names.append(
+                SubjectName(
+                    id=next(name_ids), subject_id=pk, name=spec.former_name, used_until=spec.renamed_on
+                )
+            )
+            _refresh_search_fields(subject, [spec.former_name])
+            old, new = ledger.changed(before, ledger.snapshot(subject))
+            old.pop("updated_at", None)
+            new.pop("updated_at", None)
+            self.changes.append(ledger.change_for("registry.subject.updated", subject, old, new))
+        self.subjects.append(subject)
+        return subject
+
+    def _transition(
+        self, pk: int, record: CreditRecord, from_status: str, to_status: str, reason: str
+    ) -> None:
+        self.transitions.append(
+            RecordTransition(
+                id=pk,
+                record_id=record.id,
+                from_status=from_status,
+                to_status=to_status,
+                actor_id=None,
+                actor_name="system",
+                reason=reason,
+                created_at=self.now,
+            )
+        )
+
+
+# -- the whole load ----------------------------------------------------------------------------
+
+
+def seed(
+    subjects: int,
+    seed: int,
+    records_per_subject: float = 0.5,
+    *,
+    chunk_size: int = DEFAULT_CHUNK,
+    rebuild_index: bool = False,
+    progress: Callable[[SeedResult, int], None] | None = None,
+) -> SeedResult:
+    """Generate and load ``subjects`` subjects with their records; returns the counts and time.
+
+    Each chunk commits on its own (a failure keeps the chunks before it, ledger intact).
+    ``rebuild_index`` drops the name-gram GIN index for the load and builds it again after,
+    which is faster for a large load into a nearly empty table (see bench/README.md).
+    """
+    started = time.perf_counter()
+    result = SeedResult()
+    departments = ensure_departments()
+    types = dict(CodeCategory.objects.values_list("code", "subject_type"))
+    generator = DemoGenerator(seed, records_per_subject, **_taken(departments))
+    now = timezone.now()
+    if rebuild_index:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP INDEX IF EXISTS {GIN_INDEX}")
+    try:
+        done = 0
+        while done < subjects:
+            specs = [generator.subject() for _ in range(min(chunk_size, subjects - done))]
+            _load_chunk(specs, departments, types, now, result)
+            done += len(specs)
+            result.seconds = time.perf_counter() - started
+            if progress:
+                progress(result, subjects)
+    finally:
+        if rebuild_index:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"CREATE INDEX IF NOT EXISTS {GIN_INDEX} ON registry_subject USING gin (search_grams)"
+                )
+    with connection.cursor() as cursor:
+        for model in (Subject, SubjectName, CreditRecord, RecordTransition, LedgerEntry):
+            cursor.execute(f"ANALYZE {model._meta.db_table}")
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _load_chunk(specs: list[SubjectSpec], departments, types, now, result: SeedResult) -> None:
+    with transaction.atomic(), connection.cursor() as cursor:
+        chunk = _Chunk(specs, departments, types, now)
+        chunk.build(cursor)
+        entries = ledger.chain(chunk.changes, ledger.lock_head(), None, now)
+        result.subjects += copy_instances(cursor, Subject, chunk.subjects)
+        result.former_names += copy_instances(cursor, SubjectName, chunk.names)
+        result.records += copy_instances(cursor, CreditRecord, chunk.records)
+        result.transitions += copy_instances(cursor, RecordTransition, chunk.transitions)
+        result.ledger_entries += copy_instances(cursor, LedgerEntry, entries)

@@ -58,8 +58,8 @@ def decode_cursor(cursor: str) -> int:
         seq = int(number)
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise CursorError(cursor) from exc
-    if version != CURSOR_VERSION or seq < 0 or not number.isdigit():
-        raise CursorError(cursor)
+    if version != CURSOR_VERSION or not number.isdigit() or encode_cursor(seq) != cursor:
+        raise CursorError(cursor)  # only the canonical spelling of a cursor is accepted
     return seq
 
 

@@ -111,8 +111,8 @@ def _normalise_codes(raw_codes: list[str]) -> list[str]:
 @transaction.atomic
 def register_webhook(*, agency: Agency, url: str, subject_codes: list[str]) -> tuple[Webhook, str]:
     """Register a watchlist; returns the webhook and its signing secret (shown once)."""
-    _check_target(url)
     codes = _normalise_codes(subject_codes)
+    _check_target(url)
     secret = "whsec_" + secrets.token_urlsafe(32)
     webhook = Webhook.objects.create(agency=agency, url=url, subject_codes=codes, secret=secret)
     return webhook, secret

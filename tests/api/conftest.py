@@ -18,7 +18,9 @@ ALL_SCOPES = list(Scope.values)
 
 @pytest.fixture
 def agency(db):
-    return Agency.objects.create(name="北京征信有限公司", contact_name="王经理", contact_email="api@example.com")
+    return Agency.objects.create(
+        name="北京征信有限公司", contact_name="王经理", contact_email="api@example.com"
+    )
 
 
 @pytest.fixture
@@ -26,7 +28,9 @@ def make_key(agency):
     """make_key(scopes=[...], **fields) -> (ApiKey, raw key)."""
 
     def make(scopes=None, **fields):
-        key = ApiKey(agency=fields.pop("agency", agency), name="test", scopes=ALL_SCOPES if scopes is None else scopes)
+        key = ApiKey(
+            agency=fields.pop("agency", agency), name="test", scopes=ALL_SCOPES if scopes is None else scopes
+        )
         for name, value in fields.items():
             setattr(key, name, value)
         raw = key.assign_new_key()

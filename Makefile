@@ -7,7 +7,7 @@ MANAGE := $(PY) manage.py
 EMBED := $(PY) -m credit_platform.embedded --
 DEMO_SUBJECTS ?= 2000
 
-.PHONY: install run worker test lint format bench clean
+.PHONY: install run worker test lint format bench schema clean
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -40,6 +40,10 @@ format: install
 
 bench: install
 	$(EMBED) $(PY) -m bench $(BENCH_ARGS)
+
+# Regenerate the committed OpenAPI schema after an intended API change (tests/api/test_schema.py).
+schema: install
+	$(MANAGE) spectacular --lang en --validate --fail-on-warn --file openapi/schema.yml
 
 clean:
 	rm -rf .data

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from registry import publication, publicity, services
 from registry.choices import (
@@ -20,6 +21,13 @@ from registry.models import CreditRecord, PublicityPeriod, PublicityRuleSet
 from registry.workdays import BEIJING
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are matched in English (Chinese is the default language)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +22,13 @@ from registry.workdays import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are matched in English (Chinese is the default language)."""
+    with translation.override("en"):
+        yield
 
 
 def test_spring_festival_2026_counts_the_adjusted_saturdays_and_skips_the_holiday():

@@ -7,7 +7,7 @@ MANAGE := $(PY) manage.py
 EMBED := $(PY) -m credit_platform.embedded --
 DEMO_SUBJECTS ?= 2000
 
-.PHONY: install run worker test lint format bench schema clean
+.PHONY: install system-deps run worker test lint format bench schema clean
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -16,7 +16,11 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
-install: $(VENV)/.installed
+install: system-deps $(VENV)/.installed
+
+# Debian packages for PDF reports (CJK font, HarfBuzz subsetting) and browser tests (chromium).
+system-deps:
+	@sh scripts/system-deps.sh
 
 run: install
 	$(EMBED) sh -c '$(MANAGE) migrate --noinput && \

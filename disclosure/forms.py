@@ -15,7 +15,15 @@ def _blank(label):
     return [("", label)]
 
 
-class SearchForm(forms.Form):
+class PublicForm(forms.Form):
+    """No trailing colon after labels: it reads wrong in Chinese and the layout separates them."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class SearchForm(PublicForm):
     """The search box and its filters (the search itself is registry/search.py)."""
 
     q = forms.CharField(
@@ -33,7 +41,7 @@ class SearchForm(forms.Form):
         self.fields["category"].choices = _blank(_("Any category")) + list(RecordCategory.choices)
 
 
-class FeedFilterForm(forms.Form):
+class FeedFilterForm(PublicForm):
     """Filters of the 双公示 feed."""
 
     KIND_CHOICES = [
@@ -54,7 +62,7 @@ class FeedFilterForm(forms.Form):
         self.fields["department"].empty_label = _("All departments")
 
 
-class ListFilterForm(forms.Form):
+class ListFilterForm(PublicForm):
     district = forms.ChoiceField(label=_("District"), required=False, choices=())
 
     def __init__(self, *args, **kwargs):
@@ -62,11 +70,11 @@ class ListFilterForm(forms.Form):
         self.fields["district"].choices = _blank(_("All districts")) + list(District.choices)
 
 
-class VerifyLookupForm(forms.Form):
+class VerifyLookupForm(PublicForm):
     number = forms.CharField(label=_("Report number"), max_length=40)
 
 
-class VerifyUploadForm(forms.Form):
+class VerifyUploadForm(PublicForm):
     report_file = forms.FileField(label=_("The report PDF you received"))
 
     def clean_report_file(self):

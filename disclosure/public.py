@@ -135,8 +135,8 @@ class SubjectPage:
                 label = RecordCategory(category).label
                 items.append(BandItem(category, label, self.counts[category], tone, True, category))
         for category in TAB_ORDER:
-            if category in PROMINENT_CATEGORIES:
-                continue
+            if category in PROMINENT_CATEGORIES and self.counts.get(category):
+                continue  # already shown prominently above
             count = self.counts.get(category, 0)
             tone = "good" if category == RecordCategory.RED_LIST_HONOUR and count else "neutral"
             items.append(BandItem(category, RecordCategory(category).label, count, tone, False, category))

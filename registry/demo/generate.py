@@ -63,6 +63,11 @@ class DepartmentSpec:
     prefix: str  # document-number prefix (京市监, 京海市监, 京0108 for courts)
     is_court: bool = False
 
+    @property
+    def market_regulation(self) -> bool:
+        """Market regulators follow the 2021 publication rule (DOMAIN.md section 2)."""
+        return self.code.endswith("market-regulation")
+
 
 def _departments() -> tuple[DepartmentSpec, ...]:
     specs = [
@@ -217,6 +222,7 @@ class DemoGenerator:
         taken_codes: set[str] | None = None,
         taken_registration_numbers: set[str] | None = None,
         taken_documents: set[tuple[str, str]] | None = None,
+        penalty_since: dt.date | None = None,
     ):
         self.rng = Random(seed)
         self.records_per_subject = records_per_subject
@@ -226,6 +232,8 @@ class DemoGenerator:
         self.names: set[str] = set()
         self.counters: dict[tuple[str, str, int], int] = {}
         self.missing_categories = list(RecordCategory.values)
+        # Penalties need a publicity rule set in force on their decision date (DOMAIN.md 2).
+        self.penalty_since = penalty_since
 
     # -- subjects -------------------------------------------------------------------------
 
@@ -460,6 +468,8 @@ class DemoGenerator:
         rng = self.rng
         category = self._record_category(subject_category in MARKET_CATEGORIES)
         earliest = max(subject.established_on, BASE_DATE - dt.timedelta(days=4 * 365))
+        if category == RecordCategory.PENALTY and self.penalty_since:
+            earliest = max(earliest, self.penalty_since)
         latest = BASE_DATE - dt.timedelta(days=10)
         decision = self._date_between(min(earliest, latest), latest, recent=False)
         record = RecordSpec(

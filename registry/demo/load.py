@@ -11,6 +11,7 @@ stays a valid hash chain and nothing bypasses what ``verify_ledger`` checks.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import io
 import json
@@ -23,7 +24,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from registry import ledger
+from registry import ledger, publicity
 from registry.choices import RecordStatus, SubjectType, district_from_division
 from registry.demo.generate import DEPARTMENTS, DemoGenerator, SubjectSpec
 from registry.models import (
@@ -36,6 +37,7 @@ from registry.models import (
     SubjectName,
 )
 from registry.services import _refresh_search_fields
+from registry.workdays import WorkingCalendar
 
 DEFAULT_CHUNK = 25_000
 # The same function services use, memoised: a few dozen division codes, a million lookups.
@@ -170,7 +172,11 @@ def ensure_departments() -> dict[str, Department]:
         if spec.code in found:
             continue
         found[spec.code] = by_name.get(spec.name) or Department.objects.create(
-            code=spec.code, name=spec.name, level=spec.level, district=spec.district
+            code=spec.code,
+            name=spec.name,
+            level=spec.level,
+            district=spec.district,
+            market_regulation=spec.market_regulation,
         )
     return found
 
@@ -197,11 +203,23 @@ def _taken(departments: dict[str, Department]) -> dict:
 # -- building one chunk ------------------------------------------------------------------------
 
 
+@dataclass
+class _Context:
+    """What every chunk shares: departments, code categories, the load time, rules and calendar."""
+
+    departments: dict[str, Department]
+    types: dict[str, str]
+    now: dt.datetime
+    calendar: WorkingCalendar
+    rules: publicity.RuleBook
+
+
 class _Chunk:
     """Model instances and ledger changes of one chunk, built as the services would."""
 
-    def __init__(self, specs: list[SubjectSpec], departments: dict[str, Department], types: dict, now):
-        self.specs, self.departments, self.types, self.now = specs, departments, types, now
+    def __init__(self, specs: list[SubjectSpec], context: _Context):
+        self.specs, self.context = specs, context
+        self.departments, self.types, self.now = context.departments, context.types, context.now
         self.subjects: list[Subject] = []
         self.names: list[SubjectName] = []
         self.records: list[CreditRecord] = []
@@ -213,6 +231,7 @@ class _Chunk:
         subject_ids = iter(reserve_ids(cursor, Subject, len(specs)))
         name_ids = iter(reserve_ids(cursor, SubjectName, sum(1 for spec in specs if spec.former_name)))
         record_count = sum(len(spec.records) for spec in specs)
+        # Enough for every publication; ids of records that turn out exempt are simply not used.
         published = sum(1 for spec in specs for rec in spec.records if rec.status == RecordStatus.PUBLISHED)
         record_ids = iter(reserve_ids(cursor, CreditRecord, record_count))
         transition_ids = iter(reserve_ids(cursor, RecordTransition, record_count + published))
@@ -223,7 +242,7 @@ class _Chunk:
                 record = CreditRecord(
                     id=next(record_ids),
                     subject_id=subject.id,
-                    department_id=self.departments[rec.department].id,
+                    department=self.departments[rec.department],
                     category=rec.category,
                     document_number=rec.document_number,
                     case_name=rec.case_name,
@@ -241,11 +260,14 @@ class _Chunk:
                     created_at=self.now,
                     updated_at=self.now,
                 )
+                # As services.create_record: rule set, deadline and publicity window.
+                publicity.apply(record, self.context.calendar, self.context.rules)
                 self._transition(next(transition_ids), record, "", RecordStatus.DRAFT, entered)
                 self.changes.append(
                     ledger.change_for("registry.record.created", record, None, ledger.snapshot(record))
                 )
-                if rec.status == RecordStatus.PUBLISHED:
+                # A record exempt from publication (DOMAIN.md 2) stays unpublished.
+                if rec.status == RecordStatus.PUBLISHED and not record.publication_exemption:
                     # As services.transition_record: status and published_at, one row, one entry.
                     record.status, record.published_at = RecordStatus.PUBLISHED, rec.published_at
                     self._transition(
@@ -345,9 +367,16 @@ def seed(
     started = time.perf_counter()
     result = SeedResult()
     departments = ensure_departments()
-    types = dict(CodeCategory.objects.values_list("code", "subject_type"))
-    generator = DemoGenerator(seed, records_per_subject, **_taken(departments))
-    now = timezone.now()
+    rules = publicity.RuleBook()
+    context = _Context(
+        departments=departments,
+        types=dict(CodeCategory.objects.values_list("code", "subject_type")),
+        now=timezone.now(),
+        calendar=WorkingCalendar(),
+        rules=rules,
+    )
+    penalty_since = min((rule_set.effective_from for rule_set in rules.rule_sets), default=None)
+    generator = DemoGenerator(seed, records_per_subject, penalty_since=penalty_since, **_taken(departments))
     if rebuild_index:
         with connection.cursor() as cursor:
             cursor.execute(f"DROP INDEX IF EXISTS {GIN_INDEX}")
@@ -355,7 +384,7 @@ def seed(
         done = 0
         while done < subjects:
             specs = [generator.subject() for _ in range(min(chunk_size, subjects - done))]
-            _load_chunk(specs, departments, types, now, result)
+            _load_chunk(specs, context, result)
             done += len(specs)
             result.seconds = time.perf_counter() - started
             if progress:
@@ -373,11 +402,11 @@ def seed(
     return result
 
 
-def _load_chunk(specs: list[SubjectSpec], departments, types, now, result: SeedResult) -> None:
+def _load_chunk(specs: list[SubjectSpec], context: _Context, result: SeedResult) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
-        chunk = _Chunk(specs, departments, types, now)
+        chunk = _Chunk(specs, context)
         chunk.build(cursor)
-        entries = ledger.chain(chunk.changes, ledger.lock_head(), None, now)
+        entries = ledger.chain(chunk.changes, ledger.lock_head(), None, context.now)
         result.subjects += copy_instances(cursor, Subject, chunk.subjects)
         result.former_names += copy_instances(cursor, SubjectName, chunk.names)
         result.records += copy_instances(cursor, CreditRecord, chunk.records)

@@ -131,6 +131,17 @@ def test_published_records_went_through_draft_and_carry_a_publication_time(seede
     assert max(CreditRecord.objects.values_list("decision_date", flat=True)) <= BASE_DATE
 
 
+def test_records_carry_their_publicity_rules_and_exempt_ones_stay_unpublished(seeded):
+    penalties = CreditRecord.objects.filter(category=RecordCategory.PENALTY)
+    assert penalties.exists()
+    assert not penalties.filter(rule_set=None).exists()
+    published = CreditRecord.objects.filter(status=RecordStatus.PUBLISHED)
+    assert not published.exclude(publication_exemption="").exists()
+    assert not published.filter(category=RecordCategory.PENALTY, publish_until=None).exists()
+    assert CreditRecord.objects.public().exists()
+    assert Department.objects.get(code="haidian-market-regulation").market_regulation
+
+
 def test_the_ledger_verifies_and_records_every_created_object(seeded):
     result = ledger.verify()
 

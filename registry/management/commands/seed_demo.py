@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from registry.demo.load import DEFAULT_CHUNK, SeedResult, seed
@@ -75,12 +76,15 @@ class Command(BaseCommand):
                     f"{result.rows_per_second:,.0f} rows/s"
                 )
 
-        result = seed(
-            options["subjects"],
-            options["seed"],
-            options["records_per_subject"],
-            chunk_size=options["chunk_size"],
-            rebuild_index=options["rebuild_index"],
-            progress=progress,
-        )
+        try:
+            result = seed(
+                options["subjects"],
+                options["seed"],
+                options["records_per_subject"],
+                chunk_size=options["chunk_size"],
+                rebuild_index=options["rebuild_index"],
+                progress=progress,
+            )
+        except ValidationError as exc:  # e.g. no publicity rule set or calendar for a decision date
+            raise CommandError("cannot seed: " + " ".join(exc.messages)) from exc
         self.stdout.write(self.style.SUCCESS(f"Seeded {result.summary()}"))

@@ -29,8 +29,11 @@ def test_codes_are_normalised_and_unique(db):
 def test_a_code_failing_its_check_is_refused_saying_which_check(db):
     code = valid_code()
     broken = code[:17] + ("0" if code[17] != "0" else "1")
-    with pytest.raises(ValidationError, match="position 18"):
+    with pytest.raises(ValidationError) as caught:
         services.create_subject(code=broken, name="丙公司")
+    error = caught.value.error_dict["code"][0]
+    assert error.code == "check_digit"
+    assert "18" in error.message and "GB 32100" in error.message
 
 
 def test_only_a_permitted_regulator_may_accept_a_failing_code_with_a_reason(regulator_a, platform_admin):

@@ -88,9 +88,9 @@ def check_subject_code(raw: str, actor=None, accept_invalid_reason: str = "") ->
         return code, ""
     except CodeError as exc:
         if exc.check in {"length", "alphabet", "division"}:
-            raise ValidationError({"code": exc.message}, code=exc.check) from exc
+            raise ValidationError({"code": ValidationError(exc.message, code=exc.check)}) from exc
         if not accept_invalid_reason.strip():
-            raise ValidationError({"code": exc.message}, code=exc.check) from exc
+            raise ValidationError({"code": ValidationError(exc.message, code=exc.check)}) from exc
         if actor is None or not actor.has_perm("registry.accept_invalid_code"):
             raise PermissionDenied(_("You may not accept a credit code that fails a check.")) from exc
         return code, exc.check

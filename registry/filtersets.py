@@ -8,6 +8,8 @@ filter never reveals that a hidden record exists.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import django_filters
 from django.core.exceptions import ValidationError
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
@@ -19,6 +21,21 @@ from registry.codes import classify_query, normalise_code
 from registry.models import CreditRecord, Subject
 from registry.ngrams import normalise_name, query_grams
 from registry.search import MAX_QUERY_LENGTH, SearchFilters, apply_filters
+
+
+class SafeIsoDateTimeField(django_filters.fields.IsoDateTimeField):
+    """ISO 8601 with an offset PostgreSQL accepts (it refuses offsets of 16 hours or more)."""
+
+    def clean(self, value):
+        result = super().clean(value)
+        offset = result.utcoffset() if result is not None else None
+        if offset is not None and abs(offset) > dt.timedelta(hours=14):
+            raise ValidationError(_("The time zone offset must be between -14:00 and +14:00."), code="offset")
+        return result
+
+
+class SafeIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = SafeIsoDateTimeField
 
 
 def validate_query(value: str) -> None:
@@ -79,7 +96,7 @@ class SubjectFilterSet(django_filters.FilterSet):
     has_dishonesty = django_filters.BooleanFilter(
         method="filter_dishonesty", label=_("Has a public dishonesty record (or not)")
     )
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = SafeIsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", label=_("Changed at or after (ISO 8601)")
     )
 
@@ -115,7 +132,7 @@ class CreditRecordFilterSet(django_filters.FilterSet):
         field_name="subject__district", choices=District.choices, label=_("District of the subject")
     )
     decision_date = django_filters.DateFromToRangeFilter(label=_("Decision date range"))
-    published_since = django_filters.IsoDateTimeFilter(
+    published_since = SafeIsoDateTimeFilter(
         field_name="published_at", lookup_expr="gte", label=_("Published at or after (ISO 8601)")
     )
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -93,6 +94,7 @@ def exception_handler(exc, context):
     return response
 
 
+@csrf_exempt
 def not_found(request, *args, **kwargs):
     """JSON 404 for any unknown path under /api/v1/."""
     return JsonResponse({"code": "not_found", "message": _("There is no such API endpoint.")}, status=404)

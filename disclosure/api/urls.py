@@ -20,5 +20,5 @@ urlpatterns = [
     path("changes", views.ChangesView.as_view(), name="changes"),
     path("match", views.MatchView.as_view(), name="match"),
     *router.urls,
-    re_path(r"^.*$", not_found),
+    re_path(r"^[\s\S]*$", not_found),  # any path, newlines included
 ]

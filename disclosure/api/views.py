@@ -320,7 +320,10 @@ class ExportViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet):
             OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH),
             OpenApiParameter("name", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(exports.FILE_NAMES)),
         ],
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, **errors(404)},
+        responses={
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            **{(code, "application/json"): response for code, response in errors(404).items()},
+        },
     )
     @action(detail=True, methods=["get"], url_path=r"files/(?P<name>[^/]+)")
     def files(self, request, pk=None, name=None):

@@ -9,7 +9,10 @@ from django.conf import settings
 from django.core.management import call_command
 
 COMMITTED = Path(settings.BASE_DIR) / "openapi" / "schema.yml"
-REGENERATE = "make schema  (or: python manage.py spectacular --lang en --validate --fail-on-warn --file openapi/schema.yml)"
+REGENERATE = (
+    "make schema  (or: python manage.py spectacular --lang en --validate --fail-on-warn "
+    "--file openapi/schema.yml)"
+)
 
 
 def test_the_committed_schema_matches_a_fresh_build(tmp_path):
@@ -17,8 +20,8 @@ def test_the_committed_schema_matches_a_fresh_build(tmp_path):
     call_command("spectacular", "--lang", "en", "--validate", "--fail-on-warn", "--file", str(fresh))
     assert COMMITTED.exists(), f"openapi/schema.yml is missing; run {REGENERATE}"
     assert fresh.read_text(encoding="utf-8") == COMMITTED.read_text(encoding="utf-8"), (
-        f"The API changed but openapi/schema.yml was not regenerated. If the change is intended, run {REGENERATE} "
-        "and commit the file; otherwise the change breaks API clients."
+        "The API changed but openapi/schema.yml was not regenerated. If the change is intended, "
+        f"run {REGENERATE} and commit the file; otherwise the change breaks API clients."
     )
 
 

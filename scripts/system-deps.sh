@@ -16,6 +16,9 @@ fi
 if ! ldconfig -p 2>/dev/null | grep -q 'libharfbuzz-subset\.so'; then
     missing="$missing libharfbuzz-subset0"
 fi
+if ! ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1\.0\.so'; then
+    missing="$missing libpangoft2-1.0-0"  # WeasyPrint's text layout
+fi
 command -v pdftotext >/dev/null 2>&1 || missing="$missing poppler-utils"
 command -v msgfmt >/dev/null 2>&1 || missing="$missing gettext"
 command -v openssl >/dev/null 2>&1 || missing="$missing openssl"

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.codes import CodeError, parse_identity_number
 from registry.models import CreditRecord, Subject
-from registry.services import check_subject_code
+from registry.services import RECORD_FIELDS, SUBJECT_FIELDS, check_subject_code
 
 
 class SubjectForm(forms.ModelForm):
@@ -27,17 +27,7 @@ class SubjectForm(forms.ModelForm):
 
     class Meta:
         model = Subject
-        fields = [
-            "code",
-            "registration_number",
-            "name",
-            "legal_representative",
-            "registered_address",
-            "industry",
-            "registered_capital",
-            "established_on",
-            "status",
-        ]
+        fields = ["code", *SUBJECT_FIELDS]
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -82,21 +72,4 @@ class SubjectForm(forms.ModelForm):
 class CreditRecordForm(forms.ModelForm):
     class Meta:
         model = CreditRecord
-        fields = [
-            "subject",
-            "department",
-            "category",
-            "document_number",
-            "case_name",
-            "penalty_types",
-            "facts",
-            "legal_basis",
-            "result",
-            "amount",
-            "decision_date",
-            "valid_until",
-            "severity",
-            "sector",
-            "procedure",
-            "withheld_reason",
-        ]
+        fields = ["subject", "department", *RECORD_FIELDS]

@@ -94,22 +94,8 @@ REQUIRED_COLUMNS = (
     "legal_basis",
     "decision_date",
 )
-# Record fields an import may set; every one is a key of services.RECORD_FIELDS.
-IMPORTED_FIELDS = (
-    "category",
-    "document_number",
-    "case_name",
-    "penalty_types",
-    "facts",
-    "legal_basis",
-    "result",
-    "amount",
-    "decision_date",
-    "valid_until",
-    "severity",
-    "sector",
-    "procedure",
-)
+# Record fields an import may set: all a regulator sets but the withholding reason.
+IMPORTED_FIELDS = tuple(field for field in services.RECORD_FIELDS if field != "withheld_reason")
 # Defaults of optional columns when a cell is empty (the model's own defaults).
 EMPTY_VALUES: dict[str, Any] = {
     "penalty_types": [],

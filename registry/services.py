@@ -42,7 +42,8 @@ RECORD_TRANSITIONS: dict[str, set[str]] = {
 # Statuses in which a record's content may still be edited; later ones change by correction.
 EDITABLE_STATUSES = {RecordStatus.DRAFT, RecordStatus.SCHEDULED}
 
-SUBJECT_FIELDS = {
+# The fields a regulator sets on a subject and on a record, in form order (the rest is derived).
+SUBJECT_FIELDS = (
     "registration_number",
     "name",
     "legal_representative",
@@ -51,8 +52,8 @@ SUBJECT_FIELDS = {
     "registered_capital",
     "established_on",
     "status",
-}
-RECORD_FIELDS = {
+)
+RECORD_FIELDS = (
     "category",
     "document_number",
     "case_name",
@@ -67,7 +68,7 @@ RECORD_FIELDS = {
     "sector",
     "procedure",
     "withheld_reason",
-}
+)
 
 
 def subject_type_for(category_code: str) -> str:
@@ -124,7 +125,7 @@ def create_subject(
     **fields: Any,
 ) -> Subject:
     """Register a subject; the type and district follow from the code."""
-    unknown = set(fields) - SUBJECT_FIELDS
+    unknown = set(fields) - set(SUBJECT_FIELDS)
     if unknown:
         raise TypeError(f"unknown subject fields: {sorted(unknown)}")
     code, failed_check = check_subject_code(code, actor, accept_invalid_reason)
@@ -162,7 +163,7 @@ def update_subject(
     **changes: Any,
 ) -> Subject:
     """Change a subject's details; a new name keeps the old one in the name history."""
-    unknown = set(changes) - SUBJECT_FIELDS
+    unknown = set(changes) - set(SUBJECT_FIELDS)
     if unknown:
         raise TypeError(f"unknown subject fields: {sorted(unknown)}")
     subject = Subject.objects.select_for_update().get(pk=subject.pk)
@@ -192,7 +193,7 @@ def _actor_name(actor) -> str:
 @transaction.atomic
 def create_record(*, subject: Subject, department, actor=None, **fields: Any) -> CreditRecord:
     """Enter a credit record as a draft of ``department``."""
-    unknown = set(fields) - RECORD_FIELDS
+    unknown = set(fields) - set(RECORD_FIELDS)
     if unknown:
         raise TypeError(f"unknown record fields: {sorted(unknown)}")
     record = CreditRecord(
@@ -221,7 +222,7 @@ def create_record(*, subject: Subject, department, actor=None, **fields: Any) ->
 @transaction.atomic
 def update_record(record: CreditRecord, *, actor=None, **changes: Any) -> CreditRecord:
     """Edit a record that is not yet published; published ones change only by correction."""
-    unknown = set(changes) - RECORD_FIELDS
+    unknown = set(changes) - set(RECORD_FIELDS)
     if unknown:
         raise TypeError(f"unknown record fields: {sorted(unknown)}")
     record = CreditRecord.objects.select_for_update().get(pk=record.pk)

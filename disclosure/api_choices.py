@@ -16,6 +16,9 @@ class Scope(models.TextChoices):
     # Reserved for /api/v1/subjects/<code>/measures (joint reward and punishment measures, a
     # later issue): keys may be granted it now; the endpoint arrives without a breaking change.
     SANCTIONS_CHECK = "sanctions:check", _("Check joint reward and punishment measures of a subject")
+    # For supervisors (e.g. a regulators' dashboard of another system): records not published
+    # within 7 working days of their decision (双公示, DOMAIN.md 2), per department.
+    OVERSIGHT_READ = "oversight:read", _("Read the records overdue for publication, per department")
 
 
 class AgencyKind(models.TextChoices):

@@ -289,7 +289,11 @@ class ForeignObject(models.Model):
     origin no longer publishes (expired, repaired, revoked)."""
 
     origin = models.ForeignKey(
-        ForeignOrigin, on_delete=models.PROTECT, related_name="objects", verbose_name=_("origin platform")
+        ForeignOrigin,
+        on_delete=models.PROTECT,
+        # Not "objects": that name would hide the default manager of ForeignOrigin.
+        related_name="foreign_objects",
+        verbose_name=_("origin platform"),
     )
     object_type = models.CharField(_("type"), max_length=20, choices=ForeignObjectType.choices)
     remote_id = models.CharField(_("id at the origin"), max_length=60)

@@ -207,6 +207,49 @@ class MatchResponseSerializer(serializers.Serializer):
     results = MatchResultSerializer(many=True)
 
 
+# -- Oversight: records overdue for publication --------------------------------------------------
+
+MAX_OVERDUE_RECORDS_PER_DEPARTMENT = 100
+DEPARTMENT_CODE_PATTERN = r"^[-a-zA-Z0-9_]+$"
+
+
+class OverdueQuerySerializer(serializers.Serializer):
+    department = serializers.RegexField(
+        DEPARTMENT_CODE_PATTERN,
+        max_length=40,
+        required=False,
+        help_text=_("Only this department (its code)."),
+    )
+
+
+class OverdueRecordSerializer(serializers.ModelSerializer):
+    """A record past its publication deadline and still unpublished. Not public yet, so only what
+    identifies the decision: no subject, no facts (it may concern a natural person, DOMAIN.md 6)."""
+
+    id = serializers.CharField(source="pk", read_only=True)
+
+    class Meta:
+        model = CreditRecord
+        fields = ["id", "document_number", "category", "status", "decision_date", "publication_deadline"]
+
+
+class OverdueDepartmentSerializer(serializers.Serializer):
+    department_code = serializers.CharField()
+    department_name = serializers.CharField()
+    count = serializers.IntegerField(help_text=_("Records of this department overdue for publication."))
+    oldest_deadline = serializers.DateField(help_text=_("The earliest missed publication deadline."))
+    records = OverdueRecordSerializer(
+        many=True,
+        help_text=_("The overdue records, earliest deadline first (at most 100)."),
+    )
+
+
+class OverdueReportSerializer(serializers.Serializer):
+    as_of = serializers.DateField(help_text=_("Today in Beijing: deadlines before it are missed."))
+    total = serializers.IntegerField()
+    departments = OverdueDepartmentSerializer(many=True)
+
+
 # -- Webhooks, exports, usage -------------------------------------------------------------------
 
 

@@ -19,6 +19,7 @@ app_name = "api"
 urlpatterns = [
     path("changes", views.ChangesView.as_view(), name="changes"),
     path("match", views.MatchView.as_view(), name="match"),
+    path("overdue-publications", views.OverduePublicationsView.as_view(), name="overdue-publications"),
     *router.urls,
     re_path(r"^[\s\S]*$", not_found),  # any path, newlines included
 ]

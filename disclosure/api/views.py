@@ -11,6 +11,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -29,11 +31,14 @@ from disclosure.api.errors import ErrorSerializer, InvalidCode, InvalidCursor, e
 from disclosure.api.pagination import CappedPagination
 from disclosure.api.permissions import HasScope
 from disclosure.api.serializers import (
+    MAX_OVERDUE_RECORDS_PER_DEPARTMENT,
     RECORD_RELATED,
     ChangePageSerializer,
     ExportSerializer,
     MatchRequestSerializer,
     MatchResponseSerializer,
+    OverdueQuerySerializer,
+    OverdueReportSerializer,
     RecordSerializer,
     SubjectSerializer,
     UsageSerializer,
@@ -43,9 +48,11 @@ from disclosure.api.serializers import (
 )
 from disclosure.api_choices import ExportStatus, Scope
 from disclosure.api_models import ApiKey, ApiRequestLog, Export, Webhook
+from registry import publication
 from registry.codes import CodeError, classify_query, normalise_code, parse_registration_number, parse_uscc
 from registry.filtersets import CreditRecordFilterSet, SubjectFilterSet
 from registry.models import CreditRecord, Subject
+from registry.workdays import beijing_today
 
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="Invalid request (details say what)."),
@@ -285,6 +292,49 @@ class MatchView(ApiMixin, APIView):
                 }
             )
         return Response({"results": results})
+
+
+class OverduePublicationsView(ApiMixin, APIView):
+    """Records not published within 7 working days of their decision (双公示, DOMAIN.md 2) and
+    still unpublished, per department: the regulators' oversight list."""
+
+    required_scope = Scope.OVERSIGHT_READ
+
+    @extend_schema(
+        summary="Records overdue for publication, per department",
+        parameters=[OverdueQuerySerializer],
+        responses={200: OverdueReportSerializer, **errors(400)},
+    )
+    def get(self, request):
+        form = OverdueQuerySerializer(data=request.query_params)
+        form.is_valid(raise_exception=True)
+        today = beijing_today()
+        records = publication.overdue_records(today)
+        if "department" in form.validated_data:
+            records = records.filter(department__code=form.validated_data["department"])
+        rows = publication.overdue_by_department(records)
+        ranked = records.annotate(
+            rank=Window(
+                RowNumber(), partition_by=[F("department_id")], order_by=["publication_deadline", "pk"]
+            )
+        ).filter(rank__lte=MAX_OVERDUE_RECORDS_PER_DEPARTMENT)
+        by_department: dict[int, list] = {}
+        for record in ranked.order_by("department_id", "publication_deadline", "pk"):
+            by_department.setdefault(record.department_id, []).append(record)
+        departments = [
+            {
+                "department_code": row["department__code"],
+                "department_name": row["department__name"],
+                "count": row["count"],
+                "oldest_deadline": row["oldest_deadline"],
+                "records": by_department.get(row["department_id"], []),
+            }
+            for row in rows
+        ]
+        total = sum(row["count"] for row in rows)
+        return Response(
+            OverdueReportSerializer({"as_of": today, "total": total, "departments": departments}).data
+        )
 
 
 @extend_schema_view(

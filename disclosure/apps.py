@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,3 +11,7 @@ class DisclosureConfig(AppConfig):
 
     def ready(self) -> None:
         from disclosure import signals  # noqa: F401  (connects the cache refresh receivers)
+        from disclosure.beat import ensure_beat_schedule
+
+        # The API's periodic jobs (webhook dispatch, bulk export), created where missing.
+        post_migrate.connect(ensure_beat_schedule, sender=self, dispatch_uid="disclosure.beat_schedule")

@@ -247,7 +247,7 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": ["'self'"],
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],
-    }
+    },
 }
 # Per-client limits of the public site (django-ratelimit "count/period"); with Redis down the
 # limits are not enforced rather than refusing every citizen.

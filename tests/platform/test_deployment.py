@@ -33,7 +33,7 @@ def test_compose_keeps_data_in_volumes_and_requires_every_secret():
     env = compose["services"]["web"]["environment"]
     assert env["DEBUG"] == "false"
     for secret in ("SECRET_KEY", "FIELD_ENCRYPTION_KEY", "BLIND_INDEX_KEY"):
-        assert env[secret] == "${%s:?set %s}" % (secret, secret)
+        assert env[secret] == f"${{{secret}:?set {secret}}}"
     assert "--locale=C.UTF-8" in compose["services"]["postgres"]["environment"]["POSTGRES_INITDB_ARGS"]
 
 
@@ -72,7 +72,10 @@ def test_the_database_holds_chinese_text_with_a_utf8_ctype(db):
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_encoding_to_char(encoding), datctype FROM pg_database WHERE datname = current_database()")
+        cursor.execute(
+            "SELECT pg_encoding_to_char(encoding), datctype FROM pg_database "
+            "WHERE datname = current_database()"
+        )
         encoding, ctype = cursor.fetchone()
         cursor.execute("SELECT upper('ä'), '北京' LIKE '%京'")
         upper, like = cursor.fetchone()

@@ -36,6 +36,7 @@ SUBJECT_TYPE = "registry.subject"
 RECORD_TYPE = "registry.creditrecord"
 PUBLISHED_ACTION = "registry.record.published"
 MAX_LIMIT = 500
+MAX_CURSOR_LENGTH = 60  # what a consumer must be ready to store (ForeignOrigin.cursor, Export.cursor)
 # Ledger entries examined per request at most (drafts are skipped, so a page may be short).
 SCAN_BATCH = 1000
 SCAN_LIMIT = 5000
@@ -52,6 +53,8 @@ def encode_cursor(seq: int) -> str:
 
 
 def decode_cursor(cursor: str) -> int:
+    if not cursor or len(cursor) > MAX_CURSOR_LENGTH:
+        raise CursorError(cursor)
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         version, _sep, number = raw.partition(":")

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Length
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
 from registry.choices import District, RecordCategory, Severity, SubjectType
 from registry.codes import classify_query, normalise_code
@@ -24,23 +25,75 @@ from registry.search import MAX_QUERY_LENGTH, SearchFilters, apply_filters
 
 
 class SafeIsoDateTimeField(django_filters.fields.IsoDateTimeField):
-    """ISO 8601 with an offset PostgreSQL accepts (it refuses offsets of 16 hours or more)."""
+    """ISO 8601 date-time, any offset RFC 3339 allows: compared in UTC, because PostgreSQL refuses
+    a literal offset of 16 hours or more. Instants beyond the calendar's ends are clamped."""
 
     def clean(self, value):
         result = super().clean(value)
-        offset = result.utcoffset() if result is not None else None
-        if offset is not None and abs(offset) > dt.timedelta(hours=14):
-            raise ValidationError(_("The time zone offset must be between -14:00 and +14:00."), code="offset")
-        return result
+        if result is None or result.utcoffset() is None:
+            return result
+        try:
+            return result.astimezone(dt.UTC)
+        except OverflowError:
+            edge = dt.datetime.min if result.year == dt.MINYEAR else dt.datetime.max
+            return edge.replace(tzinfo=dt.UTC)
 
 
 class SafeIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = SafeIsoDateTimeField
 
 
+class StrictBooleanField(django_filters.fields.forms.CharField):
+    """``true`` or ``false`` and nothing else (the schema says boolean)."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value in (None, ""):
+            return None
+        if value not in {"true", "false"}:
+            raise ValidationError(_("Give true or false."), code="invalid")
+        return value == "true"
+
+
+@extend_schema_field({"type": "boolean"})
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+class StrictFilterSet(django_filters.FilterSet):
+    """A parameter that is present must have a value: ``?severity=`` is a 400, not "no filter"
+    (the API states every parameter's format, and an empty string is none of them)."""
+
+    def _parameter_names(self) -> dict[str, str]:
+        names = {}
+        for name, filter_ in self.filters.items():
+            if isinstance(filter_, django_filters.BooleanFilter):
+                continue  # an empty boolean reads as not given (as OpenAPI clients send it)
+            if isinstance(filter_, django_filters.DateFromToRangeFilter):
+                names.update({f"{name}_after": name, f"{name}_before": name})
+            else:
+                names[name] = name
+        return names
+
+    def is_valid(self) -> bool:
+        if not self.is_bound:
+            return False
+        errors = self.form.errors
+        for parameter, field in self._parameter_names().items():
+            if parameter in self.data and "" in self.data.getlist(parameter) and field not in errors:
+                self.form.add_error(
+                    field,
+                    ValidationError(
+                        _("%(name)s is empty: omit it or give a value.") % {"name": parameter}, code="empty"
+                    ),
+                )
+        return not self.form.errors
+
+
 def validate_query(value: str) -> None:
-    """A name query needs 2 characters (a bigram) to use the index; codes are always fine."""
-    if classify_query(value) == "name" and not query_grams(value):
+    """At least 2 characters (a name query needs a bigram to use the index; a query whose
+    characters are all punctuation simply matches nothing); codes are always fine."""
+    if len(value) < 2:
         raise ValidationError(
             _("Enter at least 2 characters of a name, or a full credit code."), code="too_short"
         )
@@ -61,6 +114,8 @@ def search(queryset: QuerySet, value: str) -> QuerySet:
         return queryset.filter(Q(code=key) | Q(registration_number=key))
     text = normalise_name(value)
     grams = query_grams(value)
+    if not grams:  # punctuation and spaces only: no name contains "nothing"
+        return queryset.none()
     return (
         queryset.filter(search_grams__contains=grams, search_text__contains=text)
         .annotate(
@@ -76,10 +131,31 @@ def search(queryset: QuerySet, value: str) -> QuerySet:
     )
 
 
-class SubjectFilterSet(django_filters.FilterSet):
+@extend_schema_field({"type": "string", "minLength": 1})
+class TextFilter(django_filters.CharFilter):
+    """A free-text filter: present means non-empty."""
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "minLength": 2,
+        "maxLength": MAX_QUERY_LENGTH,
+        "description": "Name (at least 2 characters), credit code or registration number",
+    }
+)
+class QueryFilter(django_filters.CharFilter):
+    """The search box: checked as typed (not stripped), so the limits above hold as stated."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("strip", False)
+        super().__init__(*args, **kwargs)
+
+
+class SubjectFilterSet(StrictFilterSet):
     """Filters of the subject list: q, district, type, category, has_dishonesty, updated_since."""
 
-    q = django_filters.CharFilter(
+    q = QueryFilter(
         method="filter_q",
         validators=[validate_query],
         label=_("Name (at least 2 characters), credit code or registration number"),
@@ -93,7 +169,7 @@ class SubjectFilterSet(django_filters.FilterSet):
         choices=RecordCategory.choices,
         label=_("Has a public record of this category"),
     )
-    has_dishonesty = django_filters.BooleanFilter(
+    has_dishonesty = StrictBooleanFilter(
         method="filter_dishonesty", label=_("Has a public dishonesty record (or not)")
     )
     updated_since = SafeIsoDateTimeFilter(
@@ -117,17 +193,17 @@ class SubjectFilterSet(django_filters.FilterSet):
         return queryset.filter(pk__in=dishonest) if value else queryset.exclude(pk__in=dishonest)
 
 
-class CreditRecordFilterSet(django_filters.FilterSet):
+class CreditRecordFilterSet(StrictFilterSet):
     """Filters of public record lists (apply to ``CreditRecord.objects.public()`` only)."""
 
-    subject = django_filters.CharFilter(
+    subject = TextFilter(
         field_name="subject__code",
         method="filter_subject",
         label=_("Subject credit code or registration number"),
     )
     category = django_filters.ChoiceFilter(choices=RecordCategory.choices, label=_("Category"))
     severity = django_filters.ChoiceFilter(choices=Severity.choices, label=_("Severity"))
-    department = django_filters.CharFilter(field_name="department__code", label=_("Deciding department code"))
+    department = TextFilter(field_name="department__code", label=_("Deciding department code"))
     district = django_filters.ChoiceFilter(
         field_name="subject__district", choices=District.choices, label=_("District of the subject")
     )

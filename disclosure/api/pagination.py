@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from rest_framework.pagination import LimitOffsetPagination, _positive_int
+from django.utils.translation import gettext as _
+from rest_framework import exceptions
+from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 
 COUNT_CAP = 10_000
 
 
 class CappedPagination(LimitOffsetPagination):
-    """``limit`` (1-100, default 20) and ``offset`` (at most 10,000). ``count`` stops at 10,000
-    with ``count_capped`` true: narrow the filters (or use the bulk export) to go further."""
+    """``limit`` (1-100, default 20) and ``offset`` (0-10,000). ``count`` stops at 10,000
+    with ``count_capped`` true: narrow the filters (or use the bulk export) to go further. A value
+    outside those ranges (or not a whole number) is a 400 naming the parameter, as the schema says."""
 
     default_limit = 20
     max_limit = 100
@@ -20,12 +23,31 @@ class CappedPagination(LimitOffsetPagination):
         self.capped = found > COUNT_CAP
         return min(found, COUNT_CAP)
 
+    def _whole_number(self, request, name: str, default: int, low: int, high: int) -> int:
+        if name not in request.query_params:
+            return default
+        raw = request.query_params[name]
+        if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
+            raise exceptions.ValidationError(
+                {name: [_("Give a whole number from %(low)d to %(high)d.") % {"low": low, "high": high}]}
+            )
+        return int(raw)
+
+    def get_limit(self, request) -> int:
+        return self._whole_number(request, self.limit_query_param, self.default_limit, 1, self.max_limit)
+
     def get_offset(self, request) -> int:
-        try:
-            offset = _positive_int(request.query_params[self.offset_query_param])
-        except (KeyError, ValueError):
-            return 0
-        return min(offset, COUNT_CAP)
+        return self._whole_number(request, self.offset_query_param, 0, 0, COUNT_CAP)
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        parameters = super().get_schema_operation_parameters(view)
+        bounds = {
+            self.limit_query_param: {"minimum": 1, "maximum": self.max_limit, "default": self.default_limit},
+            self.offset_query_param: {"minimum": 0, "maximum": COUNT_CAP, "default": 0},
+        }
+        for parameter in parameters:
+            parameter["schema"].update(bounds.get(parameter["name"], {}))
+        return parameters
 
     def get_paginated_response(self, data) -> Response:
         return Response(

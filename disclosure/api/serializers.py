@@ -10,6 +10,7 @@ The representation depends only on the object's own row, never on derived values
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -169,8 +170,11 @@ class ChangePageSerializer(serializers.Serializer):
 
 
 class MatchQuerySerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200, allow_blank=True, default="")
-    code = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    # Not trimmed: the lengths are those of what was sent, as the schema states them.
+    name = serializers.CharField(max_length=200, allow_blank=True, default="", trim_whitespace=False)
+    code = serializers.CharField(
+        max_length=30, required=False, allow_blank=True, default="", trim_whitespace=False
+    )
     district = serializers.ChoiceField(choices=Subject._meta.get_field("district").choices, required=False)
 
     def validate(self, attrs: dict) -> dict:
@@ -179,10 +183,36 @@ class MatchQuerySerializer(serializers.Serializer):
         return attrs
 
 
+class MatchQuerySchema(OpenApiSerializerExtension):
+    """States the rule of ``MatchQuerySerializer.validate`` in the schema: a name or a code that
+    is not blank (at least one character other than white space)."""
+
+    target_class = MatchQuerySerializer
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        schema["anyOf"] = [
+            {"required": [name], "properties": {name: {"type": "string", "pattern": r"\S"}}}
+            for name in ("name", "code")
+        ]
+        return schema
+
+
 class MatchRequestSerializer(serializers.Serializer):
     queries = MatchQuerySerializer(many=True, min_length=1, max_length=MAX_MATCH_QUERIES)
     limit = serializers.IntegerField(min_value=1, max_value=20, default=5)
     threshold = serializers.FloatField(min_value=0.0, max_value=1.0, default=0.5)
+
+
+class MatchRequestSchema(OpenApiSerializerExtension):
+    """States the 1-100 queries of a match request in the schema."""
+
+    target_class = MatchRequestSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        schema["properties"]["queries"].update({"minItems": 1, "maxItems": MAX_MATCH_QUERIES})
+        return schema
 
 
 class MatchFeatureSerializer(serializers.Serializer):
@@ -253,9 +283,24 @@ class OverdueReportSerializer(serializers.Serializer):
 # -- Webhooks, exports, usage -------------------------------------------------------------------
 
 
+@extend_schema_field({"type": "string", "minLength": 18, "maxLength": 18, "pattern": "^[0-9A-Za-z]{18}$"})
+class CreditCodeField(serializers.CharField):
+    """A credit code; its check characters are verified by the service (400 naming the check)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(trim_whitespace=False, **kwargs)
+
+
+@extend_schema_field({"type": "string", "format": "uri", "maxLength": 500, "pattern": "^https?://"})
+class WebhookUrlField(serializers.URLField):
+    def __init__(self, **kwargs):
+        super().__init__(trim_whitespace=False, **kwargs)
+
+
 class WebhookSerializer(serializers.ModelSerializer):
+    url = WebhookUrlField(max_length=500)
     subject_codes = serializers.ListField(
-        child=serializers.CharField(max_length=30), min_length=1, max_length=MAX_WATCHED_SUBJECTS
+        child=CreditCodeField(max_length=30), min_length=1, max_length=MAX_WATCHED_SUBJECTS
     )
 
     class Meta:

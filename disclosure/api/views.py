@@ -20,6 +20,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -63,6 +64,16 @@ ERRORS = {
 }
 
 
+# A credit code (18 characters) or a legacy registration number (15 digits), any case. Its check
+# characters (GB 32100, GS 15-2006) are beyond a pattern: a code failing them is a 400 naming the check.
+CODE_PARAMETER = OpenApiParameter(
+    "code",
+    {"type": "string", "minLength": 15, "maxLength": 18, "pattern": "^[0-9A-Za-z]{15}([0-9A-Za-z]{3})?$"},
+    OpenApiParameter.PATH,
+    description="Unified social credit code, or legacy 15-digit registration number.",
+)
+
+
 def errors(*codes: int) -> dict:
     return {code: ERRORS[code] for code in (401, 403, 429, *codes)}
 
@@ -90,6 +101,7 @@ class ApiMixin:
     authentication_classes = [ApiKeyAuthentication]
     permission_classes = [HasScope]
     throttle_classes: list = []
+    parser_classes = [JSONParser]  # request bodies are JSON only (anything else: 415)
     pagination_class = CappedPagination
     # The version is the fixed /api/v1/ prefix (a v2 would be a new URL module), not a URL kwarg.
     versioning_class = None
@@ -138,6 +150,7 @@ def log_request(request, response, view) -> None:
     ),
     retrieve=extend_schema(
         summary="A subject by credit code or legacy registration number",
+        parameters=[CODE_PARAMETER],
         responses={200: SubjectSerializer, **errors(400, 404)},
     ),
 )
@@ -168,7 +181,7 @@ class SubjectViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet):
 @extend_schema_view(
     list=extend_schema(
         summary="Public records of a subject",
-        parameters=[OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH)],
+        parameters=[CODE_PARAMETER],
         responses={200: RecordSerializer(many=True), **errors(400, 404)},
     )
 )
@@ -236,25 +249,32 @@ class ChangesView(ApiMixin, APIView):
         parameters=[
             OpenApiParameter(
                 "after",
-                OpenApiTypes.STR,
+                {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": feed.MAX_CURSOR_LENGTH,
+                    "pattern": "^[A-Za-z0-9_-]+$",
+                },
                 description="A next_cursor from an earlier answer; omit to start at the beginning.",
             ),
-            OpenApiParameter("limit", OpenApiTypes.INT, description="1-500 changes (default 100)."),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": feed.MAX_LIMIT, "default": 100},
+                description="1-500 changes (default 100).",
+            ),
         ],
         responses={200: ChangePageSerializer, **errors(400)},
     )
     def get(self, request):
-        after = request.query_params.get("after", "")
+        params = request.query_params
         try:
-            after_seq = feed.decode_cursor(after) if after else 0
+            after_seq = feed.decode_cursor(params["after"]) if "after" in params else 0
         except feed.CursorError as exc:
             raise InvalidCursor() from exc
-        try:
-            limit = int(request.query_params.get("limit", "100"))
-        except ValueError as exc:
-            raise exceptions.ValidationError({"limit": [_("Give a whole number from 1 to 500.")]}) from exc
-        if not 1 <= limit <= feed.MAX_LIMIT:
+        raw_limit = params.get("limit", "100")
+        if not (raw_limit.isascii() and raw_limit.isdigit()) or not 1 <= int(raw_limit) <= feed.MAX_LIMIT:
             raise exceptions.ValidationError({"limit": [_("Give a whole number from 1 to 500.")]})
+        limit = int(raw_limit)
         page = feed.read_changes(after_seq, limit)
         return Response({"changes": page.changes, "next_cursor": page.next_cursor, "has_more": page.has_more})
 
@@ -306,7 +326,7 @@ class OverduePublicationsView(ApiMixin, APIView):
         responses={200: OverdueReportSerializer, **errors(400)},
     )
     def get(self, request):
-        form = OverdueQuerySerializer(data=request.query_params)
+        form = OverdueQuerySerializer(data=request.query_params.dict())
         form.is_valid(raise_exception=True)
         today = beijing_today()
         records = publication.overdue_records(today)
@@ -339,7 +359,7 @@ class OverduePublicationsView(ApiMixin, APIView):
 
 @extend_schema_view(
     list=extend_schema(
-        summary="Bulk exports ready for download", responses={200: ExportSerializer(many=True), **errors()}
+        summary="Bulk exports ready for download", responses={200: ExportSerializer(many=True), **errors(400)}
     ),
     retrieve=extend_schema(
         summary="One bulk export and its manifest",
@@ -386,7 +406,7 @@ class ExportViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet):
 
 @extend_schema_view(
     list=extend_schema(
-        summary="The agency's webhooks", responses={200: WebhookSerializer(many=True), **errors()}
+        summary="The agency's webhooks", responses={200: WebhookSerializer(many=True), **errors(400)}
     ),
     retrieve=extend_schema(
         summary="One webhook",
@@ -444,7 +464,7 @@ class WebhookViewSet(
     @extend_schema(
         summary="Deliveries of a webhook, newest first",
         parameters=[OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)],
-        responses={200: WebhookDeliverySerializer(many=True), **errors(404)},
+        responses={200: WebhookDeliverySerializer(many=True), **errors(400, 404)},
     )
     @action(detail=True, methods=["get"])
     def deliveries(self, request, pk=None):
@@ -455,7 +475,8 @@ class WebhookViewSet(
 
 @extend_schema_view(
     list=extend_schema(
-        summary="This agency's recent API requests", responses={200: UsageSerializer(many=True), **errors()}
+        summary="This agency's recent API requests",
+        responses={200: UsageSerializer(many=True), **errors(400)},
     )
 )
 class UsageViewSet(ApiMixin, mixins.ListModelMixin, viewsets.GenericViewSet):

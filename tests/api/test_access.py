@@ -121,10 +121,12 @@ def test_quotas_are_per_key(make_key, client_for):
     assert client_for(second).get("/api/v1/subjects").status_code == 200
 
 
-def test_page_size_is_capped_at_100(api, make_subject):
-    response = api.get("/api/v1/subjects?limit=100000")
-    assert response.status_code == 200
-    assert "limit=100" in (response.json()["next"] or "limit=100")
+def test_page_size_is_at_most_100_and_paging_values_outside_the_schema_are_400(api, make_subject):
+    assert api.get("/api/v1/subjects?limit=100").status_code == 200
+    for query in ("limit=101", "limit=0", "limit=null", "limit=-1", "limit=1.5", "offset=-1", "offset=10001"):
+        response = api.get(f"/api/v1/subjects?{query}")
+        assert response.status_code == 400, query
+        assert list(response.json()["details"]) == [query.split("=")[0]], query
 
 
 def test_every_request_is_logged_with_key_endpoint_and_subject(make_key, client_for, subject, agency):

@@ -189,4 +189,27 @@ def test_counts_are_capped_and_say_so(api, make_subject, monkeypatch):
         make_subject(name=f"北京测试{index}号公司")
     body = api.get("/api/v1/subjects").json()
     assert body["count"] == 2 and body["count_capped"] is True
-    assert api.get("/api/v1/subjects?offset=99999999999999999999999").status_code == 200
+    assert api.get("/api/v1/subjects?offset=99999999999999999999999").status_code == 400
+
+
+def test_a_filter_given_empty_or_outside_its_format_is_400_naming_it(api, subject):
+    for url, name in [
+        ("/api/v1/records?department=", "department"),
+        ("/api/v1/records?severity=", "severity"),
+        ("/api/v1/records?decision_date_after=", "decision_date"),
+        ("/api/v1/subjects?updated_since=", "updated_since"),
+        ("/api/v1/subjects?has_dishonesty=yes", "has_dishonesty"),
+        ("/api/v1/subjects?q=a", "q"),
+    ]:
+        response = api.get(url)
+        assert response.status_code == 400, url
+        assert list(response.json()["details"]) == [name], url
+    # An empty boolean reads as not given; punctuation-only names match nothing.
+    assert api.get("/api/v1/subjects?has_dishonesty=").status_code == 200
+    assert api.get("/api/v1/subjects?q=%E3%80%82%EF%BC%8C").json()["results"] == []
+
+
+def test_any_rfc3339_offset_is_accepted_for_a_time_filter(api, subject):
+    for value in ("2000-01-01T00:00:00-22:30", "0001-01-01T00:00:00+10:00", "9999-12-31T23:59:59-10:00"):
+        assert api.get("/api/v1/subjects", {"updated_since": value}).status_code == 200, value
+    assert api.get("/api/v1/subjects", {"updated_since": "2000-01-01T00:00:00-22:30"}).json()["count"] == 1

@@ -135,10 +135,9 @@ def dispatch_changes(limit: int = 500) -> list[int]:
     from disclosure.tasks import deliver_webhook
 
     with transaction.atomic():
-        position, created = FeedPosition.objects.get_or_create(
-            consumer=CONSUMER, defaults={"seq": feed.head_seq()}
-        )
-        position = FeedPosition.objects.select_for_update().get(pk=position.pk)
+        # A new dispatcher starts at the current head: watchers get changes from now on.
+        FeedPosition.objects.get_or_create(consumer=CONSUMER, defaults={"seq": feed.head_seq()})
+        position = FeedPosition.objects.select_for_update().get(consumer=CONSUMER)
         page = feed.read_changes(position.seq, limit)
         codes = sorted({change["subject_code"] for change in page.changes if change["subject_code"]})
         hooks = list(Webhook.objects.filter(is_active=True, subject_codes__overlap=codes)) if codes else []

@@ -12,8 +12,7 @@ import datetime as dt
 
 import django_filters
 from django.core.exceptions import ValidationError
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
-from django.db.models.functions import Length
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
@@ -21,7 +20,7 @@ from registry.choices import District, RecordCategory, Severity, SubjectType
 from registry.codes import classify_query, normalise_code
 from registry.models import CreditRecord, Subject
 from registry.ngrams import normalise_name, query_grams
-from registry.search import MAX_QUERY_LENGTH, SearchFilters, apply_filters
+from registry.search import MAX_QUERY_LENGTH, SearchFilters, apply_filters, name_matches, rank_by_name
 
 
 class SafeIsoDateTimeField(django_filters.fields.IsoDateTimeField):
@@ -104,31 +103,19 @@ def validate_query(value: str) -> None:
 
 
 def search(queryset: QuerySet, value: str) -> QuerySet:
-    """Subjects whose code / registration number is ``value``, or whose name contains it, ranked:
-    exact name first, then names starting with it, then shorter names."""
+    """Subjects whose code / registration number is ``value``, or whose name contains it, ranked
+    as the public search ranks them (registry/search.py)."""
     value = (value or "").strip()
     if not value:
         return queryset
     if classify_query(value) != "name":
         key = normalise_code(value)
         return queryset.filter(Q(code=key) | Q(registration_number=key))
-    text = normalise_name(value)
     grams = query_grams(value)
     if not grams:  # punctuation and spaces only: no name contains "nothing"
         return queryset.none()
-    return (
-        queryset.filter(search_grams__contains=grams, search_text__contains=text)
-        .annotate(
-            search_rank=Case(
-                When(Q(search_text=text) | Q(search_text__startswith=text + "\n"), then=Value(0)),
-                When(search_text__startswith=text, then=Value(1)),
-                default=Value(2),
-                output_field=IntegerField(),
-            ),
-            name_length=Length("name"),
-        )
-        .order_by("search_rank", "name_length", "name", "pk")
-    )
+    text = normalise_name(value)
+    return rank_by_name(name_matches(queryset, text, grams), text)
 
 
 @extend_schema_field({"type": "string", "minLength": 1})

@@ -138,34 +138,27 @@ def _page_of(queryset: QuerySet, result: SearchResult, page: int) -> SearchResul
     return result
 
 
-def _code_search(value: str, kind: str, filters: SearchFilters, page: int) -> SearchResult:
-    result = SearchResult(kind=kind, query=value)
-    queryset = apply_filters(Subject.objects.by_key(value), filters)
-    found = _page_of(queryset.order_by("pk"), result, page)
-    if found.count:
-        return found
-    # Not on file: tell the citizen whether the code itself is wrong, and which check failed.
+def code_problem(value: str, kind: str = Kind.CODE) -> CodeError | None:
+    """Why a normalised credit code (or, for ``Kind.REGISTRATION_NUMBER``, a registration
+    number) is malformed: the failed check, or None when it is well-formed."""
     try:
         if kind == Kind.REGISTRATION_NUMBER:
             parse_registration_number(value)
         else:
             parse_uscc(value)
     except CodeError as exc:
-        result.kind = Kind.INVALID_CODE
-        result.error = exc.message
-        result.error_check = exc.check
-    return result
+        return exc
+    return None
 
 
-def _name_search(query: str, text: str, grams: list[str], filters: SearchFilters, page: int) -> SearchResult:
-    result = SearchResult(kind=Kind.NAME, query=query)
-    matches = apply_filters(
-        Subject.objects.filter(search_grams__contains=grams, search_text__contains=text), filters
-    )
-    # Rank inside the first COUNT_CAP + 1 matches: exact name, then names starting with the
-    # query, then shorter names (closer to the query), then alphabetical.
-    candidates = Subject.objects.filter(pk__in=matches.order_by().values("pk")[: COUNT_CAP + 1])
-    ranked = candidates.annotate(
+def name_matches(queryset: QuerySet, text: str, grams: list[str]) -> QuerySet:
+    """Subjects of ``queryset`` whose normalised names contain ``text`` (its ``grams`` use the index)."""
+    return queryset.filter(search_grams__contains=grams, search_text__contains=text)
+
+
+def rank_by_name(queryset: QuerySet, text: str) -> QuerySet:
+    """Exact name first, then names starting with ``text``, then shorter names, then alphabetical."""
+    return queryset.annotate(
         rank=Case(
             When(Q(search_text=text) | Q(search_text__startswith=text + "\n"), then=Value(0)),
             When(search_text__startswith=text, then=Value(1)),
@@ -174,6 +167,30 @@ def _name_search(query: str, text: str, grams: list[str], filters: SearchFilters
         ),
         name_length=Length("name"),
     ).order_by("rank", "name_length", "name", "pk")
+
+
+def _code_search(value: str, kind: str, filters: SearchFilters, page: int) -> SearchResult:
+    result = SearchResult(kind=kind, query=value)
+    queryset = apply_filters(Subject.objects.by_key(value), filters)
+    found = _page_of(queryset.order_by("pk"), result, page)
+    if found.count:
+        return found
+    # Not on file: tell the citizen whether the code itself is wrong, and which check failed.
+    problem = code_problem(value, kind)
+    if problem is not None:
+        result.kind = Kind.INVALID_CODE
+        result.error = problem.message
+        result.error_check = problem.check
+    return result
+
+
+def _name_search(query: str, text: str, grams: list[str], filters: SearchFilters, page: int) -> SearchResult:
+    result = SearchResult(kind=Kind.NAME, query=query)
+    matches = apply_filters(name_matches(Subject.objects.all(), text, grams), filters)
+    # Rank inside the first COUNT_CAP + 1 matches: exact name, then names starting with the
+    # query, then shorter names (closer to the query), then alphabetical.
+    candidates = Subject.objects.filter(pk__in=matches.order_by().values("pk")[: COUNT_CAP + 1])
+    ranked = rank_by_name(candidates, text)
     result.count = candidates.order_by().count()
     result.capped = result.count > COUNT_CAP
     result.count = min(result.count, COUNT_CAP)

@@ -7,7 +7,7 @@ from rest_framework import exceptions
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 
-COUNT_CAP = 10_000
+from registry.search import COUNT_CAP  # the public search's cap: one number for both
 
 
 class CappedPagination(LimitOffsetPagination):

@@ -49,8 +49,8 @@ from disclosure.api.serializers import (
 )
 from disclosure.api_choices import ExportStatus, Scope
 from disclosure.api_models import ApiKey, ApiRequestLog, Export, Webhook
-from registry import publication
-from registry.codes import CodeError, classify_query, normalise_code, parse_registration_number, parse_uscc
+from registry import publication, search
+from registry.codes import classify_query, normalise_code
 from registry.filtersets import CreditRecordFilterSet, SubjectFilterSet
 from registry.models import CreditRecord, Subject
 from registry.workdays import beijing_today
@@ -85,13 +85,14 @@ def resolve_subject(raw: str) -> Subject:
     if subject is not None:
         return subject
     value = normalise_code(raw)
-    try:
-        if classify_query(value) == "registration_number":
-            parse_registration_number(value)
-        else:
-            parse_uscc(value)
-    except CodeError as exc:
-        raise InvalidCode(exc.message, exc.check) from exc
+    kind = (
+        search.Kind.REGISTRATION_NUMBER
+        if classify_query(value) == "registration_number"
+        else search.Kind.CODE
+    )
+    problem = search.code_problem(value, kind)
+    if problem is not None:
+        raise InvalidCode(problem.message, problem.check)
     raise exceptions.NotFound(_("No subject has this credit code."))
 
 

@@ -88,7 +88,11 @@ def test_a_duplicate_document_number_is_refused_with_a_message(
     client, regulator_a, subject, department_a, records
 ):
     client.force_login(regulator_a)
-    response = client.post(ADD, _form_data(subject, department_a, document_number="京市监罚〔2026〕1号"))
+    response = client.post(
+        ADD,
+        _form_data(subject, department_a, document_number="京市监罚〔2026〕1号"),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert response.status_code == 200
     assert "already has a record with this document number" in response.content.decode()
     assert CreditRecord.objects.filter(document_number="京市监罚〔2026〕1号").count() == 1

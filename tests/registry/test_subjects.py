@@ -22,8 +22,9 @@ def test_codes_are_normalised_and_unique(db):
     code = valid_code()
     services.create_subject(code=" " + code.lower() + " ", name="甲公司")
     assert Subject.objects.filter(code=code).exists()
-    with pytest.raises(ValidationError, match="already exists"):
+    with pytest.raises(ValidationError) as refused:
         services.create_subject(code=code, name="乙公司")
+    assert list(refused.value.message_dict) == ["code"]  # refused on the code (message is translated)
 
 
 def test_a_code_failing_its_check_is_refused_saying_which_check(db):

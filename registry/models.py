@@ -385,7 +385,8 @@ class RecordTransition(models.Model):
         verbose_name_plural = _("record transitions")
 
     def __str__(self) -> str:
-        return f"{self.record_id}: {self.from_status or '-'} -> {self.to_status}"
+        # Status labels, not stored values: the admin shows this line above each transition row.
+        return f"{self.record_id}: {self.get_from_status_display() or '-'} -> {self.get_to_status_display()}"
 
 
 class LedgerEntry(models.Model):

@@ -28,8 +28,20 @@ from django.core.management import CommandError, call_command
 from disclosure import feed
 from disclosure.api_models import ForeignObject, ForeignOrigin
 from registry.models import CreditRecord, Subject
+from tests.base import SUITE_NOW
 
 ROOT = Path(settings.BASE_DIR)
+# The remote instance runs on the suite's clock too (tests/base.py), whatever day it really is.
+ON_SUITE_CLOCK = (
+    "import datetime, runpy, sys, time_machine; "
+    "time_machine.travel(datetime.datetime.fromisoformat(sys.argv.pop(1)), tick=True).start(); "
+    "sys.argv[0] = 'manage.py'; runpy.run_path('manage.py', run_name='__main__')"
+)
+
+
+def _manage_command(*args: str) -> list[str]:
+    return [sys.executable, "-c", ON_SUITE_CLOCK, SUITE_NOW.isoformat(), *args]
+
 
 # Seeds the remote database: migrations, 50 demo subjects, a full key and a key lacking changes:read.
 SEED_REMOTE = """
@@ -106,7 +118,7 @@ def _free_port() -> int:
 
 def _manage(env: dict, script: str) -> dict:
     result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "--no-imports", "-c", script],
+        _manage_command("shell", "--no-imports", "-c", script),
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -152,7 +164,7 @@ def remote(django_db_setup, tmp_path_factory) -> Iterator[Remote]:
     try:
         seeded = _manage(env, SEED_REMOTE)
         server = subprocess.Popen(
-            [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+            _manage_command("runserver", "--noreload", f"127.0.0.1:{port}"),
             cwd=ROOT,
             env=env,
             stdout=log.open("wb"),

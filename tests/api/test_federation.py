@@ -429,3 +429,16 @@ def test_a_missing_or_doubled_key_is_refused(db, tmp_path, monkeypatch):
         _pull("http://127.0.0.1:1", key_file=tmp_path / "missing")
     with pytest.raises(CommandError, match="--limit: at most 500"):
         call_command("pull_feed", "http://127.0.0.1:1", "--key", "k", "--limit", "501")
+
+
+def test_a_page_read_before_another_pull_moved_the_cursor_is_not_applied(db):
+    from disclosure import federation
+
+    origin = federation.get_origin("https://other.example", "其他平台")
+    page = {"changes": [_subject_change("C1", "c-1")], "next_cursor": "c-1", "has_more": False}
+    federation.apply_page(origin, "", page)
+    stale = {"changes": [_subject_change("C2", "c-2")], "next_cursor": "c-2", "has_more": False}
+    with pytest.raises(federation.FederationError, match="moved its cursor meanwhile"):
+        federation.apply_page(origin, "", stale)  # read after "", but the cursor is "c-1" now
+    origin.refresh_from_db()
+    assert (origin.cursor, origin.events_pulled, _stored(origin, "subject")) == ("c-1", 1, {"C1"})

@@ -2,9 +2,14 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from credit_platform import health
+
+admin.site.site_header = _("Credit Beijing: regulators' console")
+admin.site.site_title = _("Credit Beijing regulators' console")
+admin.site.index_title = _("Credit information management")
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),

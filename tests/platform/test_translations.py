@@ -244,6 +244,7 @@ def test_a_regulator_sees_the_credit_record_admin_in_chinese(regulator_client):
     body = response.content.decode()
     assert "信用记录" in body  # model name, title and breadcrumbs
     assert "信用信息归集" in body  # the registry app
+    assert "信用北京：监管工作平台" in body  # the admin's site header
     assert "决定文书号" in body and "作出决定机关" in body and "公示截止日期" in body  # columns
     assert "提交公示" in body and "撤回公示" in body  # admin actions
     assert "草稿" in body  # the record's status

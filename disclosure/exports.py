@@ -29,6 +29,7 @@ from disclosure.api.serializers import RECORD_RELATED, record_data, subject_data
 from disclosure.api_choices import ExportStatus
 from disclosure.api_models import Export
 from registry.models import CreditRecord, Subject
+from registry.services import PUBLIC_RECORD_FIELDS
 
 FORMAT_VERSION = 1
 FILE_NAMES = ("subjects.jsonl.gz", "records.jsonl.gz", "subjects.csv", "records.csv", "manifest.json")
@@ -54,19 +55,7 @@ RECORD_COLUMNS = [
     "subject_code",
     "department_code",
     "department_name",
-    "category",
-    "document_number",
-    "case_name",
-    "penalty_types",
-    "facts",
-    "legal_basis",
-    "result",
-    "amount",
-    "decision_date",
-    "valid_until",
-    "severity",
-    "sector",
-    "procedure",
+    *PUBLIC_RECORD_FIELDS,
     "published_at",
     "rule_set",
     "publication_deadline",

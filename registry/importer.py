@@ -94,8 +94,8 @@ REQUIRED_COLUMNS = (
     "legal_basis",
     "decision_date",
 )
-# Record fields an import may set: all a regulator sets but the withholding reason.
-IMPORTED_FIELDS = tuple(field for field in services.RECORD_FIELDS if field != "withheld_reason")
+# Record fields an import may set: the published content (withholding is decided in the admin).
+IMPORTED_FIELDS = services.PUBLIC_RECORD_FIELDS
 # Defaults of optional columns when a cell is empty (the model's own defaults).
 EMPTY_VALUES: dict[str, Any] = {
     "penalty_types": [],

@@ -69,6 +69,8 @@ RECORD_FIELDS = (
     "procedure",
     "withheld_reason",
 )
+# What a published record shows of those (the withholding reason is internal).
+PUBLIC_RECORD_FIELDS = tuple(field for field in RECORD_FIELDS if field != "withheld_reason")
 
 
 def subject_type_for(category_code: str) -> str:

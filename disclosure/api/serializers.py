@@ -16,6 +16,7 @@ from rest_framework import serializers
 
 from disclosure.api_models import ApiRequestLog, Export, Webhook, WebhookDelivery
 from registry.models import CreditRecord, Subject
+from registry.services import PUBLIC_RECORD_FIELDS
 
 MAX_MATCH_QUERIES = 100
 MAX_WATCHED_SUBJECTS = 1000
@@ -95,19 +96,7 @@ class RecordSerializer(serializers.ModelSerializer):
             "subject_code",
             "department_code",
             "department_name",
-            "category",
-            "document_number",
-            "case_name",
-            "penalty_types",
-            "facts",
-            "legal_basis",
-            "result",
-            "amount",
-            "decision_date",
-            "valid_until",
-            "severity",
-            "sector",
-            "procedure",
+            *PUBLIC_RECORD_FIELDS,
             "published_at",
             "publicity",
         ]

@@ -20,7 +20,7 @@ install: system-deps $(VENV)/.installed
 
 # Debian packages for PDF reports (CJK font, HarfBuzz subsetting) and browser tests (chromium).
 system-deps:
-	@sh scripts/system-deps.sh
+	@PYTHON=$(PYTHON) sh scripts/system-deps.sh
 
 run: install
 	$(EMBED) sh -c '$(MANAGE) migrate --noinput && \

@@ -9,6 +9,8 @@
 #   openssl             the documented offline check of a report signature
 set -u
 missing=""
+# Debian's own python3 creates virtualenvs only with python3-venv (ensurepip) installed.
+"${PYTHON:-python3}" -c "import ensurepip, venv" >/dev/null 2>&1 || missing="$missing python3-venv"
 [ -x /usr/bin/chromium ] || missing="$missing chromium"
 if ! command -v fc-list >/dev/null 2>&1 || [ -z "$(fc-list :lang=zh family 2>/dev/null)" ]; then
     missing="$missing fonts-noto-cjk"

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 
 from registry import services
 from registry.admin_publication import PUBLICITY_READONLY_FIELDS, RECORD_ACTIONS, overdue_urls
+from registry.codes import classify_query
 from registry.forms import CreditRecordForm, SubjectForm
 from registry.models import (
     CodeCategory,
@@ -17,6 +18,8 @@ from registry.models import (
     Subject,
     SubjectName,
 )
+from registry.ngrams import normalise_name, query_grams
+from registry.search import name_matches
 
 
 @admin.register(Department)
@@ -50,6 +53,20 @@ class SubjectAdmin(admin.ModelAdmin):
     readonly_fields = ("subject_type", "district", "code_check_failure", "code_override_reason")
     inlines = [SubjectNameInline]
     show_full_result_count = False  # an exact count over millions of rows costs 50-130 ms each
+
+    def get_search_results(self, request, queryset, search_term):
+        """Codes by key, names (current and former) through the gram index: the default
+        ``icontains`` would scan millions of names on every keystroke of the autocomplete."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        if classify_query(term) != "name":
+            return queryset.filter(pk__in=Subject.objects.by_key(term).values("pk")), False
+        text = normalise_name(term)
+        grams = query_grams(term)
+        if not grams:  # one character: no gram to look up
+            return queryset.filter(search_text__contains=text), False
+        return name_matches(queryset, text, grams), False
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form_class = super().get_form(request, obj, change, **kwargs)

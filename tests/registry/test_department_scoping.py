@@ -127,3 +127,19 @@ def test_a_platform_administrator_sees_every_department(client, platform_admin, 
 def test_staff_without_a_role_are_refused(client, outsider, records):
     client.force_login(outsider)
     assert client.get(CHANGELIST).status_code == 403
+
+
+def test_the_subject_search_in_the_admin_finds_codes_and_current_or_former_names(
+    client, regulator_a, make_subject
+):
+    from registry import services
+
+    subject = make_subject("北京老字号商贸有限公司")
+    services.update_subject(subject, name="北京新字号科技有限公司")
+    make_subject("北京无关餐饮有限公司")
+    client.force_login(regulator_a)
+    url = reverse("admin:registry_subject_changelist")
+    for term in ("老字号", "新字号", subject.code.lower()):
+        page = client.get(url, {"q": term}).content.decode()
+        assert "北京新字号科技有限公司" in page, term
+        assert "北京无关餐饮有限公司" not in page, term

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 from django.core.management import call_command
 
@@ -32,3 +33,10 @@ def test_the_schema_swagger_ui_and_redoc_are_public(client):
     assert b"ApiKeyAuth" in schema.content
     assert client.get("/api/docs/").status_code == 200
     assert client.get("/api/redoc/").status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/api/docs/", "/api/redoc/"])
+def test_the_api_documentation_pages_load_no_script_from_a_cdn(client, url):
+    page = client.get(url).content.decode()
+    assert "/static/drf_spectacular_sidecar/" in page
+    assert "cdn.jsdelivr.net" not in page and "unpkg.com" not in page

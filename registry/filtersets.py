@@ -16,7 +16,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
-from registry.choices import District, RecordCategory, Severity, SubjectType
+from registry.choices import District, PenaltyType, Procedure, RecordCategory, Sector, Severity, SubjectType
 from registry.codes import classify_query, normalise_code
 from registry.models import CreditRecord, Subject
 from registry.ngrams import normalise_name, query_grams
@@ -190,6 +190,15 @@ class CreditRecordFilterSet(StrictFilterSet):
     )
     category = django_filters.ChoiceFilter(choices=RecordCategory.choices, label=_("Category"))
     severity = django_filters.ChoiceFilter(choices=Severity.choices, label=_("Severity"))
+    sector = django_filters.ChoiceFilter(choices=Sector.choices, label=_("Sector"))
+    procedure = django_filters.ChoiceFilter(choices=Procedure.choices, label=_("Procedure"))
+    penalty_type = django_filters.ChoiceFilter(
+        field_name="penalty_types",
+        choices=PenaltyType.choices,
+        method="filter_penalty_type",
+        label=_("Carries this penalty type"),
+    )
+    document_number = TextFilter(field_name="document_number", label=_("Decision document number"))
     department = TextFilter(field_name="department__code", label=_("Deciding department code"))
     district = django_filters.ChoiceFilter(
         field_name="subject__district", choices=District.choices, label=_("District of the subject")
@@ -205,11 +214,18 @@ class CreditRecordFilterSet(StrictFilterSet):
             "subject",
             "category",
             "severity",
+            "sector",
+            "procedure",
+            "penalty_type",
+            "document_number",
             "department",
             "district",
             "decision_date",
             "published_since",
         ]
+
+    def filter_penalty_type(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(penalty_types__contains=[value])
 
     def filter_subject(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         key = normalise_code(value)

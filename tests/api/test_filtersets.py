@@ -1,0 +1,93 @@
+"""Every public field of a subject or record can be filtered on, or is listed here with a reason
+why not (as NetBox does): a new model field fails this test until someone decides."""
+
+import pytest
+
+from registry.choices import PenaltyType, Sector
+from registry.filtersets import CreditRecordFilterSet, SubjectFilterSet
+from registry.models import CreditRecord, Subject
+
+# Fields without a filter of their own, and why.
+SUBJECT_UNFILTERED = {
+    "id": "internal key",
+    "code": "retrieve by code, or q",
+    "registration_number": "retrieve by number, or q",
+    "name": "q (name search through the gram index)",
+    "code_check_failure": "internal",
+    "code_override_reason": "internal",
+    "subject_type": "filtered as type",
+    "category_code": "type covers it",
+    "division_code": "district covers it",
+    "legal_representative": "personal data is not a search key",
+    "legal_representative_id_cipher": "personal data, encrypted",
+    "legal_representative_id_index": "personal data, never exposed",
+    "registered_address": "personal data for individual businesses",
+    "industry": "free text",
+    "registered_capital": "not asked for yet",
+    "established_on": "not asked for yet",
+    "status": "not asked for yet",
+    "search_text": "q",
+    "search_grams": "q",
+    "created_at": "updated_since covers changes",
+    "updated_at": "filtered as updated_since",
+}
+RECORD_UNFILTERED = {
+    "id": "internal key",
+    "subject": "filtered as subject (code or registration number)",
+    "case_name": "free text",
+    "facts": "free text",
+    "legal_basis": "free text",
+    "result": "free text",
+    "amount": "not asked for yet",
+    "valid_until": "not asked for yet",
+    "withheld_reason": "withheld records are never public",
+    "status": "only published records are public",
+    "published_at": "filtered as published_since",
+    "created_by": "internal",
+    "created_at": "internal",
+    "updated_at": "the change feed serves changes",
+    "penalty_types": "filtered as penalty_type",
+    "department": "filtered as department (code)",
+    "rule_set": "internal",
+    "publication_deadline": "regulators' concern (overdue-publications)",
+    "publish_from": "internal",
+    "publish_until": "publicity dates are shown, not searched",
+    "repair_eligible_from": "not asked for yet",
+    "publication_exemption": "exempt records are never public",
+    "repair_approved_at": "repaired records are never public",
+}
+
+
+@pytest.mark.parametrize(
+    ("model", "filterset", "unfiltered"),
+    [
+        (Subject, SubjectFilterSet, SUBJECT_UNFILTERED),
+        (CreditRecord, CreditRecordFilterSet, RECORD_UNFILTERED),
+    ],
+)
+def test_every_model_field_has_a_filter_or_a_stated_reason(model, filterset, unfiltered):
+    filters = set(filterset.base_filters)
+    undecided = [
+        field.name
+        for field in model._meta.concrete_fields
+        if field.name not in filters and field.name not in unfiltered
+    ]
+    assert not undecided, f"{model.__name__}: add a filter or a reason for {undecided}"
+
+
+def test_records_filter_by_sector_penalty_type_and_document_number(
+    api, make_subject, make_record, department_a, publish
+):
+    subject = make_subject()
+    food = publish(make_record(subject, department_a, sector=Sector.FOOD, penalty_types=[PenaltyType.FINE]))
+    publish(make_record(subject, department_a, penalty_types=[PenaltyType.CONFISCATION]))
+
+    def ids(params):
+        response = api.get("/api/v1/records", params)
+        assert response.status_code == 200, response.content[:300]
+        return [row["id"] for row in response.json()["results"]]
+
+    assert ids({"sector": "food"}) == [str(food.pk)]
+    assert ids({"penalty_type": "fine"}) == [str(food.pk)]
+    assert ids({"document_number": food.document_number}) == [str(food.pk)]
+    assert api.get("/api/v1/records", {"sector": "space"}).status_code == 400

@@ -25,7 +25,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from disclosure import feed
-from disclosure.api.serializers import RECORD_RELATED, record_data, subject_data
+from disclosure.api.serializers import RECORD_RELATED, SubjectSerializer, record_data, subject_data
 from disclosure.api_choices import ExportStatus
 from disclosure.api_models import Export
 from registry.models import CreditRecord, Subject
@@ -34,22 +34,7 @@ from registry.services import PUBLIC_RECORD_FIELDS
 FORMAT_VERSION = 1
 FILE_NAMES = ("subjects.jsonl.gz", "records.jsonl.gz", "subjects.csv", "records.csv", "manifest.json")
 CHUNK = 2000
-SUBJECT_COLUMNS = [
-    "code",
-    "registration_number",
-    "name",
-    "former_names",
-    "subject_type",
-    "category_code",
-    "division_code",
-    "district",
-    "legal_representative",
-    "registered_address",
-    "industry",
-    "registered_capital",
-    "established_on",
-    "status",
-]
+SUBJECT_COLUMNS = list(SubjectSerializer.Meta.fields)
 RECORD_COLUMNS = [
     "id",
     "subject_code",

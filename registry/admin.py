@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
+from credit_platform.admin import ReadOnlyAdmin
 from registry import services
 from registry.admin_publication import PUBLICITY_READONLY_FIELDS, RECORD_ACTIONS, overdue_urls
 from registry.codes import classify_query
@@ -189,17 +190,8 @@ class CreditRecordAdmin(admin.ModelAdmin):
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(admin.ModelAdmin):
+class LedgerEntryAdmin(ReadOnlyAdmin):
     list_display = ("seq", "created_at", "action", "object_type", "object_id", "actor_name")
     list_filter = ("action", "object_type")
     search_fields = ("=object_id", "=request_id")
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -14,6 +14,7 @@ from django.urls import path
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from credit_platform.admin import ReadOnlyAdmin
 from registry import publication, publicity, services
 from registry.choices import CalendarSource
 from registry.models import CalendarDay, CalendarYear, JobRun, PublicityPeriod, PublicityRuleSet
@@ -69,15 +70,7 @@ def withdraw_submission(modeladmin, request, queryset):
 
 
 RECORD_ACTIONS = [submit_for_publication, approve_publication, withdraw_submission]
-PUBLICITY_READONLY_FIELDS = (
-    "rule_set",
-    "publication_deadline",
-    "publish_from",
-    "repair_eligible_from",
-    "publish_until",
-    "publication_exemption",
-    "repair_approved_at",
-)
+PUBLICITY_READONLY_FIELDS = (*publicity.PUBLICITY_FIELDS, "repair_approved_at")
 
 
 # -- Overdue dashboard ----------------------------------------------------------------------------
@@ -157,17 +150,8 @@ class CalendarDayAdmin(admin.ModelAdmin):
 
 
 @admin.register(JobRun)
-class JobRunAdmin(admin.ModelAdmin):
+class JobRunAdmin(ReadOnlyAdmin):
     list_display = ("job", "started_at", "finished_at", "status", "counts")
     list_filter = ("job", "status")
     readonly_fields = ("job", "task_id", "started_at", "finished_at", "status", "counts", "error")
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -21,6 +21,7 @@ from django.db.models import Count, Min, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from credit_platform.beat import ensure_periodic_tasks
 from registry import ledger, services
 from registry.choices import JobStatus, RecordStatus
 from registry.models import CreditRecord, JobRun, RecordTransition
@@ -352,24 +353,4 @@ DEFAULT_SCHEDULE = {
 
 def ensure_beat_schedule() -> None:
     """Create the default periodic tasks where missing; never overwrite an administrator's edit."""
-    from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
-
-    for name, (task, when) in DEFAULT_SCHEDULE.items():
-        if PeriodicTask.objects.filter(name=name).exists():
-            continue
-        if "interval_minutes" in when:
-            interval, _made = IntervalSchedule.objects.get_or_create(
-                every=when["interval_minutes"], period=IntervalSchedule.MINUTES
-            )
-            PeriodicTask.objects.create(name=name, task=task, interval=interval)
-        else:
-            minute, hour = when["crontab"]
-            crontab, _made = CrontabSchedule.objects.get_or_create(
-                minute=minute,
-                hour=hour,
-                day_of_week="*",
-                day_of_month="*",
-                month_of_year="*",
-                timezone="Asia/Shanghai",
-            )
-            PeriodicTask.objects.create(name=name, task=task, crontab=crontab)
+    ensure_periodic_tasks(DEFAULT_SCHEDULE)

@@ -11,6 +11,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from credit_platform.admin import ReadOnlyAdmin
 from disclosure.api_choices import Scope
 from disclosure.api_models import (
     Agency,
@@ -22,17 +23,6 @@ from disclosure.api_models import (
     Webhook,
     WebhookDelivery,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Agency)

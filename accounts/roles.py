@@ -35,7 +35,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "registry.change_department",
         "registry.view_codecategory",
         "registry.change_codecategory",
-        "registry.view_ledgerentry",
+        "core.view_ledgerentry",
         # Publication lifecycle (registry/admin_publication.py): rule sets, calendar, job runs, beat.
         "registry.view_publicityruleset",
         "registry.add_publicityruleset",
@@ -51,7 +51,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "registry.add_calendarday",
         "registry.change_calendarday",
         "registry.delete_calendarday",
-        "registry.view_jobrun",
+        "core.view_jobrun",
         "django_celery_beat.view_periodictask",
         "django_celery_beat.change_periodictask",
         "django_celery_beat.view_intervalschedule",

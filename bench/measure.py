@@ -19,8 +19,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
+from core.models import LedgerEntry
 from registry.demo.load import seed
-from registry.models import CreditRecord, LedgerEntry, RecordTransition, Subject, SubjectName
+from registry.models import CreditRecord, RecordTransition, Subject, SubjectName
 
 LOADED_MODELS = (Subject, SubjectName, CreditRecord, RecordTransition, LedgerEntry)
 CAP = 10_001

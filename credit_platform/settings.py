@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "core",
     "accounts",
     "registry",
     "sanctions",
@@ -120,7 +121,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "credit_platform.middleware.RequestIdMiddleware",
+    "core.context.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "credit_platform.middleware.PlatformLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -182,7 +183,8 @@ CACHES = {
     "default": {
         "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": REDIS_URL,
-        "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "credit"),
+        # Parallel test workers (pytest-xdist) share one Redis: each gets its own key space.
+        "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "credit") + os.environ.get("PYTEST_XDIST_WORKER", ""),
         "OPTIONS": {
             # A Redis outage degrades to cache misses: pages render from the database.
             "IGNORE_EXCEPTIONS": True,
@@ -237,6 +239,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "PREPROCESSING_HOOKS": ["credit_platform.api.schema.canonical_paths"],
 }
 
 # Content-Security-Policy (django-csp): the public site loads nothing from elsewhere and runs no

@@ -19,6 +19,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
-    path("api/v1/", include("disclosure.api.urls")),
+    path("api/v1/", include("credit_platform.api.urls")),
     path("", include("disclosure.urls")),
 ]

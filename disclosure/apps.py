@@ -10,7 +10,6 @@ class DisclosureConfig(AppConfig):
     verbose_name = _("Public disclosure")
 
     def ready(self) -> None:
-        from disclosure import signals  # noqa: F401  (connects the cache refresh receivers)
         from disclosure.beat import ensure_beat_schedule
 
         # The API's periodic jobs (webhook dispatch, bulk export), created where missing.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.db import DEFAULT_DB_ALIAS
 
-from credit_platform.beat import ensure_periodic_tasks
+from core.jobs import ensure_periodic_tasks
 
 # name -> (task, schedule). Webhook dispatch reads the change feed every minute; a full bulk
 # export is written nightly, after the registry's publication and expiry jobs.

@@ -25,16 +25,16 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from disclosure import feed
-from disclosure.api.serializers import RECORD_RELATED, SubjectSerializer, record_data, subject_data
-from disclosure.api_choices import ExportStatus
-from disclosure.api_models import Export
+from disclosure.choices import ExportStatus
+from disclosure.models import Export
+from registry.api.serializers import SubjectSerializer, record_data, subject_data
 from registry.models import CreditRecord, Subject
-from registry.services import PUBLIC_RECORD_FIELDS
+from registry.projection import PUBLIC_RECORD_FIELDS, RECORD_RELATED
 
 FORMAT_VERSION = 1
 FILE_NAMES = ("subjects.jsonl.gz", "records.jsonl.gz", "subjects.csv", "records.csv", "manifest.json")
 CHUNK = 2000
-SUBJECT_COLUMNS = list(SubjectSerializer.Meta.fields)
+SUBJECT_COLUMNS = list(SubjectSerializer().fields)
 RECORD_COLUMNS = [
     "id",
     "subject_code",

@@ -25,8 +25,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from disclosure.api_choices import ForeignObjectType
-from disclosure.api_models import ForeignObject, ForeignOrigin
+from disclosure.choices import ForeignObjectType
+from disclosure.models import ForeignObject, ForeignOrigin
 
 FEED_PATH = "/api/v1/changes"
 USER_AGENT = "credit-platform-federation/1"

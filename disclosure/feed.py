@@ -28,8 +28,10 @@ from dataclasses import dataclass, field
 
 from django.db.models import Max, Min
 
-from disclosure.api.serializers import RECORD_RELATED, record_data, subject_data
-from registry.models import CreditRecord, LedgerEntry, Subject
+from core.models import LedgerEntry
+from registry.api.serializers import record_data, subject_data
+from registry.models import CreditRecord, Subject
+from registry.projection import RECORD_RELATED
 
 CURSOR_VERSION = "c1"
 SUBJECT_TYPE = "registry.subject"

@@ -1,12 +1,18 @@
-"""Disclosure: credit reports issued to the public and their verification data."""
+"""Disclosure: credit reports issued to the public and their verification data, and the
+distribution of data (webhooks, bulk exports, records pulled from other platforms)."""
 
 from __future__ import annotations
 
 import secrets
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from disclosure.choices import DeliveryStatus, ExportStatus, ForeignObjectType
 
 # Report numbers carry a random part so they cannot be enumerated (Crockford-like alphabet,
 # no I, L, O, U to avoid misreading a printed number).
@@ -52,15 +58,147 @@ class CreditReport(models.Model):
         return self.number
 
 
-# Models of the REST API live in their own module (owned by the API work).
-from disclosure.api_models import (  # noqa: E402,F401
-    Agency,
-    ApiKey,
-    ApiRequestLog,
-    Export,
-    FeedPosition,
-    ForeignObject,
-    ForeignOrigin,
-    Webhook,
-    WebhookDelivery,
-)
+class Webhook(models.Model):
+    """An agency's watchlist: changes of these subjects are POSTed, signed, to ``url``."""
+
+    agency = models.ForeignKey(
+        "accounts.Agency", on_delete=models.PROTECT, related_name="webhooks", verbose_name=_("agency")
+    )
+    url = models.URLField(_("URL"), max_length=500)
+    subject_codes = ArrayField(
+        models.CharField(max_length=18), verbose_name=_("watched subjects"), default=list
+    )
+    # The signing secret must be readable to sign; it is shown to the agency once, at registration.
+    secret = models.CharField(_("signing secret"), max_length=100, editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("webhook")
+        verbose_name_plural = _("webhooks")
+        indexes = [GinIndex(fields=["subject_codes"], name="disclosure_webhook_subjects")]
+
+    def __str__(self) -> str:
+        return f"{self.agency}: {self.url}"
+
+
+class WebhookDelivery(models.Model):
+    """One event sent (or being sent) to one webhook, with its attempts."""
+
+    webhook = models.ForeignKey(
+        Webhook, on_delete=models.PROTECT, related_name="deliveries", verbose_name=_("webhook")
+    )
+    event_id = models.CharField(_("event id"), max_length=100)
+    event = models.CharField(_("event"), max_length=60)
+    subject_code = models.CharField(_("subject"), max_length=18)
+    payload = models.JSONField(_("payload"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_status_code = models.PositiveSmallIntegerField(_("last HTTP status"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        constraints = [
+            models.UniqueConstraint(fields=["webhook", "event_id"], name="disclosure_webhookdelivery_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.subject_code} -> {self.webhook_id}"
+
+
+class FeedPosition(models.Model):
+    """How far an internal consumer of the change feed (the webhook dispatcher) has read."""
+
+    consumer = models.CharField(_("consumer"), max_length=60, unique=True)
+    seq = models.BigIntegerField(_("last ledger sequence read"), default=0)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("feed position")
+        verbose_name_plural = _("feed positions")
+
+    def __str__(self) -> str:
+        return f"{self.consumer}@{self.seq}"
+
+
+class Export(models.Model):
+    """A bulk snapshot of the public data (JSON Lines + CSV) with its manifest."""
+
+    status = models.CharField(
+        _("status"), max_length=20, choices=ExportStatus.choices, default=ExportStatus.RUNNING
+    )
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # The feed cursor at snapshot time: follow /api/v1/changes?after=<cursor> from here.
+    cursor = models.CharField(_("feed cursor"), max_length=60, blank=True)
+    manifest = models.JSONField(_("manifest"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("bulk export")
+        verbose_name_plural = _("bulk exports")
+
+    def __str__(self) -> str:
+        return f"export {self.pk} ({self.status})"
+
+
+class ForeignOrigin(models.Model):
+    """Another platform whose change feed this instance pulls (``manage.py pull_feed``)."""
+
+    base_url = models.URLField(_("base URL"), max_length=300, unique=True)
+    name = models.CharField(_("platform"), max_length=100, blank=True)
+    cursor = models.CharField(_("feed cursor"), max_length=60, blank=True)
+    events_pulled = models.BigIntegerField(_("events pulled"), default=0)
+    last_pulled_at = models.DateTimeField(_("last pulled at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["base_url"]
+        verbose_name = _("foreign platform")
+        verbose_name_plural = _("foreign platforms")
+
+    def __str__(self) -> str:
+        return self.name or self.base_url
+
+
+class ForeignObject(models.Model):
+    """A subject or record published by another platform, as its feed last described it.
+
+    Read-only here: it changes only when the origin's feed says so. ``removed`` marks a record the
+    origin no longer publishes (expired, repaired, revoked)."""
+
+    origin = models.ForeignKey(
+        ForeignOrigin,
+        on_delete=models.PROTECT,
+        # Not "objects": that name would hide the default manager of ForeignOrigin.
+        related_name="foreign_objects",
+        verbose_name=_("origin platform"),
+    )
+    object_type = models.CharField(_("type"), max_length=20, choices=ForeignObjectType.choices)
+    remote_id = models.CharField(_("id at the origin"), max_length=60)
+    subject_code = models.CharField(_("subject"), max_length=18, db_index=True)
+    payload = models.JSONField(_("data"), null=True, blank=True)
+    removed = models.BooleanField(_("removed at the origin"), default=False)
+    last_event = models.CharField(_("last event"), max_length=60)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["origin", "object_type", "remote_id"]
+        verbose_name = _("foreign-sourced object")
+        verbose_name_plural = _("foreign-sourced objects")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["origin", "object_type", "remote_id"], name="disclosure_foreignobject_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.origin}: {self.object_type} {self.remote_id}"

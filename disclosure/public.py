@@ -1,8 +1,8 @@
-"""What the public site shows of a subject: the one place that decides it.
+"""The subject page: the public projection of a subject and its records (registry/projection.py
+decides what a citizen may see), arranged in tabs with a summary band, and cached.
 
 Records come only from ``CreditRecord.objects.public()`` (registry/models.py: published, inside
-the publicity period, not withheld, not repaired); a natural person's identity number, address
-and contact details never leave this module (DOMAIN.md section 6).
+the publicity period, not withheld, not repaired).
 """
 
 from __future__ import annotations
@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from disclosure import cache
-from registry.choices import RecordCategory, SubjectStatus, SubjectType
-from registry.models import CreditRecord, Subject
+from core import cache
+from registry.choices import RecordCategory
+from registry.models import CreditRecord, RecordCorrection, Subject
+from registry.projection import RECORD_RELATED, PublicRecord, PublicSubject, public_record, public_subject
+from registry.workdays import beijing_today
 
 # Tabs of the subject page, in the order Credit China shows them (DOMAIN.md section 7); the
 # registration (basic) information tab is the subject itself.
@@ -40,67 +42,6 @@ MAX_RECORDS_PER_CATEGORY = 200
 
 
 @dataclass(frozen=True)
-class PublicSubject:
-    """The publishable fields of a subject (no identity number, ever; nothing personal of an
-    individual business, whose operator is a natural person)."""
-
-    id: int
-    code: str
-    name: str
-    registration_number: str
-    subject_type: str
-    district: str
-    status: str
-    legal_representative: str
-    registered_address: str
-    industry: str
-    registered_capital: object
-    established_on: object
-    former_names: tuple[str, ...]
-    is_natural_person_business: bool
-
-    @classmethod
-    def of(cls, subject: Subject, former_names: list[str]) -> PublicSubject:
-        personal = subject.is_natural_person_business
-        return cls(
-            id=subject.pk,
-            code=subject.code,
-            name=subject.name,
-            registration_number=subject.registration_number or "",
-            subject_type=subject.subject_type,
-            district=subject.district,
-            status=subject.status,
-            # DOMAIN.md 6: an individual business's operator and address are a natural person's.
-            legal_representative="" if personal else subject.legal_representative,
-            registered_address="" if personal else subject.registered_address,
-            industry=subject.industry,
-            registered_capital=subject.registered_capital,
-            established_on=subject.established_on,
-            former_names=tuple(former_names),
-            is_natural_person_business=personal,
-        )
-
-    # Labels are computed at render time so a cached copy serves every language.
-    @property
-    def subject_type_label(self) -> str:
-        return SubjectType(self.subject_type).label if self.subject_type in SubjectType.values else ""
-
-    @property
-    def district_label(self) -> str:
-        from registry.choices import District
-
-        return District(self.district).label if self.district in District.values else ""
-
-    @property
-    def status_label(self) -> str:
-        return SubjectStatus(self.status).label if self.status in SubjectStatus.values else self.status
-
-    @property
-    def is_active(self) -> bool:
-        return self.status == SubjectStatus.ACTIVE
-
-
-@dataclass(frozen=True)
 class BandItem:
     """One entry of the summary band on top of a subject page.
 
@@ -120,7 +61,7 @@ class BandItem:
 @dataclass
 class SubjectPage:
     subject: PublicSubject
-    records_by_category: dict[str, list[CreditRecord]] = field(default_factory=dict)
+    records_by_category: dict[str, list[PublicRecord]] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -154,23 +95,32 @@ class SubjectPage:
 
 
 def _load_subject_page(subject: Subject) -> SubjectPage:
-    former = list(subject.former_names.values_list("name", flat=True))
-    page = SubjectPage(subject=PublicSubject.of(subject, former))
+    page = SubjectPage(subject=public_subject(subject, subject.former_names.all()))
     records = CreditRecord.objects.public().filter(subject=subject)
     page.counts = {
         row["category"]: row["n"] for row in records.order_by().values("category").annotate(n=Count("id"))
     }
-    listed = records.select_related("department").order_by("category", "-decision_date", "-id")
-    for record in listed[: MAX_RECORDS_PER_CATEGORY * len(TAB_ORDER)]:
+    listed = list(
+        records.select_related(*RECORD_RELATED).order_by("category", "-decision_date", "-id")[
+            : MAX_RECORDS_PER_CATEGORY * len(TAB_ORDER)
+        ]
+    )
+    corrections: dict[int, list[RecordCorrection]] = {}
+    for row in RecordCorrection.objects.filter(record__in=[r.pk for r in listed]).order_by(
+        "created_at", "id"
+    ):
+        corrections.setdefault(row.record_id, []).append(row)
+    for record in listed:
         rows = page.records_by_category.setdefault(record.category, [])
         if len(rows) < MAX_RECORDS_PER_CATEGORY:
-            rows.append(record)
+            rows.append(public_record(record, corrections.get(record.pk, ())))
     return page
 
 
 def subject_page(subject: Subject) -> SubjectPage:
     """Everything public about ``subject``, cached in Redis until one of its records changes."""
-    key = f"disclosure:subject:{subject.pk}:{cache.subject_version(subject.pk)}"
+    # The date is part of the key: a record whose publicity ends at midnight leaves the page then.
+    key = f"disclosure:subject:{subject.pk}:{cache.subject_version(subject.pk)}:{beijing_today()}"
     return cache.cached(key, lambda: _load_subject_page(subject))
 
 

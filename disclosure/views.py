@@ -18,13 +18,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
-from disclosure import cache, reports, signing
+from core import cache
+from core.paging import capped_page, parse_page
+from disclosure import reports, signing
 from disclosure.forms import FeedFilterForm, ListFilterForm, SearchForm, VerifyLookupForm, VerifyUploadForm
-from disclosure.paging import capped_page, parse_page
-from disclosure.public import BASIC_TAB, TAB_ORDER, PublicSubject, subject_page
+from disclosure.public import BASIC_TAB, TAB_ORDER, subject_page
 from registry.choices import DISHONESTY_CATEGORIES, RecordCategory
 from registry.models import CreditRecord, Subject
-from registry.search import SearchFilters, search_subjects
+from registry.projection import RECORD_RELATED, public_record, public_subject
+from registry.search import SearchFilters, match_reason, search_subjects
 
 FEED_CATEGORIES = (RecordCategory.LICENCE, RecordCategory.PENALTY)
 LISTS = {
@@ -54,13 +56,14 @@ def _site_counts() -> dict:
     return cache.cached(f"disclosure:counts:{cache.global_version()}", compute, timeout=300)
 
 
-def _latest_feed(limit: int):
-    return list(
-        CreditRecord.objects.public()
+def _latest_feed(limit: int) -> list:
+    return [
+        public_record(record)
+        for record in CreditRecord.objects.public()
         .filter(category__in=FEED_CATEGORIES)
-        .select_related("subject", "department")
+        .select_related(*RECORD_RELATED)
         .order_by("-published_at", "-id")[:limit]
-    )
+    ]
 
 
 @require_GET
@@ -77,7 +80,7 @@ def home(request):
 
 def _search_bundle(query: str, filters: SearchFilters, page: int) -> dict:
     result = search_subjects(query, filters, page)
-    subjects = Subject.objects.in_bulk(result.subject_ids)
+    subjects = Subject.objects.prefetch_related("former_names").in_bulk(result.subject_ids)
     flagged = set(
         CreditRecord.objects.public()
         .filter(subject_id__in=result.subject_ids, category__in=DISHONESTY_CATEGORIES)
@@ -94,15 +97,23 @@ def _search_bundle(query: str, filters: SearchFilters, page: int) -> dict:
             .annotate(n=Count("id"))
         ):
             counts[row["subject_id"]] = row["n"]
-    hits = [
-        {
-            "subject": PublicSubject.of(subjects[pk], []),
-            "dishonest": pk in flagged,
-            "record_count": counts.get(pk, 0),
-        }
-        for pk in result.subject_ids
-        if pk in subjects
-    ]
+    hits = []
+    for pk in result.subject_ids:
+        if pk not in subjects:
+            continue
+        subject = subjects[pk]
+        former = [row.name for row in subject.former_names.all()]
+        reason, detail = match_reason(subject, result.match, former) if result.match else ("", "")
+        hits.append(
+            {
+                "subject": public_subject(subject, ()),
+                "dishonest": pk in flagged,
+                "record_count": counts.get(pk, 0),
+                "reason": reason,
+                "reason_detail": detail,
+            }
+        )
+    result.match = None  # holds a queryset: not worth caching
     return {"result": result, "hits": hits}
 
 
@@ -182,8 +193,9 @@ def publicity_feed(request):
             records = records.filter(department=form.cleaned_data["department"])
         if form.cleaned_data["date"]:
             records = records.filter(published_at__date=form.cleaned_data["date"])
-    records = records.select_related("subject", "department").order_by("-published_at", "-id")
+    records = records.select_related(*RECORD_RELATED).order_by("-published_at", "-id")
     page = capped_page(records, parse_page(request.GET.get("page")), per_page=30)
+    page.object_list = [public_record(record) for record in page.object_list]
     return render(request, "disclosure/feed.html", {"form": form, "page": page})
 
 
@@ -197,8 +209,9 @@ def list_page(request, slug: str):
     records = CreditRecord.objects.public().filter(category=category)
     if form.is_valid() and form.cleaned_data["district"]:
         records = records.filter(subject__district=form.cleaned_data["district"])
-    records = records.select_related("subject", "department").order_by("-decision_date", "-id")
+    records = records.select_related(*RECORD_RELATED).order_by("-decision_date", "-id")
     page = capped_page(records, parse_page(request.GET.get("page")), per_page=30)
+    page.object_list = [public_record(record) for record in page.object_list]
     context = {"form": form, "page": page, "slug": slug, "category": RecordCategory(category), "lists": LISTS}
     return render(request, "disclosure/list.html", context)
 

@@ -31,9 +31,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import Agency
 from disclosure import feed
-from disclosure.api_choices import DeliveryStatus
-from disclosure.api_models import Agency, FeedPosition, Webhook, WebhookDelivery
+from disclosure.choices import DeliveryStatus
+from disclosure.models import FeedPosition, Webhook, WebhookDelivery
 from registry.codes import CodeError, normalise_code, parse_uscc
 
 SIGNATURE_HEADER = "X-Credit-Signature"

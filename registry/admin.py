@@ -5,22 +5,20 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
-from credit_platform.admin import ReadOnlyAdmin
+from core.scope import scope_of
 from registry import services
+from registry.admin_corrections import correction_urls, record_actions_context
 from registry.admin_publication import PUBLICITY_READONLY_FIELDS, RECORD_ACTIONS, overdue_urls
-from registry.codes import classify_query
 from registry.forms import CreditRecordForm, SubjectForm
 from registry.models import (
     CodeCategory,
     CreditRecord,
     Department,
-    LedgerEntry,
     RecordTransition,
     Subject,
     SubjectName,
 )
-from registry.ngrams import normalise_name, query_grams
-from registry.search import name_matches
+from registry.search import find_subjects
 
 
 @admin.register(Department)
@@ -56,18 +54,12 @@ class SubjectAdmin(admin.ModelAdmin):
     show_full_result_count = False  # an exact count over millions of rows costs 50-130 ms each
 
     def get_search_results(self, request, queryset, search_term):
-        """Codes by key, names (current and former) through the gram index: the default
-        ``icontains`` would scan millions of names on every keystroke of the autocomplete."""
-        term = search_term.strip()
-        if not term:
+        """Through the one search entry point (registry/search.py): codes by key, names (current
+        and former) through the gram index. The default ``icontains`` would scan millions of
+        names on every keystroke of the autocomplete."""
+        if not search_term.strip():
             return queryset, False
-        if classify_query(term) != "name":
-            return queryset.filter(pk__in=Subject.objects.by_key(term).values("pk")), False
-        text = normalise_name(term)
-        grams = query_grams(term)
-        if not grams:  # one character: no gram to look up
-            return queryset.filter(search_text__contains=text), False
-        return name_matches(queryset, text, grams), False
+        return find_subjects(search_term, queryset, rank=False).queryset, False
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form_class = super().get_form(request, obj, change, **kwargs)
@@ -145,16 +137,22 @@ class CreditRecordAdmin(admin.ModelAdmin):
     def get_urls(self):
         from registry.admin_import import import_urls  # bulk upload page: registry/admin_import.py
 
-        return import_urls(self) + overdue_urls(self) + super().get_urls()
+        return import_urls(self) + overdue_urls(self) + correction_urls(self) + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        record = self.get_queryset(request).filter(pk=object_id).first() if str(object_id).isdigit() else None
+        extra_context = {**(extra_context or {}), **record_actions_context(request, record)}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_queryset(self, request):
         return super().get_queryset(request).restrict(request.user, "view")
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "department" and not request.user.is_superuser:
-            if not request.user.has_perm("registry.manage_all_departments"):
-                kwargs["queryset"] = Department.objects.filter(pk=request.user.department_id)
-                kwargs["initial"] = request.user.department_id
+        if db_field.name == "department":
+            scope = scope_of(request.user)
+            kwargs["queryset"] = scope.filter(Department.objects.all(), "pk")
+            if not scope.everything:
+                kwargs["initial"] = scope.department_id
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_change_permission(self, request, obj=None):
@@ -187,11 +185,3 @@ class CreditRecordAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         pass  # transitions are written by services only
-
-
-@admin.register(LedgerEntry)
-class LedgerEntryAdmin(ReadOnlyAdmin):
-    list_display = ("seq", "created_at", "action", "object_type", "object_id", "actor_name")
-    list_filter = ("action", "object_type")
-    search_fields = ("=object_id", "=request_id")
-    show_full_result_count = False

@@ -15,6 +15,7 @@ from django.urls import path
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.scope import scope_of
 from registry.importer import (
     COLUMNS,
     REQUIRED_COLUMNS,
@@ -30,7 +31,7 @@ TEMPLATE = "admin/registry/creditrecord/import.html"
 
 def chooses_department(user) -> bool:
     """Who may import into any department (everyone else imports into their own)."""
-    return user.is_superuser or user.has_perm("registry.manage_all_departments")
+    return scope_of(user).everything
 
 
 class RecordImportForm(forms.Form):

@@ -14,10 +14,9 @@ from django.urls import path
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from credit_platform.admin import ReadOnlyAdmin
 from registry import publication, publicity, services
 from registry.choices import CalendarSource
-from registry.models import CalendarDay, CalendarYear, JobRun, PublicityPeriod, PublicityRuleSet
+from registry.models import CalendarDay, CalendarYear, PublicityPeriod, PublicityRuleSet
 from registry.workdays import beijing_today
 
 # -- Record actions -------------------------------------------------------------------------------
@@ -100,7 +99,7 @@ def overdue_urls(model_admin) -> list:
     return [path("overdue/", model_admin.admin_site.admin_view(view), name=name)]
 
 
-# -- Rule sets, calendar, job runs ----------------------------------------------------------------
+# -- Rule sets and calendar ----------------------------------------------------------------
 
 
 class PublicityPeriodInline(admin.TabularInline):
@@ -147,11 +146,3 @@ class CalendarDayAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.source = CalendarSource.ADMINISTRATOR  # an override: sync_calendar never touches it
         super().save_model(request, obj, form, change)
-
-
-@admin.register(JobRun)
-class JobRunAdmin(ReadOnlyAdmin):
-    list_display = ("job", "started_at", "finished_at", "status", "counts")
-    list_filter = ("job", "status")
-    readonly_fields = ("job", "task_id", "started_at", "finished_at", "status", "counts", "error")
-    show_full_result_count = False

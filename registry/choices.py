@@ -91,6 +91,15 @@ RECORD_CATEGORY_ALIASES = {
     "自愿注册信息": RecordCategory.VOLUNTARY,
 }
 
+# Categories that are entries of a list (DOMAIN.md 4): shown only until ``valid_until``, the last
+# day on the list (the sanctions app's list entries end them).
+LIST_CATEGORIES = (
+    RecordCategory.DISHONEST_JUDGMENT_DEBTOR,
+    RecordCategory.BUSINESS_ABNORMALITY,
+    RecordCategory.SERIOUS_DISHONESTY,
+    RecordCategory.RED_LIST_HONOUR,
+)
+
 # Categories that mark a subject as dishonest in public summaries.
 DISHONESTY_CATEGORIES = (
     RecordCategory.DISHONEST_JUDGMENT_DEBTOR,
@@ -207,9 +216,3 @@ class CalendarDayKind(models.TextChoices):
 class CalendarSource(models.TextChoices):
     SEED = "chinese_calendar", _("chinese-calendar package")
     ADMINISTRATOR = "administrator", _("Entered by an administrator")
-
-
-class JobStatus(models.TextChoices):
-    RUNNING = "running", _("Running")
-    SUCCEEDED = "succeeded", _("Succeeded")
-    FAILED = "failed", _("Failed")

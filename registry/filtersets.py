@@ -17,10 +17,9 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
 from registry.choices import District, PenaltyType, Procedure, RecordCategory, Sector, Severity, SubjectType
-from registry.codes import classify_query, normalise_code
+from registry.codes import normalise_code
 from registry.models import CreditRecord, Subject
-from registry.ngrams import normalise_name, query_grams
-from registry.search import MAX_QUERY_LENGTH, SearchFilters, apply_filters, name_matches, rank_by_name
+from registry.search import MAX_QUERY_LENGTH, SearchFilters, apply_filters, find_subjects
 
 
 class SafeIsoDateTimeField(django_filters.fields.IsoDateTimeField):
@@ -104,18 +103,10 @@ def validate_query(value: str) -> None:
 
 def search(queryset: QuerySet, value: str) -> QuerySet:
     """Subjects whose code / registration number is ``value``, or whose name contains it, ranked
-    as the public search ranks them (registry/search.py)."""
-    value = (value or "").strip()
-    if not value:
+    as the public search ranks them (registry/search.py, the one entry point)."""
+    if not (value or "").strip():
         return queryset
-    if classify_query(value) != "name":
-        key = normalise_code(value)
-        return queryset.filter(Q(code=key) | Q(registration_number=key))
-    grams = query_grams(value)
-    if not grams:  # punctuation and spaces only: no name contains "nothing"
-        return queryset.none()
-    text = normalise_name(value)
-    return rank_by_name(name_matches(queryset, text, grams), text)
+    return find_subjects(value, queryset).queryset
 
 
 @extend_schema_field({"type": "string", "minLength": 1})

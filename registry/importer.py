@@ -45,6 +45,7 @@ from registry.choices import (
 from registry.codes import normalise_code
 from registry.models import CreditRecord, Department, Subject
 from registry.ngrams import normalise_name
+from registry.projection import PUBLIC_RECORD_FIELDS
 
 # Limits keep one file from tying up a worker; settings may change them. Measured: about 4 ms
 # per new row (subject, record, transition, ledger), so the synchronous admin upload gets a
@@ -95,7 +96,7 @@ REQUIRED_COLUMNS = (
     "decision_date",
 )
 # Record fields an import may set: the published content (withholding is decided in the admin).
-IMPORTED_FIELDS = services.PUBLIC_RECORD_FIELDS
+IMPORTED_FIELDS = PUBLIC_RECORD_FIELDS
 # Defaults of optional columns when a cell is empty (the model's own defaults).
 EMPTY_VALUES: dict[str, Any] = {
     "penalty_types": [],
@@ -588,7 +589,7 @@ def _subject_for(row: ParsedRow, actor) -> tuple[Subject, bool]:
 def _write_row(row: ParsedRow, department: Department, actor, report: ImportReport) -> None:
     document_number = row.fields["document_number"]
     existing = (
-        CreditRecord.objects.select_for_update()
+        CreditRecord.objects.select_for_update(of=("self",))
         .filter(department=department, document_number=document_number)
         .select_related("subject")
         .first()

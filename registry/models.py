@@ -11,11 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 from registry import crypto
 from registry.choices import (
+    LIST_CATEGORIES,
     CalendarDayKind,
     CalendarSource,
     DepartmentLevel,
     District,
-    JobStatus,
     PenaltyType,
     Procedure,
     PublicationExemption,
@@ -191,25 +191,21 @@ class SubjectName(models.Model):
 
 
 class CreditRecordQuerySet(models.QuerySet):
-    def restrict(self, user, action: str = "view"):
-        """Records ``user`` may ``action`` ('view' or 'change'): a regulator sees only their own
-        department's; platform administrators see all."""
-        if not user or not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_superuser or user.has_perm("registry.manage_all_departments"):
-            return self
-        if getattr(user, "department_id", None):
-            return self.filter(department_id=user.department_id)
-        return self.none()
+    def restrict(self, user, action: str = "view") -> CreditRecordQuerySet:
+        """Records ``user`` may ``action`` ('view' or 'change'): the department scope
+        (core/scope.py) decides: a regulator's own department, or every department."""
+        from core.scope import scope_of
+
+        return scope_of(user).filter(self)
 
     def public(self, today=None):
         """THE definition of what citizens see (every public page and API calls this).
 
         Published, not withheld (DOMAIN.md 6), not exempt from publication by the rules
         (DOMAIN.md 2: minor penalties under the 2026 rules, warning-only or simplified-procedure
-        market-regulation penalties), no approved repair, and inside the publicity period in
-        Asia/Shanghai local time: on ``publish_until`` the record is gone even before the
-        ``expire_publicity`` job has run.
+        market-regulation penalties), no approved repair, inside the publicity period in
+        Asia/Shanghai local time (on ``publish_until`` the record is gone even before the
+        ``expire_publicity`` job has run) and, for a list entry, still on the list.
         """
         if today is None:
             from registry.workdays import beijing_today
@@ -217,6 +213,9 @@ class CreditRecordQuerySet(models.QuerySet):
             today = beijing_today()
         return self.filter(
             Q(publish_until__isnull=True) | Q(publish_until__gt=today),
+            # A list entry (DOMAIN.md 2 and 4) is shown only while the subject is on the list:
+            # ``valid_until`` is its last day there.
+            ~Q(category__in=LIST_CATEGORIES) | Q(valid_until__isnull=True) | Q(valid_until__gte=today),
             status=RecordStatus.PUBLISHED,
             withheld_reason="",
             publication_exemption="",
@@ -307,6 +306,12 @@ class CreditRecord(models.Model):
         default="",
     )
     repair_approved_at = models.DateTimeField(_("credit repair approved at"), null=True, blank=True)
+    version = models.PositiveIntegerField(
+        _("version"),
+        default=1,
+        editable=False,
+        help_text=_("Raised by every correction of a published record."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -389,34 +394,41 @@ class RecordTransition(models.Model):
         return f"{self.record_id}: {self.get_from_status_display() or '-'} -> {self.get_to_status_display()}"
 
 
-class LedgerEntry(models.Model):
-    """An append-only, hash-chained entry of the change ledger (see registry/ledger.py).
+class RecordCorrection(models.Model):
+    """A correction of a published record: its content became a new version. The values before
+    and after stay here and in the ledger; the public history shows the date and the reason."""
 
-    ``hash`` is SHA-256 over the canonical encoding of the entry including ``prev_hash``, so any
-    change to a past entry breaks every later link. A database trigger refuses UPDATE and DELETE.
-    """
-
-    seq = models.BigIntegerField(_("sequence number"), primary_key=True)
-    created_at = models.DateTimeField(_("time"))
-    action = models.CharField(_("action"), max_length=80, db_index=True)
-    object_type = models.CharField(_("object type"), max_length=60)
-    object_id = models.CharField(_("object id"), max_length=40)
-    actor_id = models.BigIntegerField(_("actor id"), null=True, blank=True)
+    record = models.ForeignKey(
+        CreditRecord, on_delete=models.PROTECT, related_name="corrections", verbose_name=_("record")
+    )
+    version = models.PositiveIntegerField(_("version created"))
+    fields = ArrayField(models.CharField(max_length=40), verbose_name=_("corrected fields"))
+    before = models.JSONField(_("before"))
+    after = models.JSONField(_("after"))
+    reason = models.TextField(_("reason"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
     actor_name = models.CharField(_("actor name"), max_length=150, blank=True)
-    request_id = models.CharField(_("request id"), max_length=64, blank=True)
-    before = models.JSONField(_("before"), null=True, blank=True)
-    after = models.JSONField(_("after"), null=True, blank=True)
-    prev_hash = models.CharField(_("previous hash"), max_length=64)
-    hash = models.CharField(_("hash"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
 
     class Meta:
-        ordering = ["seq"]
-        verbose_name = _("ledger entry")
-        verbose_name_plural = _("ledger entries")
-        indexes = [models.Index(fields=["object_type", "object_id"], name="registry_ledger_object")]
+        ordering = ["record", "version"]
+        verbose_name = _("record correction")
+        verbose_name_plural = _("record corrections")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["record", "version"], name="registry_recordcorrection_one_per_version"
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+        return f"{self.record_id} v{self.version}"
 
 
 class PublicityRuleSet(models.Model):
@@ -532,25 +544,3 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()}"
-
-
-class JobRun(models.Model):
-    """One run of a scheduled job: when it started and ended, what it counted, what went wrong."""
-
-    job = models.CharField(_("job"), max_length=60, db_index=True)
-    task_id = models.CharField(_("task id"), max_length=64, blank=True)
-    started_at = models.DateTimeField(_("started at"))
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    status = models.CharField(
-        _("status"), max_length=20, choices=JobStatus.choices, default=JobStatus.RUNNING
-    )
-    counts = models.JSONField(_("counts"), default=dict, blank=True)
-    error = models.TextField(_("error"), blank=True)
-
-    class Meta:
-        ordering = ["-started_at", "-id"]
-        verbose_name = _("job run")
-        verbose_name_plural = _("job runs")
-
-    def __str__(self) -> str:
-        return f"{self.job} {self.started_at:%Y-%m-%d %H:%M:%S}"

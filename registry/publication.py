@@ -11,8 +11,7 @@ once, atomically, with its ledger entry, or not at all.
 from __future__ import annotations
 
 import datetime as dt
-import traceback
-from collections.abc import Callable
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,10 +20,12 @@ from django.db.models import Count, Min, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from credit_platform.beat import ensure_periodic_tasks
-from registry import ledger, services
-from registry.choices import JobStatus, RecordStatus
-from registry.models import CreditRecord, JobRun, RecordTransition
+from core import cache, ledger
+from core.jobs import ensure_periodic_tasks
+from core.scope import scope_of
+from registry import services
+from registry.choices import LIST_CATEGORIES, RecordStatus
+from registry.models import CreditRecord, RecordTransition
 from registry.workdays import beijing_today
 
 BATCH_SIZE = 1000
@@ -32,7 +33,7 @@ UNPUBLISHED_STATUSES = (RecordStatus.DRAFT, RecordStatus.PENDING_APPROVAL, Recor
 
 
 def _can_act_for(actor, record: CreditRecord) -> bool:
-    return CreditRecord.objects.filter(pk=record.pk).restrict(actor, "change").exists()
+    return scope_of(actor).allows(record.department_id)
 
 
 def _enqueue_after_commit(task_name: str) -> None:
@@ -52,7 +53,9 @@ def submit_for_publication(
 ) -> CreditRecord:
     """A regulator submits a finished draft: it is scheduled for ``publish_from`` (default: the
     decision date, i.e. at once), or awaits a second regulator where the department requires it."""
-    record = CreditRecord.objects.select_for_update().select_related("department").get(pk=record.pk)
+    record = (
+        CreditRecord.objects.select_for_update(of=("self",)).select_related("department").get(pk=record.pk)
+    )
     if actor is not None and not _can_act_for(actor, record):
         raise PermissionDenied(_("You may only submit your own department's records."))
     if record.status != RecordStatus.DRAFT:
@@ -60,16 +63,7 @@ def submit_for_publication(
             _("Only a draft can be submitted for publication; this record is %(status)s.")
             % {"status": record.get_status_display()}
         )
-    if record.withheld_reason:
-        raise ValidationError(
-            _("This record is withheld from publication (%(reason)s).")
-            % {"reason": record.get_withheld_reason_display()}
-        )
-    if record.publication_exemption:
-        raise ValidationError(
-            _("The publication rules say this record is not published: %(reason)s.")
-            % {"reason": record.get_publication_exemption_display()}
-        )
+    services.refuse_unpublishable(record)
     chosen = publish_from or record.publish_from or record.decision_date
     if chosen < record.decision_date:
         raise ValidationError(
@@ -188,6 +182,7 @@ def record_repair_approval(record: CreditRecord, *, actor, reason: str) -> Credi
         {"repair_approved_at": None},
         {"repair_approved_at": ledger.to_json_value(record.repair_approved_at), "reason": reason},
     )
+    cache.subjects_changed([record.subject_id])
     _enqueue_after_commit("expire_publicity")
     return record
 
@@ -223,6 +218,10 @@ def _bulk_transition(
             if set_published_at:
                 updates["published_at"] = now
             CreditRecord.objects.filter(pk__in=ids, status=from_status).update(**updates)
+            # update() sends no signal: the public pages of these subjects are invalidated here.
+            cache.subjects_changed(
+                CreditRecord.objects.filter(pk__in=ids).values_list("subject_id", flat=True)
+            )
             RecordTransition.objects.bulk_create(
                 [
                     RecordTransition(
@@ -256,10 +255,15 @@ def _bulk_transition(
             return total
 
 
-def publish_due_records(today: dt.date | None = None, *, batch_size: int = BATCH_SIZE) -> dict[str, int]:
-    """Publish scheduled records whose publish-from date (Beijing) has come."""
+def publish_due_records(
+    today: dt.date | None = None, *, batch_size: int = BATCH_SIZE, only: Iterable[int] | None = None
+) -> dict[str, int]:
+    """Publish scheduled records whose publish-from date (Beijing) has come (``only``: just these
+    records, e.g. the one a regulator submitted for publication today)."""
     today = today or beijing_today()
     due = CreditRecord.objects.filter(publish_from__lte=today, withheld_reason="", publication_exemption="")
+    if only is not None:
+        due = due.filter(pk__in=list(only))
     published = _bulk_transition(
         due,
         RecordStatus.SCHEDULED,
@@ -289,7 +293,16 @@ def expire_publicity(today: dt.date | None = None, *, batch_size: int = BATCH_SI
         _("Credit repair approved: publication stopped."),
         batch_size=batch_size,
     )
-    return {"expired": expired, "repaired": repaired}
+    # DOMAIN.md 2: display stops when the subject leaves a list (``valid_until`` is its last day
+    # there); ``public()`` hides it from that day on, this makes the end a transition.
+    delisted = _bulk_transition(
+        CreditRecord.objects.filter(category__in=LIST_CATEGORIES, valid_until__lt=today),
+        RecordStatus.PUBLISHED,
+        RecordStatus.EXPIRED,
+        _("The list entry ended."),
+        batch_size=batch_size,
+    )
+    return {"expired": expired, "repaired": repaired, "delisted": delisted}
 
 
 def overdue_records(today: dt.date | None = None) -> QuerySet:
@@ -320,24 +333,6 @@ def flag_overdue_publication(today: dt.date | None = None) -> dict[str, int]:
     rows = overdue_by_department(overdue_records(today))
     counts = {row["department__code"]: row["count"] for row in rows}
     counts["total"] = sum(row["count"] for row in rows)
-    return counts
-
-
-def run_job(job: str, work: Callable[[], dict[str, int]], *, task_id: str = "") -> dict[str, int]:
-    """Run ``work`` and record the run (start, end, counts, error) as a ``JobRun`` row."""
-    run = JobRun.objects.create(job=job, task_id=task_id, started_at=timezone.now())
-    try:
-        counts = work()
-    except Exception as exc:
-        JobRun.objects.filter(pk=run.pk).update(
-            finished_at=timezone.now(),
-            status=JobStatus.FAILED,
-            error="".join(traceback.format_exception(exc))[-10000:],
-        )
-        raise
-    JobRun.objects.filter(pk=run.pk).update(
-        finished_at=timezone.now(), status=JobStatus.SUCCEEDED, counts=counts
-    )
     return counts
 
 

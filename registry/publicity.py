@@ -289,13 +289,13 @@ def apply(
 def refresh_rule_set(rule_set: PublicityRuleSet, actor=None) -> int:
     """Recompute the dates of the live records bound to ``rule_set`` after an administrator edited
     it; one ledger entry per record whose dates changed. Returns how many changed."""
-    from registry import ledger
+    from core import ledger
 
     live = (RecordStatus.DRAFT, RecordStatus.PENDING_APPROVAL, RecordStatus.SCHEDULED, RecordStatus.PUBLISHED)
     calendar = WorkingCalendar()
     changed = 0
     records = (
-        CreditRecord.objects.select_for_update()
+        CreditRecord.objects.select_for_update(of=("self",))
         .select_related("department", "rule_set")
         .filter(rule_set=rule_set, status__in=live)
         .order_by("pk")
@@ -326,7 +326,7 @@ def backfill(batch_size: int = 1000) -> dict[str, int]:
     """Compute the rule set and dates of records that have none yet (entered before these rules
     existed, or bulk-loaded): one ledger entry per record. Records whose decision date has no rule
     set or no calendar are counted as skipped and keep empty dates."""
-    from registry import ledger
+    from core import ledger
 
     calendar, rules = WorkingCalendar(), RuleBook()
     done = skipped = 0
@@ -334,7 +334,7 @@ def backfill(batch_size: int = 1000) -> dict[str, int]:
     while True:
         with transaction.atomic():
             records = list(
-                CreditRecord.objects.select_for_update()
+                CreditRecord.objects.select_for_update(of=("self",))
                 .select_related("department")
                 .filter(rule_set__isnull=True, pk__gt=last_pk)
                 .order_by("pk")[:batch_size]

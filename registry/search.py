@@ -1,10 +1,15 @@
-"""Public subject search: by credit code, legacy registration number or (part of) a Chinese name.
+"""Subject search: by credit code, legacy registration number or (part of) a Chinese name.
+
+``find_subjects`` is the one entry point: the public search page, the API's ``q`` filter, the
+admin's search box and autocomplete all call it, so a query means the same everywhere.
 
 Names are found through the bigram/trigram GIN index of ``Subject.search_grams`` (see
-registry/ngrams.py) and confirmed with a substring test on ``search_text``; codes through
-``Subject.objects.by_key``. Counting every match of a common term ("科技" matches a fifth of all
-names) would cost 50-130 ms per million rows on every page view, so counts stop at
-``COUNT_CAP`` and the page says "10,000+"; ranking works within those first matches.
+registry/ngrams.py) and confirmed with a substring test on ``search_text`` (the normalised current
+name, then former names, one per line); codes through ``Subject.objects.by_key``. Counting every
+match of a common term ("科技" matches a fifth of all names) would cost 50-130 ms per million rows
+on every view, so counts stop at ``COUNT_CAP`` (the page says "10,000+") and ranking works within
+those first matches: current-name matches before former-name ones, exact before prefix before
+substring, then shorter names.
 """
 
 from __future__ import annotations
@@ -13,10 +18,23 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
 from django.db.models.functions import Length
 from django.utils.translation import gettext as _
 
+from core.paging import COUNT_CAP
 from registry.choices import DISHONESTY_CATEGORIES, District, RecordCategory, SubjectType
 from registry.codes import (
     CodeError,
@@ -28,11 +46,12 @@ from registry.codes import (
 from registry.models import CreditRecord, Subject
 from registry.ngrams import normalise_name, query_grams
 
-COUNT_CAP = 10_000
 PER_PAGE = 20
 MAX_QUERY_LENGTH = 100
 # Something that looks like an attempt at a code: letters and digits only, with a digit, 15+ long.
 _CODE_LIKE = re.compile(r"^(?=.*\d)[0-9A-Z]{15,20}$")
+# A code that fails only one of its check characters may still have been issued (DOMAIN.md 1).
+CHECK_CHARACTER_FAILURES = {"check_digit", "organisation_check"}
 
 
 class Kind:
@@ -40,11 +59,130 @@ class Kind:
 
     EMPTY = "empty"
     TOO_SHORT = "too_short"
-    INVALID_CODE = "invalid_code"
+    INVALID_CODE = "invalid_code"  # malformed: wrong length, alphabet or division
     CODE = "code"
     REGISTRATION_NUMBER = "registration_number"
     NAME = "name"
     BROWSE = "browse"  # no query, only filters
+
+
+class Reason:
+    """Why a subject matched, shown beside each hit."""
+
+    CODE = "code"
+    REGISTRATION_NUMBER = "registration_number"
+    NAME = "name"
+    FORMER_NAME = "former_name"
+
+
+@dataclass
+class SubjectMatch:
+    """What ``find_subjects`` made of a query: its kind, the matching subjects, and for a code
+    its normalised form and the check it fails (``problem``), if any."""
+
+    kind: str
+    query: str
+    queryset: QuerySet
+    text: str = ""
+    problem: CodeError | None = None
+
+    @property
+    def is_code(self) -> bool:
+        return self.kind in (Kind.CODE, Kind.REGISTRATION_NUMBER)
+
+
+def code_problem(value: str, kind: str = Kind.CODE) -> CodeError | None:
+    """Why a normalised credit code (or, for ``Kind.REGISTRATION_NUMBER``, a registration
+    number) is malformed: the failed check, or None when it is well-formed."""
+    try:
+        if kind == Kind.REGISTRATION_NUMBER:
+            parse_registration_number(value)
+        else:
+            parse_uscc(value)
+    except CodeError as exc:
+        return exc
+    return None
+
+
+def name_matches(queryset: QuerySet, text: str, grams: list[str]) -> QuerySet:
+    """Subjects of ``queryset`` whose normalised names contain ``text`` (its ``grams`` use the index)."""
+    return queryset.filter(search_grams__contains=grams, search_text__contains=text)
+
+
+class CurrentName(Func):
+    """The normalised current name: the first line of ``search_text`` (former names follow)."""
+
+    template = "split_part(%(expressions)s, E'\\n', 1)"
+    output_field = TextField()
+
+
+def rank_by_name(queryset: QuerySet, text: str) -> QuerySet:
+    """Current-name matches first (exact, then starting with ``text``, then containing it), then
+    former-name matches; shorter names before longer ones, then alphabetical."""
+    return (
+        queryset.annotate(
+            current_name=CurrentName(F("search_text")),
+        )
+        .annotate(
+            rank=Case(
+                When(current_name=text, then=Value(0)),
+                When(current_name__startswith=text, then=Value(1)),
+                When(current_name__contains=text, then=Value(2)),
+                default=Value(3),
+                output_field=IntegerField(),
+            ),
+            name_length=Length("name"),
+        )
+        .order_by("rank", "name_length", "name", "pk")
+    )
+
+
+def _capped_candidates(matches: QuerySet) -> QuerySet:
+    """The first COUNT_CAP + 1 matches (by the index's order): the set ranking works within."""
+    return Subject.objects.filter(pk__in=matches.order_by().values("pk")[: COUNT_CAP + 1])
+
+
+def find_subjects(raw_query: str, queryset: QuerySet | None = None, *, rank: bool = True) -> SubjectMatch:
+    """THE search entry point. A credit code or registration number (malformed ones included:
+    ``problem`` names the failed check) finds that subject; anything else is a name search of at
+    least 2 characters. With ``rank``, name matches are ranked within the first COUNT_CAP + 1."""
+    base = queryset if queryset is not None else Subject.objects.all()
+    query = (raw_query or "").strip()[:MAX_QUERY_LENGTH]
+    if not query:
+        return SubjectMatch(Kind.EMPTY, "", base.none())
+    code_value = normalise_code(query)
+    kind = {"uscc": Kind.CODE, "registration_number": Kind.REGISTRATION_NUMBER}.get(classify_query(query))
+    if kind is None and _CODE_LIKE.match(code_value):
+        kind = Kind.CODE  # letters and digits of a code's length that are not a well-formed code
+    if kind is not None:
+        found = base.filter(Q(code=code_value) | Q(registration_number=code_value))
+        return SubjectMatch(kind, code_value, found, problem=code_problem(code_value, kind))
+    text = normalise_name(query)
+    grams = query_grams(query)
+    if not grams:
+        return SubjectMatch(Kind.TOO_SHORT, query, base.none(), text=text)
+    matches = name_matches(base, text, grams)
+    if rank:
+        matches = rank_by_name(_capped_candidates(matches), text)
+    return SubjectMatch(Kind.NAME, query, matches, text=text)
+
+
+def match_reason(subject: Subject, match: SubjectMatch, former_names: list[str]) -> tuple[str, str]:
+    """(reason, detail) of why ``subject`` matched: its code, its registration number, its current
+    name, or a former name (the detail names it)."""
+    if match.is_code:
+        if subject.code == match.query:
+            return Reason.CODE, subject.code
+        return Reason.REGISTRATION_NUMBER, subject.registration_number or ""
+    if match.text in normalise_name(subject.name):
+        return Reason.NAME, subject.name
+    for name in former_names:
+        if match.text in normalise_name(name):
+            return Reason.FORMER_NAME, name
+    return Reason.NAME, subject.name
+
+
+# -- The public search page ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -79,7 +217,11 @@ class SearchFilters:
 
 @dataclass
 class SearchResult:
-    """One page of subjects, with a count that stops at COUNT_CAP (``capped``)."""
+    """One page of subjects, with a count that stops at COUNT_CAP (``capped``).
+
+    For codes: ``code`` is the normalised code; ``error``/``error_check`` say which check it fails.
+    ``kind`` is INVALID_CODE only for a malformed code that is not on file.
+    """
 
     kind: str
     query: str
@@ -88,8 +230,10 @@ class SearchResult:
     capped: bool = False
     page: int = 1
     per_page: int = PER_PAGE
+    code: str = ""
     error: str = ""
     error_check: str = ""
+    match: SubjectMatch | None = None
 
     @property
     def number(self) -> int:
@@ -107,6 +251,11 @@ class SearchResult:
     def has_previous(self) -> bool:
         return self.page > 1
 
+    @property
+    def check_character_only(self) -> bool:
+        """The code fails only a check character: some issued codes do (DOMAIN.md 1)."""
+        return self.error_check in CHECK_CHARACTER_FAILURES
+
 
 def apply_filters(queryset: QuerySet, filters: SearchFilters) -> QuerySet:
     """Restrict subjects by district, type and the categories of their *public* records."""
@@ -123,10 +272,6 @@ def apply_filters(queryset: QuerySet, filters: SearchFilters) -> QuerySet:
     return queryset
 
 
-def _looks_like_code(value: str) -> bool:
-    return bool(_CODE_LIKE.match(value))
-
-
 def _page_of(queryset: QuerySet, result: SearchResult, page: int) -> SearchResult:
     """Capped count, then the requested page of ids (clamped into range)."""
     result.count = queryset.order_by()[: COUNT_CAP + 1].count()
@@ -138,97 +283,27 @@ def _page_of(queryset: QuerySet, result: SearchResult, page: int) -> SearchResul
     return result
 
 
-def code_problem(value: str, kind: str = Kind.CODE) -> CodeError | None:
-    """Why a normalised credit code (or, for ``Kind.REGISTRATION_NUMBER``, a registration
-    number) is malformed: the failed check, or None when it is well-formed."""
-    try:
-        if kind == Kind.REGISTRATION_NUMBER:
-            parse_registration_number(value)
-        else:
-            parse_uscc(value)
-    except CodeError as exc:
-        return exc
-    return None
-
-
-def name_matches(queryset: QuerySet, text: str, grams: list[str]) -> QuerySet:
-    """Subjects of ``queryset`` whose normalised names contain ``text`` (its ``grams`` use the index)."""
-    return queryset.filter(search_grams__contains=grams, search_text__contains=text)
-
-
-def rank_by_name(queryset: QuerySet, text: str) -> QuerySet:
-    """Exact name first, then names starting with ``text``, then shorter names, then alphabetical."""
-    return queryset.annotate(
-        rank=Case(
-            When(Q(search_text=text) | Q(search_text__startswith=text + "\n"), then=Value(0)),
-            When(search_text__startswith=text, then=Value(1)),
-            default=Value(2),
-            output_field=IntegerField(),
-        ),
-        name_length=Length("name"),
-    ).order_by("rank", "name_length", "name", "pk")
-
-
-def _code_search(value: str, kind: str, filters: SearchFilters, page: int) -> SearchResult:
-    result = SearchResult(kind=kind, query=value)
-    queryset = apply_filters(Subject.objects.by_key(value), filters)
-    found = _page_of(queryset.order_by("pk"), result, page)
-    if found.count:
-        return found
-    # Not on file: tell the citizen whether the code itself is wrong, and which check failed.
-    problem = code_problem(value, kind)
-    if problem is not None:
-        result.kind = Kind.INVALID_CODE
-        result.error = problem.message
-        result.error_check = problem.check
-    return result
-
-
-def _name_search(query: str, text: str, grams: list[str], filters: SearchFilters, page: int) -> SearchResult:
-    result = SearchResult(kind=Kind.NAME, query=query)
-    matches = apply_filters(name_matches(Subject.objects.all(), text, grams), filters)
-    # Rank inside the first COUNT_CAP + 1 matches: exact name, then names starting with the
-    # query, then shorter names (closer to the query), then alphabetical.
-    candidates = Subject.objects.filter(pk__in=matches.order_by().values("pk")[: COUNT_CAP + 1])
-    ranked = rank_by_name(candidates, text)
-    result.count = candidates.order_by().count()
-    result.capped = result.count > COUNT_CAP
-    result.count = min(result.count, COUNT_CAP)
-    result.page = min(max(page, 1), result.num_pages)
-    start = (result.page - 1) * result.per_page
-    result.subject_ids = list(ranked.values_list("pk", flat=True)[start : start + result.per_page])
-    return result
-
-
 def search_subjects(raw_query: str, filters: SearchFilters | None = None, page: int = 1) -> SearchResult:
-    """Search subjects as the public search box does.
-
-    A credit code or registration number finds that subject (an invalid one is explained by the
-    check that failed); anything else is a name search of at least 2 characters. Returns ids of
-    one page, in rank order; the caller loads the rows it shows.
-    """
+    """Search subjects as the public search box does: ``find_subjects`` plus the page's filters,
+    capped count and paging. Returns ids of one page, in rank order."""
     filters = filters or SearchFilters()
-    query = (raw_query or "").strip()[:MAX_QUERY_LENGTH]
-    if not query:
+    match = find_subjects(raw_query, apply_filters(Subject.objects.all(), filters))
+    result = SearchResult(kind=match.kind, query=match.query, match=match)
+    if match.kind == Kind.EMPTY:
         if not filters.active:
-            return SearchResult(kind=Kind.EMPTY, query="")
-        result = SearchResult(kind=Kind.BROWSE, query="")
+            return result
+        result.kind = Kind.BROWSE
         return _page_of(apply_filters(Subject.objects.all(), filters).order_by("pk"), result, page)
-
-    code_value = normalise_code(query)
-    kind = classify_query(query)
-    if kind == "uscc":
-        return _code_search(code_value, Kind.CODE, filters, page)
-    if kind == "registration_number":
-        return _code_search(code_value, Kind.REGISTRATION_NUMBER, filters, page)
-    if _looks_like_code(code_value):
-        # Letters and digits of a code's length that are not a well-formed code: say why.
-        return _code_search(code_value, Kind.CODE, filters, page)
-
-    text = normalise_name(query)
-    grams = query_grams(query)
-    if not grams:
-        result = SearchResult(kind=Kind.TOO_SHORT, query=query)
+    if match.kind == Kind.TOO_SHORT:
         result.error = _("Enter at least 2 characters of a name, or a full credit code.")
         return result
-    return _name_search(query, text, grams, filters, page)
+    if match.kind == Kind.NAME:
+        return _page_of(match.queryset, result, page)
+    # A code or registration number.
+    result.code = match.query
+    if match.problem is not None:
+        result.error, result.error_check = match.problem.message, match.problem.check
+    _page_of(match.queryset.order_by("pk"), result, page)
+    if not result.count and match.problem is not None and not result.check_character_only:
+        result.kind = Kind.INVALID_CODE  # malformed and not on file: say why it cannot be a code
+    return result

@@ -12,7 +12,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from registry import ledger, publicity
+from core import cache, ledger
+from core.scope import scope_of
+from registry import publicity
 from registry.choices import RecordStatus, SubjectType, district_from_division
 from registry.codes import CodeError, normalise_code, parse_identity_number, parse_uscc
 from registry.models import CodeCategory, CreditRecord, RecordTransition, Subject, SubjectName
@@ -25,12 +27,9 @@ class InvalidTransition(Exception):
 
 # Allowed status changes of a credit record; everything else is refused.
 RECORD_TRANSITIONS: dict[str, set[str]] = {
-    RecordStatus.DRAFT: {
-        RecordStatus.PENDING_APPROVAL,
-        RecordStatus.SCHEDULED,
-        RecordStatus.PUBLISHED,
-        RecordStatus.REVOKED,
-    },
+    # One path to publication, the checked one: submit (registry/publication.py) schedules, the
+    # publication job publishes. A draft never becomes published directly.
+    RecordStatus.DRAFT: {RecordStatus.PENDING_APPROVAL, RecordStatus.SCHEDULED, RecordStatus.REVOKED},
     # Submitted in a department that requires a second regulator's approval (registry/publication.py).
     RecordStatus.PENDING_APPROVAL: {RecordStatus.SCHEDULED, RecordStatus.DRAFT, RecordStatus.REVOKED},
     RecordStatus.SCHEDULED: {RecordStatus.DRAFT, RecordStatus.PUBLISHED, RecordStatus.REVOKED},
@@ -41,6 +40,15 @@ RECORD_TRANSITIONS: dict[str, set[str]] = {
 }
 # Statuses in which a record's content may still be edited; later ones change by correction.
 EDITABLE_STATUSES = {RecordStatus.DRAFT, RecordStatus.SCHEDULED}
+# Statuses on the way to publication: a withheld or exempt record may not enter them.
+PUBLICATION_STATUSES = {RecordStatus.PENDING_APPROVAL, RecordStatus.SCHEDULED, RecordStatus.PUBLISHED}
+# A record in one of these statuses may be revoked (its decision was annulled or entered wrongly).
+REVOCABLE_STATUSES = {
+    RecordStatus.DRAFT,
+    RecordStatus.PENDING_APPROVAL,
+    RecordStatus.SCHEDULED,
+    RecordStatus.PUBLISHED,
+}
 
 # The fields a regulator sets on a subject and on a record, in form order (the rest is derived).
 SUBJECT_FIELDS = (
@@ -69,8 +77,6 @@ RECORD_FIELDS = (
     "procedure",
     "withheld_reason",
 )
-# What a published record shows of those (the withholding reason is internal).
-PUBLIC_RECORD_FIELDS = tuple(field for field in RECORD_FIELDS if field != "withheld_reason")
 
 
 def subject_type_for(category_code: str) -> str:
@@ -152,6 +158,7 @@ def create_subject(
     subject.save()
     action = "registry.subject.created_with_invalid_code" if failed_check else "registry.subject.created"
     ledger.record(action, subject, actor, None, ledger.snapshot(subject))
+    cache.subjects_changed([subject.pk])
     return subject
 
 
@@ -185,6 +192,7 @@ def update_subject(
     new.pop("updated_at", None)
     if new:
         ledger.record("registry.subject.updated", subject, actor, old, new)
+        cache.subjects_changed([subject.pk])
     return subject
 
 
@@ -253,6 +261,26 @@ def update_record(record: CreditRecord, *, actor=None, **changes: Any) -> Credit
     return record
 
 
+def refuse_unpublishable(record: CreditRecord) -> None:
+    """A withheld record (DOMAIN.md 6) or one the publication rules exempt (DOMAIN.md 2) never
+    goes on the way to publication, whoever asks."""
+    if record.withheld_reason:
+        raise ValidationError(
+            _("This record is withheld from publication (%(reason)s).")
+            % {"reason": record.get_withheld_reason_display()}
+        )
+    if record.publication_exemption:
+        raise ValidationError(
+            _("The publication rules say this record is not published: %(reason)s.")
+            % {"reason": record.get_publication_exemption_display()}
+        )
+
+
+def may_act_for(actor: Any, record: CreditRecord) -> bool:
+    """Whether ``actor`` acts for the record's department (None is the platform itself)."""
+    return actor is None or scope_of(actor).allows(record.department_id)
+
+
 @transaction.atomic
 def transition_record(record: CreditRecord, to_status: str, *, actor=None, reason: str = "") -> CreditRecord:
     """Move a record to ``to_status`` if RECORD_TRANSITIONS allows it; one row and one ledger entry."""
@@ -265,6 +293,8 @@ def transition_record(record: CreditRecord, to_status: str, *, actor=None, reaso
             _("A record cannot go from %(from)s to %(to)s.")
             % {"from": RecordStatus(from_status).label, "to": RecordStatus(to_status).label}
         )
+    if to_status in PUBLICATION_STATUSES:
+        refuse_unpublishable(record)
     record.status = to_status
     update_fields = ["status", "updated_at"]
     if to_status == RecordStatus.PUBLISHED:
@@ -289,4 +319,93 @@ def transition_record(record: CreditRecord, to_status: str, *, actor=None, reaso
         {"status": from_status},
         {**after, "reason": reason} if reason else after,
     )
+    if RecordStatus.PUBLISHED in (from_status, to_status):
+        cache.subjects_changed([record.subject_id])
+    return record
+
+
+@transaction.atomic
+def revoke_record(record: CreditRecord, *, actor: Any, reason: str) -> CreditRecord:
+    """Revoke a record of the actor's department: the decision was annulled or entered in error.
+
+    A published record leaves every public output at once (DOMAIN.md 3 allows up to 5 working
+    days; the platform does not wait) and the change feed announces its removal; the record and
+    its history stay in the ledger.
+    """
+    record = CreditRecord.objects.select_for_update().get(pk=record.pk)
+    if not may_act_for(actor, record):
+        raise PermissionDenied(_("You may only revoke your own department's records."))
+    if record.status not in REVOCABLE_STATUSES:
+        raise InvalidTransition(
+            _("A %(status)s record cannot be revoked.") % {"status": record.get_status_display()}
+        )
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for revoking the record.")})
+    return transition_record(record, RecordStatus.REVOKED, actor=actor, reason=reason.strip())
+
+
+@transaction.atomic
+def correct_record(record: CreditRecord, *, actor: Any, reason: str, **changes: Any) -> CreditRecord:
+    """Correct a published record: its content becomes a new version.
+
+    The values before and after are kept in a ``RecordCorrection`` row and in the ledger; the
+    public history shows "corrected on <date>" with the reason, and the change feed carries the
+    new version. The publicity period follows the corrected content (a changed decision date or
+    severity), but publication keeps its start. A correction that withholds the record, or makes
+    the rules exempt it, takes it out of public output.
+    """
+    from django.utils import timezone
+
+    from registry.models import RecordCorrection
+
+    unknown = set(changes) - set(RECORD_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown record fields: {sorted(unknown)}")
+    record = (
+        CreditRecord.objects.select_for_update(of=("self",))
+        .select_related("department", "rule_set")
+        .get(pk=record.pk)
+    )
+    if not may_act_for(actor, record):
+        raise PermissionDenied(_("You may only correct your own department's records."))
+    if record.status != RecordStatus.PUBLISHED:
+        raise InvalidTransition(
+            _("Only a published record is corrected; this record is %(status)s.")
+            % {"status": record.get_status_display()}
+        )
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for the correction.")})
+    before = ledger.snapshot(record)
+    for name, value in changes.items():
+        setattr(record, name, value)
+    published_from, deadline = record.publish_from, record.publication_deadline
+    publicity.apply(record)  # the period follows the corrected content
+    record.publish_from, record.publication_deadline = published_from, deadline  # publication is history
+    record.full_clean()
+    old, new = ledger.changed(before, ledger.snapshot(record))
+    old.pop("updated_at", None)
+    new.pop("updated_at", None)
+    if not new:
+        raise ValidationError(_("Nothing was changed: a correction must change the record."))
+    record.version += 1
+    record.updated_at = timezone.now()
+    record.save()
+    RecordCorrection.objects.create(
+        record=record,
+        version=record.version,
+        fields=sorted(new),
+        before=old,
+        after=new,
+        reason=reason.strip(),
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor_name=_actor_name(actor),
+    )
+    ledger.record(
+        "registry.record.corrected",
+        record,
+        actor,
+        old,
+        {**new, "version": record.version, "reason": reason.strip()},
+    )
+    cache.subjects_changed([record.subject_id])
     return record

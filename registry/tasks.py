@@ -7,35 +7,23 @@ late and are rejected (so redelivered) when a worker is lost; a database hiccup 
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
+from core.jobs import TASK_OPTIONS, run_job
 from registry import publication
 
-RETRY = {
-    "acks_late": True,
-    "reject_on_worker_lost": True,
-    "autoretry_for": (OperationalError, InterfaceError),
-    "retry_backoff": True,
-    "max_retries": 3,
-}
 
-
-@shared_task(bind=True, **RETRY)
+@shared_task(bind=True, **TASK_OPTIONS)
 def publish_due_records(self) -> dict[str, int]:
-    return publication.run_job(
-        "publish_due_records", publication.publish_due_records, task_id=self.request.id or ""
-    )
+    return run_job("publish_due_records", publication.publish_due_records, task_id=self.request.id or "")
 
 
-@shared_task(bind=True, **RETRY)
+@shared_task(bind=True, **TASK_OPTIONS)
 def expire_publicity(self) -> dict[str, int]:
-    return publication.run_job(
-        "expire_publicity", publication.expire_publicity, task_id=self.request.id or ""
-    )
+    return run_job("expire_publicity", publication.expire_publicity, task_id=self.request.id or "")
 
 
-@shared_task(bind=True, **RETRY)
+@shared_task(bind=True, **TASK_OPTIONS)
 def flag_overdue_publication(self) -> dict[str, int]:
-    return publication.run_job(
+    return run_job(
         "flag_overdue_publication", publication.flag_overdue_publication, task_id=self.request.id or ""
     )

@@ -15,8 +15,8 @@ from hypothesis import settings as hypothesis_settings
 
 from accounts.models import User
 from accounts.roles import PLATFORM_ADMIN, REGULATOR
-from registry import services
-from registry.choices import DepartmentLevel, RecordCategory, Severity
+from registry import publication, services
+from registry.choices import DepartmentLevel, RecordCategory, RecordStatus, Severity
 from registry.codes import make_uscc
 from registry.models import Department
 
@@ -117,3 +117,52 @@ def make_record(db):
         return services.create_record(subject=subject, department=department, **defaults)
 
     return make
+
+
+def publish_record(record, actor=None):
+    """Publish ``record`` the one checked way: submit it for publication (withheld and exempt
+    records are refused there), then run the publication job for it."""
+    publication.submit_for_publication(record, actor=actor)
+    publication.publish_due_records(only=[record.pk])
+    record.refresh_from_db()
+    if record.status != RecordStatus.PUBLISHED:
+        raise AssertionError(f"record {record.pk} was not published: {record.status}")
+    return record
+
+
+def bring_to(record, status: str, actor=None):
+    """Take a draft (or published) ``record`` to ``status`` through the services a regulator and
+    the jobs use."""
+    if status == RecordStatus.DRAFT:
+        return record
+    if status == RecordStatus.SCHEDULED:
+        publication.submit_for_publication(record, actor=actor, publish_from=record.publication_deadline)
+        record.refresh_from_db()
+        return record
+    if record.status != RecordStatus.PUBLISHED:
+        record = publish_record(record, actor)
+    if status == RecordStatus.REVOKED:
+        return services.revoke_record(record, actor=actor, reason="决定已撤销")
+    if status == RecordStatus.EXPIRED:
+        if record.publish_until:
+            # The job on the record's first day out of publicity (it ends every record due by then).
+            publication.expire_publicity(today=record.publish_until)
+        else:  # a list entry: it ended yesterday
+            yesterday = SUITE_NOW.date() - dt.timedelta(days=1)
+            record = services.correct_record(record, actor=actor, reason="已移出名单", valid_until=yesterday)
+            publication.expire_publicity()
+    elif status == RecordStatus.REPAIRED:
+        with time_machine.travel(
+            dt.datetime.combine(record.repair_eligible_from, dt.time(10), tzinfo=SUITE_NOW.tzinfo), tick=False
+        ):
+            publication.record_repair_approval(record, actor=actor, reason="已履行处罚决定")
+            publication.expire_publicity()
+    elif status != RecordStatus.PUBLISHED:
+        raise ValueError(f"bring_to does not reach {status}")
+    record.refresh_from_db()
+    return record
+
+
+@pytest.fixture
+def publish():
+    return publish_record

@@ -24,14 +24,15 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from registry import ledger, publicity
+from core import ledger
+from core.models import LedgerEntry
+from registry import publicity
 from registry.choices import RecordStatus, SubjectType, district_from_division
 from registry.demo.generate import DEPARTMENTS, DemoGenerator, SubjectSpec
 from registry.models import (
     CodeCategory,
     CreditRecord,
     Department,
-    LedgerEntry,
     RecordTransition,
     Subject,
     SubjectName,

@@ -8,10 +8,8 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from disclosure.api_choices import Scope
-from disclosure.api_models import Agency, ApiKey
-from registry import services
-from registry.choices import RecordStatus
+from accounts.choices import Scope
+from accounts.models import Agency, ApiKey
 
 ALL_SCOPES = list(Scope.values)
 
@@ -58,14 +56,6 @@ def client_for():
         return client
 
     return make
-
-
-@pytest.fixture
-def publish():
-    def do(record):
-        return services.transition_record(record, RecordStatus.PUBLISHED, reason="test")
-
-    return do
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from disclosure.api_choices import Scope
-from disclosure.api_models import ApiKey, ApiRequestLog, hash_key
+from accounts.choices import Scope
+from accounts.models import ApiKey, ApiRequestLog, hash_key
 
 
 @pytest.fixture
@@ -166,7 +166,7 @@ def test_an_administrator_creates_a_key_that_is_shown_once(client, platform_admi
     platform_admin.save()
     client.force_login(platform_admin)
     response = client.post(
-        reverse("admin:disclosure_apikey_add"),
+        reverse("admin:accounts_apikey_add"),
         {"agency": agency.pk, "name": "生产", "scopes": ["subjects:read"], "per_minute": 10, "per_day": 100},
         follow=True,
     )
@@ -174,9 +174,9 @@ def test_an_administrator_creates_a_key_that_is_shown_once(client, platform_admi
     raw = re.search(r"cpk_[0-9a-f]{8}\.[A-Za-z0-9_\-]+", page).group(0)
     key = ApiKey.objects.get()
     assert key.matches(raw) and key.scopes == ["subjects:read"]
-    change_page = client.get(reverse("admin:disclosure_apikey_change", args=[key.pk])).content.decode()
+    change_page = client.get(reverse("admin:accounts_apikey_change", args=[key.pk])).content.decode()
     assert raw not in change_page
-    changelist = client.get(reverse("admin:disclosure_agency_changelist")).content.decode()
+    changelist = client.get(reverse("admin:accounts_agency_changelist")).content.decode()
     assert agency.name in changelist
 
 

@@ -11,10 +11,9 @@ import json
 import pytest
 from django.test import override_settings
 
+from accounts.choices import Scope
 from disclosure import tasks
-from disclosure.api_choices import Scope
 from registry import services
-from registry.choices import RecordStatus
 
 
 @pytest.fixture(autouse=True)
@@ -60,7 +59,7 @@ def test_snapshot_plus_feed_equals_the_live_data(api, make_subject, department_a
     # Changes after the snapshot: a new subject with a published record, a revocation, a rename.
     third = make_subject(name="北京快照丙有限公司")
     new_record = publish(make_record(third, department_a, case_name="新发布"))
-    services.transition_record(revoked_later, RecordStatus.REVOKED, reason="撤销")
+    services.revoke_record(revoked_later, actor=None, reason="撤销")
     services.update_subject(first, name="北京快照甲改名有限公司")
 
     subjects = {s["code"]: s for s in _jsonl(_download(api, export_id, "subjects.jsonl.gz"))}

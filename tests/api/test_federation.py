@@ -26,7 +26,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from disclosure import feed
-from disclosure.api_models import ForeignObject, ForeignOrigin
+from disclosure.models import ForeignObject, ForeignOrigin
 from registry.models import CreditRecord, Subject
 from tests.base import SUITE_NOW
 
@@ -47,7 +47,7 @@ def _manage_command(*args: str) -> list[str]:
 SEED_REMOTE = """
 import json
 from django.core.management import call_command
-from disclosure.api_models import Agency, ApiKey
+from accounts.models import Agency, ApiKey
 from registry.models import CreditRecord, Subject
 call_command("migrate", verbosity=0)
 call_command("seed_demo", subjects=50, seed=3, verbosity=0)
@@ -68,12 +68,12 @@ print(json.dumps({
 # Changes on the remote between two pulls: a new subject with a published record, one revocation.
 CHANGE_REMOTE = """
 import datetime as dt, json
-from registry import services
+from registry import publication, services
 from registry.choices import RecordCategory, RecordStatus, Severity
 from registry.codes import make_uscc
 from registry.models import CreditRecord, Department
 revoked = CreditRecord.objects.public().order_by("pk").first()
-services.transition_record(revoked, RecordStatus.REVOKED, reason="decision revoked by the court")
+services.revoke_record(revoked, actor=None, reason="decision revoked by the court")
 subject = services.create_subject(code=make_uscc("91110108%08d" % 77123), name="北京联邦测试有限公司")
 record = services.create_record(
     subject=subject, department=Department.objects.order_by("pk").first(),
@@ -81,7 +81,8 @@ record = services.create_record(
     legal_basis="《企业信息公示暂行条例》第八条", facts="测试。", result="罚款人民币5000元",
     decision_date=dt.date(2026, 6, 1), severity=Severity.GENERAL,
 )
-services.transition_record(record, RecordStatus.PUBLISHED, reason="published")
+publication.submit_for_publication(record, actor=None)
+publication.publish_due_records(only=[record.pk])
 print(json.dumps({"revoked": str(revoked.pk), "subject": subject.code, "record": str(record.pk)}))
 """
 

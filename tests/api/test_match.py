@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from disclosure.api.matching import similarity
+from registry.api.matching import similarity
 
 
 @pytest.fixture

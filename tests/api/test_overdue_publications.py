@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 import time_machine
 
-from disclosure.api_choices import Scope
+from accounts.choices import Scope
 from registry.choices import RecordStatus
 from registry.workdays import BEIJING
 

@@ -12,12 +12,11 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 
+from accounts.choices import Scope
+from accounts.models import Agency, ApiKey
 from disclosure import feed
-from disclosure.api_choices import Scope
-from disclosure.api_models import Agency, ApiKey
 from registry import services
-from registry.choices import RecordStatus
-from tests.base import valid_code
+from tests.base import publish_record, valid_code
 
 SCHEMA = Path(settings.BASE_DIR) / "openapi" / "schema.yml"
 
@@ -28,7 +27,7 @@ def test_schemathesis_finds_no_server_errors_or_schema_violations(
     live_server, department_a, make_record, tmp_path
 ):
     subject = services.create_subject(code=valid_code(), name="北京模糊测试有限公司")
-    services.transition_record(make_record(subject, department_a), RecordStatus.PUBLISHED)
+    publish_record(make_record(subject, department_a))
     agency = Agency.objects.create(name="模糊测试机构", contact_name="测试", contact_email="fuzz@example.com")
     key = ApiKey(
         agency=agency, name="schemathesis", scopes=Scope.values, per_minute=1_000_000, per_day=10_000_000

@@ -10,9 +10,10 @@ import pytest
 from django.test import override_settings
 from django.utils import translation
 
+from accounts.choices import Scope
 from disclosure import webhooks
-from disclosure.api_choices import DeliveryStatus, Scope
-from disclosure.api_models import WebhookDelivery
+from disclosure.choices import DeliveryStatus
+from disclosure.models import WebhookDelivery
 from registry import services
 from tests.base import valid_code
 
@@ -145,7 +146,7 @@ def test_registration_refuses_bad_codes_and_private_addresses(api, settings):
 
 
 def test_an_agency_sees_only_its_own_webhooks(api, make_key, client_for, settings, agency):
-    from disclosure.api_models import Agency
+    from accounts.models import Agency
 
     settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
     hook = _register(api, "http://127.0.0.1:9/h", [valid_code()])

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 
 from registry import services
-from registry.choices import RecordCategory, RecordStatus
+from registry.choices import RecordCategory
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +56,7 @@ def test_a_record_change_invalidates_the_cached_subject_page(
     url = reverse("disclosure:subject", args=[subject.code])
     assert "即将撤销的处罚" in client.get(url, {"tab": RecordCategory.PENALTY}).content.decode()
 
-    services.transition_record(record, RecordStatus.REVOKED)
+    services.revoke_record(record, actor=None, reason="决定已撤销")
 
     assert "即将撤销的处罚" not in client.get(url, {"tab": RecordCategory.PENALTY}).content.decode()
 

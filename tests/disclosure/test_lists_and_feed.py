@@ -8,10 +8,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from registry import services
 from registry.choices import District, RecordCategory, RecordStatus
 from registry.models import CreditRecord
-from tests.base import valid_code
+from tests.base import bring_to, valid_code
 from tests.disclosure.conftest import recent
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +46,7 @@ def test_the_serious_dishonesty_list_excludes_revoked_and_expired_entries(
     gone = make_subject("北京已移出有限公司")
     for status in (RecordStatus.REVOKED, RecordStatus.EXPIRED):
         record = public_record(gone, department_a, category=RecordCategory.SERIOUS_DISHONESTY)
-        services.transition_record(record, status)
+        bring_to(record, status)
 
     body = client.get(reverse("disclosure:list", args=["serious-dishonesty"])).content.decode()
 

@@ -95,14 +95,9 @@ def _wrong_org_check() -> str:
 
 @pytest.mark.parametrize(
     ("make_query", "check"),
-    [
-        (_wrong_check_digit, "check_digit"),
-        (_wrong_org_check, "organisation_check"),
-        (lambda: "9111010500000001", "length"),
-        (lambda: "91110105MA0000001Z", "alphabet"),
-    ],
+    [(lambda: "9111010500000001", "length"), (lambda: "91110105MA0000001Z", "alphabet")],
 )
-def test_an_invalid_code_says_which_check_failed(client, make_query, check):
+def test_a_malformed_code_says_which_check_failed(client, make_query, check):
     response = client.get(reverse("disclosure:search"), {"q": make_query()})
 
     assert response.status_code == 200
@@ -113,22 +108,84 @@ def test_an_invalid_code_says_which_check_failed(client, make_query, check):
     assert str(result.error) in body
 
 
+@pytest.mark.parametrize(
+    ("make_query", "check"), [(_wrong_check_digit, "check_digit"), (_wrong_org_check, "organisation_check")]
+)
+def test_a_code_failing_only_a_check_character_is_still_looked_up_and_explained(client, make_query, check):
+    query = make_query()
+    response = client.get(reverse("disclosure:search"), {"q": query})
+
+    result = response.context["result"]
+    assert result.kind == Kind.CODE and result.error_check == check and result.check_character_only
+    body = response.content.decode()
+    assert f'data-check="{check}"' in body and f'data-code="{query}"' in body
+    assert str(result.error) in body
+
+
+def test_a_code_failing_its_check_character_that_is_on_file_is_found(make_subject, regulator_a):
+    from django.contrib.auth.models import Permission
+
+    regulator_a.user_permissions.add(Permission.objects.get(codename="accept_invalid_code"))
+    regulator_a = type(regulator_a).objects.get(pk=regulator_a.pk)
+    code = valid_code()
+    odd = code[:17] + ("0" if code[17] != "0" else "1")
+    subject = make_subject(
+        "北京怪码有限公司", code=odd, actor=regulator_a, accept_invalid_reason="登记机关确认已发放"
+    )
+
+    result = search_subjects(odd)
+
+    assert result.kind == Kind.CODE and result.subject_ids == [subject.pk]
+    assert result.error_check == "check_digit"
+
+
 def test_the_check_digit_message_names_the_expected_character():
     code = valid_code()
     wrong = code[:17] + ("0" if code[17] != "0" else "1")
 
     result = search_subjects(wrong)
 
-    assert result.kind == Kind.INVALID_CODE
+    assert result.kind == Kind.CODE and result.error_check == "check_digit"
     assert code[17] in result.error and "18" in result.error
 
 
-def test_a_valid_code_that_is_not_on_file_is_a_plain_no_result(client):
-    response = client.get(reverse("disclosure:search"), {"q": valid_code()})
+def test_a_valid_code_that_is_not_on_file_says_it_is_valid_and_shows_it_normalised(client):
+    code = valid_code()
+    typed = (
+        " " + code[:6].lower() + " " + code[6:].translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    )
+
+    response = client.get(reverse("disclosure:search"), {"q": typed})
 
     assert response.status_code == 200
-    assert response.context["result"].kind == Kind.CODE
+    result = response.context["result"]
+    assert result.kind == Kind.CODE and result.code == code and not result.error_check
     assert response.context["hits"] == []
+    body = response.content.decode()
+    assert f'data-code="{code}"' in body and "data-check" not in body
+    assert f"“{code}”" in body  # the normalised code is shown, not the raw input
+
+
+def test_each_hit_says_why_it_matched_and_current_names_rank_before_former_ones(client, make_subject):
+    renamed = make_subject("北京旧名华为有限公司")
+    from registry import services
+
+    services.update_subject(renamed, name="北京新名科技有限公司")
+    current = make_subject("北京华为终端有限公司乙")
+
+    response = client.get(reverse("disclosure:search"), {"q": "华为"})
+
+    hits = response.context["hits"]
+    assert [hit["subject"].code for hit in hits] == [current.code, renamed.code]
+    assert [(hit["reason"], hit["reason_detail"]) for hit in hits] == [
+        ("name", "北京华为终端有限公司乙"),
+        ("former_name", "北京旧名华为有限公司"),
+    ]
+    body = response.content.decode()
+    assert 'data-reason="former_name"' in body and "北京旧名华为有限公司" in body
+
+    by_code = client.get(reverse("disclosure:search"), {"q": current.code, "type": SubjectType.ENTERPRISE})
+    assert by_code.context["hits"][0]["reason"] == "code"
 
 
 def test_a_single_character_asks_for_more(client):

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from registry import services
-from registry.choices import RecordCategory, RecordStatus, WithheldReason
+from registry.choices import RecordCategory, WithheldReason
+from registry.projection import public_record as public_record_view
+from tests.base import bring_to, publish_record
 from tests.disclosure.conftest import recent
 
 pytestmark = pytest.mark.django_db
@@ -69,21 +73,17 @@ def test_records_that_are_not_public_never_appear(
 ):
     subject = make_subject()
     visible = make_record(subject, department_a, case_name="公开的处罚案", decision_date=recent())
-    services.transition_record(visible, RecordStatus.PUBLISHED)
-    fields = {"case_name": "不应公开的案件", "decision_date": recent()}
+    publish_record(visible)
+    # Decided earlier than the visible record, so its publicity ends first.
+    fields = {"case_name": "不应公开的案件", "decision_date": recent(40)}
     if make_hidden == "withheld":
         fields["withheld_reason"] = WithheldReason.MINOR_INVOLVED
     hidden = make_record(subject, department_a, **fields)
-    steps = {
-        "draft": [],
-        "scheduled": [RecordStatus.SCHEDULED],
-        "expired": [RecordStatus.PUBLISHED, RecordStatus.EXPIRED],
-        "repaired": [RecordStatus.PUBLISHED, RecordStatus.REPAIRED],
-        "revoked": [RecordStatus.PUBLISHED, RecordStatus.REVOKED],
-        "withheld": [RecordStatus.PUBLISHED],
-    }[make_hidden]
-    for status in steps:
-        services.transition_record(hidden, status)
+    if make_hidden == "withheld":
+        with pytest.raises(ValidationError):
+            publish_record(hidden)  # the one path to publication refuses it
+    else:
+        bring_to(hidden, make_hidden)
 
     response = _page(client, subject, RecordCategory.PENALTY)
     body = response.content.decode()
@@ -153,11 +153,11 @@ def test_a_clean_subject_has_no_warning_band(client, make_subject, department_a,
 def test_a_disputed_record_carries_the_under_objection_tag(client, make_subject, department_a, public_record):
     subject = make_subject()
     record = public_record(subject, department_a)
-    record.is_disputed = True  # set by the objections workflow (a later issue)
+    disputed = dataclasses.replace(public_record_view(record), is_disputed=True)  # objections set it
 
     from django.template.loader import render_to_string
 
-    html = render_to_string("disclosure/includes/record.html", {"record": record})
+    html = render_to_string("disclosure/includes/record.html", {"record": disputed})
     assert "tag-disputed" in html
 
 

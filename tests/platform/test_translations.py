@@ -25,8 +25,8 @@ from pathlib import Path
 import pytest
 from rest_framework.test import APIClient
 
-from disclosure.api_choices import Scope
-from disclosure.api_models import Agency, ApiKey
+from accounts.choices import Scope
+from accounts.models import Agency, ApiKey
 from registry.choices import RecordStatus
 from registry.codes import make_uscc
 

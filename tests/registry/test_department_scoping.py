@@ -3,8 +3,10 @@
 import pytest
 from django.urls import reverse
 
+from core.models import LedgerEntry
 from registry.choices import RecordStatus
-from registry.models import CreditRecord, LedgerEntry
+from registry.models import CreditRecord
+from tests.base import publish_record
 
 CHANGELIST = reverse("admin:registry_creditrecord_changelist")
 ADD = reverse("admin:registry_creditrecord_add")
@@ -99,10 +101,8 @@ def test_a_duplicate_document_number_is_refused_with_a_message(
 
 
 def test_a_published_record_is_read_only_in_the_admin(client, regulator_a, records):
-    from registry import services
-
     mine, _ = records
-    services.transition_record(mine, RecordStatus.PUBLISHED, actor=regulator_a)
+    publish_record(mine, actor=regulator_a)
     client.force_login(regulator_a)
     url = reverse("admin:registry_creditrecord_change", args=[mine.pk])
     client.post(url, _form_data(mine.subject, mine.department, case_name="改动"))

@@ -19,11 +19,12 @@ from hypothesis import strategies as st
 
 from accounts.models import User
 from accounts.roles import REGULATOR
+from core.models import LedgerEntry
 from registry import services
 from registry.choices import PenaltyType, RecordStatus
 from registry.importer import ImportRefused, import_file, parse_date, parse_penalty_types
-from registry.models import CreditRecord, LedgerEntry, Subject
-from tests.base import valid_code
+from registry.models import CreditRecord, Subject
+from tests.base import publish_record, valid_code
 
 IMPORT_URL = reverse("admin:registry_creditrecord_import")
 CHANGELIST = reverse("admin:registry_creditrecord_changelist")
@@ -322,7 +323,7 @@ def test_a_changed_row_updates_a_draft_but_is_rejected_once_published(department
     code = valid_code()
     run(department_a, csv_bytes([row(code, "京市监罚〔2025〕1号"), row(code, "京市监罚〔2025〕2号")]))
     published = CreditRecord.objects.get(document_number="京市监罚〔2025〕2号")
-    services.transition_record(published, RecordStatus.PUBLISHED)
+    publish_record(published)
 
     changed = csv_bytes(
         [

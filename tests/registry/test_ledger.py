@@ -5,10 +5,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
 
+from core.ledger import GENESIS_HASH, verify
+from core.models import LedgerEntry
 from registry import services
-from registry.choices import RecordStatus
-from registry.ledger import GENESIS_HASH, verify
-from registry.models import LedgerEntry
+from tests.base import publish_record
 
 
 @pytest.fixture
@@ -17,7 +17,7 @@ def history(make_subject, make_record, department_a, regulator_a):
     services.update_subject(subject, actor=regulator_a, name="北京星河数字科技有限公司")
     record = make_record(subject, department_a)
     services.update_record(record, actor=regulator_a, result="罚款人民币8000元")
-    services.transition_record(record, RecordStatus.PUBLISHED, actor=regulator_a)
+    publish_record(record, actor=regulator_a)
     return subject, record
 
 
@@ -29,6 +29,7 @@ def test_every_change_of_a_subject_and_record_is_in_the_ledger(history):
         ("registry.subject.updated", str(subject.pk)),
         ("registry.record.created", str(record.pk)),
         ("registry.record.updated", str(record.pk)),
+        ("registry.record.scheduled", str(record.pk)),
         ("registry.record.published", str(record.pk)),
     ]
     update = LedgerEntry.objects.get(action="registry.record.updated")
@@ -47,20 +48,20 @@ def test_entries_are_chained_from_genesis(history):
 
 def test_verify_ledger_passes_on_an_intact_chain(history, capsys):
     call_command("verify_ledger")
-    assert "ledger intact: 5 entries verified" in capsys.readouterr().out
+    assert "ledger intact: 6 entries verified" in capsys.readouterr().out
 
 
 def _tamper(sql: str, params: list) -> None:
     """What an attacker with database access does: bypass the append-only trigger and edit."""
     with connection.cursor() as cursor:
-        cursor.execute("ALTER TABLE registry_ledgerentry DISABLE TRIGGER USER")
+        cursor.execute("ALTER TABLE core_ledgerentry DISABLE TRIGGER USER")
         cursor.execute(sql, params)
-        cursor.execute("ALTER TABLE registry_ledgerentry ENABLE TRIGGER USER")
+        cursor.execute("ALTER TABLE core_ledgerentry ENABLE TRIGGER USER")
 
 
 def test_verify_ledger_names_the_entry_whose_content_was_changed(history):
     _tamper(
-        """UPDATE registry_ledgerentry SET after = jsonb_set(after, '{result}', '"罚款人民币1元"')
+        """UPDATE core_ledgerentry SET after = jsonb_set(after, '{result}', '"罚款人民币1元"')
            WHERE seq = 4""",
         [],
     )
@@ -75,10 +76,10 @@ def test_verify_ledger_names_a_rehashed_entry_by_its_broken_link(history):
     # Recomputing the tampered entry's own hash still breaks the next entry's link.
     entry = LedgerEntry.objects.get(seq=2)
     entry.after = {"name": "伪造名称"}
-    from registry.ledger import compute_hash
+    from core.ledger import compute_hash
 
     _tamper(
-        "UPDATE registry_ledgerentry SET after = %s::jsonb, hash = %s WHERE seq = 2",
+        "UPDATE core_ledgerentry SET after = %s::jsonb, hash = %s WHERE seq = 2",
         ['{"name": "伪造名称"}', compute_hash(entry)],
     )
     result = verify()
@@ -88,7 +89,7 @@ def test_verify_ledger_names_a_rehashed_entry_by_its_broken_link(history):
 
 
 def test_verify_ledger_notices_a_deleted_entry(history):
-    _tamper("DELETE FROM registry_ledgerentry WHERE seq = 3", [])
+    _tamper("DELETE FROM core_ledgerentry WHERE seq = 3", [])
     result = verify()
     assert (result.ok, result.broken_seq) == (False, 3)
     assert "missing" in result.problem

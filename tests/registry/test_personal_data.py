@@ -10,9 +10,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
+from core.models import LedgerEntry
 from registry import services
 from registry.crypto import blind_index
-from registry.models import ID_NUMBER_PURPOSE, LedgerEntry, Subject
+from registry.models import ID_NUMBER_PURPOSE, Subject
 from tests.base import valid_code
 
 ID_NUMBER = "11010519491231002X"

@@ -13,9 +13,12 @@ from django_celery_beat.models import PeriodicTask
 
 from accounts.models import User
 from accounts.roles import REGULATOR
-from registry import ledger, publication, services, tasks
-from registry.choices import JobStatus, RecordStatus
-from registry.models import CreditRecord, JobRun, LedgerEntry, RecordTransition
+from core import ledger
+from core.choices import JobStatus
+from core.models import JobRun, LedgerEntry
+from registry import publication, services, tasks
+from registry.choices import RecordStatus
+from registry.models import CreditRecord, RecordTransition
 from registry.workdays import BEIJING
 
 
@@ -127,10 +130,10 @@ def test_a_scheduled_record_withdrawn_to_draft_is_not_published(scheduled, regul
 @pytest.mark.django_db
 def test_expire_publicity_stops_publication_at_publish_until_once(scheduled):
     publication.publish_due_records(dt.date(2026, 6, 3))
-    assert publication.expire_publicity(dt.date(2027, 5, 31)) == {"expired": 0, "repaired": 0}
+    assert publication.expire_publicity(dt.date(2027, 5, 31)) == {"expired": 0, "repaired": 0, "delisted": 0}
     with at(2027, 6, 1, 0, 0):
-        assert publication.expire_publicity() == {"expired": 1, "repaired": 0}
-        assert publication.expire_publicity() == {"expired": 0, "repaired": 0}
+        assert publication.expire_publicity() == {"expired": 1, "repaired": 0, "delisted": 0}
+        assert publication.expire_publicity() == {"expired": 0, "repaired": 0, "delisted": 0}
     scheduled.refresh_from_db()
     assert scheduled.status == RecordStatus.EXPIRED
     assert ledger_actions(scheduled).count("registry.record.expired") == 1
@@ -148,7 +151,7 @@ def test_an_approved_repair_takes_the_record_out_of_public_output_and_the_job_ma
     with at(2026, 9, 1, 9):
         publication.record_repair_approval(scheduled, actor=platform_admin, reason="已缴纳罚款并作出信用承诺")
         assert not CreditRecord.objects.public().exists()
-        assert publication.expire_publicity() == {"expired": 0, "repaired": 1}
+        assert publication.expire_publicity() == {"expired": 0, "repaired": 1, "delisted": 0}
     scheduled.refresh_from_db()
     assert scheduled.status == RecordStatus.REPAIRED
 
@@ -307,7 +310,7 @@ def test_regulators_submit_and_approve_in_the_admin_and_see_their_departments_ov
         "/admin/registry/publicityruleset/",
         "/admin/registry/calendaryear/",
         "/admin/registry/calendarday/",
-        "/admin/registry/jobrun/",
+        "/admin/core/jobrun/",
         "/admin/django_celery_beat/periodictask/",
     ],
 )

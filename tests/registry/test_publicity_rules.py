@@ -19,6 +19,7 @@ from registry.choices import (
 )
 from registry.models import CreditRecord, PublicityPeriod, PublicityRuleSet
 from registry.workdays import BEIJING
+from tests.base import publish_record
 
 pytestmark = pytest.mark.django_db
 
@@ -74,9 +75,10 @@ def test_minor_penalties_are_published_under_order_58_but_not_under_the_2026_rul
     assert new.publication_deadline is None  # nothing to publish, so never overdue
     with pytest.raises(ValidationError, match="not published"):
         publication.submit_for_publication(new, actor=None)
-    # Even pushed through a raw transition it is never public.
-    services.transition_record(new, RecordStatus.PUBLISHED)
-    services.transition_record(old, RecordStatus.PUBLISHED)
+    # Not even a raw transition takes it towards publication.
+    with pytest.raises(ValidationError, match="not published"):
+        services.transition_record(new, RecordStatus.SCHEDULED)
+    publish_record(old)
     with time_machine.travel(dt.datetime(2026, 7, 1, 12, tzinfo=BEIJING), tick=False):
         assert list(CreditRecord.objects.public()) == [old]
 
@@ -164,8 +166,9 @@ def test_at_publish_until_the_record_disappears_from_public_output_before_any_jo
 ):
     record = make_record(subject, department_a, decision_date=dt.date(2026, 6, 1))
     withheld = make_record(subject, department_a, withheld_reason=WithheldReason.TRADE_SECRET)
-    services.transition_record(record, RecordStatus.PUBLISHED)
-    services.transition_record(withheld, RecordStatus.PUBLISHED)
+    publish_record(record)
+    with pytest.raises(ValidationError, match="withheld"):
+        publish_record(withheld)
     assert record.publish_until == dt.date(2027, 6, 1)
     with time_machine.travel(dt.datetime(2027, 5, 31, 23, 59, 59, tzinfo=BEIJING), tick=False):
         assert list(CreditRecord.objects.public()) == [record]
@@ -187,7 +190,7 @@ def test_the_rule_sets_cite_their_legal_basis_and_cover_consecutive_dates():
 def test_records_without_dates_are_backfilled_with_one_ledger_entry_each(make_record, subject, department_a):
     from django.core.management import call_command
 
-    from registry.models import LedgerEntry
+    from core.models import LedgerEntry
 
     record = make_record(subject, department_a, decision_date=dt.date(2025, 1, 15), sector=Sector.FOOD)
     # As a bulk loader that wrote rows without the dates would leave it.

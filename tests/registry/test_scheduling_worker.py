@@ -15,10 +15,12 @@ from django.conf import settings
 from django.db import connection
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
+from core.choices import JobStatus
+from core.models import JobRun
 from credit_platform.celery import app
 from registry import publication
-from registry.choices import JobStatus, RecordStatus
-from registry.models import CreditRecord, JobRun
+from registry.choices import RecordStatus
+from registry.models import CreditRecord
 from registry.workdays import BEIJING
 
 ROOT = Path(settings.BASE_DIR)

@@ -9,11 +9,12 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
 
-from registry import ledger
+from core import ledger
+from core.models import LedgerEntry
 from registry.choices import District, RecordCategory, RecordStatus, SubjectType, district_from_division
 from registry.codes import is_valid_uscc, parse_identity_number
 from registry.demo.generate import BASE_DATE
-from registry.models import CreditRecord, Department, LedgerEntry, RecordTransition, Subject, SubjectName
+from registry.models import CreditRecord, Department, RecordTransition, Subject, SubjectName
 from registry.ngrams import normalise_name
 
 pytestmark = pytest.mark.django_db

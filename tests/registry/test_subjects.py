@@ -3,9 +3,10 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from core.models import LedgerEntry
 from registry import services
 from registry.choices import District, SubjectType
-from registry.models import LedgerEntry, Subject
+from registry.models import Subject
 from tests.base import valid_code
 
 

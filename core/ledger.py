@@ -18,8 +18,8 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from credit_platform.middleware import current_request_id
-from registry.models import LedgerEntry
+from core.context import current_request_id
+from core.models import LedgerEntry
 
 GENESIS_HASH = "0" * 64
 _LOCK_KEY = 7_106_423_210_501  # arbitrary constant shared by every writer of the ledger

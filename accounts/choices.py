@@ -1,4 +1,4 @@
-"""Choices of the REST API (keys, webhooks, exports, federation), with readable stored values."""
+"""Choices of accounts: API scopes and kinds of agency, with readable stored values."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -25,21 +25,3 @@ class AgencyKind(models.TextChoices):
     CREDIT_AGENCY = "credit_agency", _("Third-party credit agency")
     PLATFORM = "platform", _("Another credit platform")
     GOVERNMENT = "government", _("Government business system")
-
-
-class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    SUCCEEDED = "succeeded", _("Delivered")
-    RETRYING = "retrying", _("Failed, will retry")
-    FAILED = "failed", _("Failed, given up")
-
-
-class ExportStatus(models.TextChoices):
-    RUNNING = "running", _("Running")
-    READY = "ready", _("Ready")
-    FAILED = "failed", _("Failed")
-
-
-class ForeignObjectType(models.TextChoices):
-    SUBJECT = "subject", _("Subject")
-    RECORD = "record", _("Credit record")

@@ -7,7 +7,7 @@ from rest_framework import exceptions
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 
-from registry.search import COUNT_CAP  # the public search's cap: one number for both
+from core.paging import COUNT_CAP
 
 
 class CappedPagination(LimitOffsetPagination):

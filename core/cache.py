@@ -1,5 +1,9 @@
 """Redis caching of public pages' data, with per-subject versions for invalidation.
 
+Services call ``subjects_changed`` for every change of what citizens may see of a subject (its
+registration data, its records, bulk jobs included), so invalidation never depends on model
+signals that ``QuerySet.update()`` does not send.
+
 Each subject has a version number in the cache; its page data is cached under a key that carries
 the version, so bumping the version (a record or the subject changed) makes the old entry
 unreachable. Search results and site-wide counts hang off one global version, bumped on every
@@ -10,10 +14,11 @@ and every ``set`` a no-op, so pages render straight from the database.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.cache import cache
+from django.db import transaction
 
 PAGE_TIMEOUT = 600  # seconds; publicity windows end by date, so entries must not live for days
 GLOBAL_VERSION_KEY = "disclosure:v:global"
@@ -42,10 +47,27 @@ def global_version() -> int:
     return _version(GLOBAL_VERSION_KEY)
 
 
+def bump_subjects(subject_ids: Iterable[int]) -> None:
+    """Invalidate everything cached about ``subject_ids`` and every search result."""
+    now = time.time_ns()
+    versions = {_subject_version_key(subject_id): now for subject_id in set(subject_ids)}
+    versions[GLOBAL_VERSION_KEY] = now
+    cache.set_many(versions, timeout=None)
+
+
 def bump_subject(subject_id: int) -> None:
-    """Invalidate everything cached about ``subject_id`` and every search result."""
-    cache.set(_subject_version_key(subject_id), time.time_ns(), timeout=None)
-    cache.set(GLOBAL_VERSION_KEY, time.time_ns(), timeout=None)
+    bump_subjects([subject_id])
+
+
+def subjects_changed(subject_ids: Iterable[int]) -> None:
+    """Call inside the transaction that changes the subjects' public data: bump now (this process
+    sees the change at once) and again after commit, so a page cached by a concurrent request
+    from the pre-commit state is dropped too."""
+    ids = {subject_id for subject_id in subject_ids if subject_id is not None}
+    if not ids:
+        return
+    bump_subjects(ids)
+    transaction.on_commit(lambda: bump_subjects(ids))
 
 
 def cached(key: str, compute: Callable[[], Any], timeout: int = PAGE_TIMEOUT) -> Any:

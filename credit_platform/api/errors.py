@@ -4,7 +4,8 @@
 ``key_invalid``, ``key_revoked``, ``key_expired``, ``agency_inactive`` (401); ``scope_missing`` (403);
 ``not_found`` (404); ``quota_exceeded`` (429, with ``Retry-After``); ``invalid_request`` (400, field
 errors in ``details``); ``invalid_code`` (400, ``details.check`` names the check that failed);
-``invalid_cursor`` (400); ``method_not_allowed`` (405); ``server_error`` (500).
+``invalid_cursor`` (400); ``unknown_parameter`` (400, ``details.unknown`` lists them);
+``method_not_allowed`` (405); ``server_error`` (500).
 """
 
 from __future__ import annotations
@@ -29,6 +30,21 @@ class InvalidCode(exceptions.APIException):
         self.check = check
 
 
+class UnknownParameters(exceptions.APIException):
+    """Query parameters the endpoint does not know: a typo would otherwise silently widen the answer."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "unknown_parameter"
+
+    def __init__(self, names: list[str], known: list[str]):
+        super().__init__(
+            _("Unknown query parameter(s): %(names)s. This endpoint takes: %(known)s.")
+            % {"names": ", ".join(names), "known": ", ".join(known) or "-"},
+            code="unknown_parameter",
+        )
+        self.names = names
+
+
 class InvalidCursor(exceptions.APIException):
     status_code = status.HTTP_400_BAD_REQUEST
     default_code = "invalid_cursor"
@@ -50,7 +66,7 @@ _CODES = {
 
 
 def _code_of(exc: exceptions.APIException) -> str:
-    if isinstance(exc, InvalidCode | InvalidCursor):
+    if isinstance(exc, InvalidCode | InvalidCursor | UnknownParameters):
         return exc.default_code
     codes = exc.get_codes()
     if isinstance(codes, str) and codes not in {
@@ -88,6 +104,8 @@ def exception_handler(exc, context):
     body = {"code": code, "message": message}
     if isinstance(exc, InvalidCode):
         details = {"check": exc.check}
+    if isinstance(exc, UnknownParameters):
+        details = {"unknown": exc.names}
     if details is not None:
         body["details"] = details
     response.data = body
@@ -97,7 +115,11 @@ def exception_handler(exc, context):
 @csrf_exempt
 def not_found(request, *args, **kwargs):
     """JSON 404 for any unknown path under /api/v1/."""
-    return JsonResponse({"code": "not_found", "message": _("There is no such API endpoint.")}, status=404)
+    return JsonResponse(
+        {"code": "not_found", "message": _("There is no such API endpoint.")},
+        status=404,
+        json_dumps_params={"ensure_ascii": False},  # as DRF's renderer: Chinese stays readable
+    )
 
 
 class ErrorSerializer(serializers.Serializer):

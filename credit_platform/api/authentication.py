@@ -11,7 +11,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
-from disclosure.api_models import KEY_MARKER, KEY_PREFIX_LENGTH, ApiKey
+from accounts.models import KEY_MARKER, KEY_PREFIX_LENGTH, ApiKey
 
 SCHEMES = ("api-key", "bearer")
 
@@ -53,7 +53,7 @@ class ApiKeyAuthentication(BaseAuthentication):
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):
-    target_class = "disclosure.api.authentication.ApiKeyAuthentication"
+    target_class = "credit_platform.api.authentication.ApiKeyAuthentication"
     name = "ApiKeyAuth"
 
     def get_security_definition(self, auto_schema):

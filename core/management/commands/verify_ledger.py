@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from registry.ledger import verify
+from core.ledger import verify
 
 
 class Command(BaseCommand):

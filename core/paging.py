@@ -1,4 +1,6 @@
-"""Pagination with a capped count: never count millions of rows to draw page links."""
+"""Pagination with a capped count: never count millions of rows to draw page links.
+
+One cap for every list: the public pages, the search and the API."""
 
 from __future__ import annotations
 

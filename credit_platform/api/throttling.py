@@ -14,7 +14,7 @@ from django_redis import get_redis_connection
 from redis.exceptions import RedisError
 from rest_framework.throttling import BaseThrottle
 
-from disclosure.api_models import ApiKey
+from accounts.models import ApiKey
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 
-from disclosure.api_models import ApiKey
+from accounts.models import ApiKey
 
 
 class ScopeMissing(exceptions.PermissionDenied):

@@ -1,0 +1,78 @@
+"""Scheduled jobs shared by every app: the run record (``JobRun``), the options of their Celery
+tasks, and the default beat schedule on django-celery-beat's database scheduler.
+
+Each app declares ``{name: (task, {"interval_minutes": n} | {"crontab": (minute, hour)})}`` and
+calls ``ensure_periodic_tasks`` after migrate: rows are created only where missing, so an
+administrator's edit, disabling or renaming in the admin is never overwritten.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
+from django.utils import timezone
+
+from core.choices import JobStatus
+from core.models import JobRun
+
+Schedule = Mapping[str, tuple[str, dict[str, Any]]]
+Counts = dict[str, int]
+
+# Options of every scheduled task: acknowledged late and rejected (so redelivered) when a worker
+# is lost; a database hiccup retries a few times with backoff.
+TASK_OPTIONS: dict[str, Any] = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": True,
+    "max_retries": 3,
+}
+
+
+def run_job(job: str, work: Callable[[], Counts], *, task_id: str = "") -> Counts:
+    """Run ``work`` and record the run (start, end, counts, error) as a ``JobRun`` row."""
+    run = JobRun.objects.create(job=job, task_id=task_id, started_at=timezone.now())
+    try:
+        counts = work()
+    except Exception as exc:
+        JobRun.objects.filter(pk=run.pk).update(
+            finished_at=timezone.now(),
+            status=JobStatus.FAILED,
+            error="".join(traceback.format_exception(exc))[-10000:],
+        )
+        raise
+    JobRun.objects.filter(pk=run.pk).update(
+        finished_at=timezone.now(), status=JobStatus.SUCCEEDED, counts=counts
+    )
+    return counts
+
+
+def ensure_periodic_tasks(schedule: Schedule, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Create the periodic tasks of ``schedule`` where missing (never overwrite an edit)."""
+    from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
+
+    if PeriodicTask._meta.db_table not in connections[using].introspection.table_names():
+        return  # a partial migrate (beat's tables not there yet): the full one will add them
+    tasks = PeriodicTask.objects.using(using)
+    for name, (task, when) in schedule.items():
+        if tasks.filter(name=name).exists():
+            continue
+        if "interval_minutes" in when:
+            interval, _made = IntervalSchedule.objects.using(using).get_or_create(
+                every=when["interval_minutes"], period=IntervalSchedule.MINUTES
+            )
+            tasks.create(name=name, task=task, interval=interval)
+        else:
+            minute, hour = when["crontab"]
+            crontab, _made = CrontabSchedule.objects.using(using).get_or_create(
+                minute=minute,
+                hour=hour,
+                day_of_week="*",
+                day_of_month="*",
+                month_of_year="*",
+                timezone="Asia/Shanghai",
+            )
+            tasks.create(name=name, task=task, crontab=crontab)

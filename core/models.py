@@ -1,0 +1,64 @@
+"""Core: the hash-chained change ledger and the record of scheduled job runs, shared by every app.
+
+Both tables were created by the registry app and moved here without copying a row (the
+migration renames the tables): ledger sequence numbers and hashes are unchanged.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.choices import JobStatus
+
+
+class LedgerEntry(models.Model):
+    """An append-only, hash-chained entry of the change ledger (see core/ledger.py).
+
+    ``hash`` is SHA-256 over the canonical encoding of the entry including ``prev_hash``, so any
+    change to a past entry breaks every later link. A database trigger refuses UPDATE and DELETE.
+    """
+
+    seq = models.BigIntegerField(_("sequence number"), primary_key=True)
+    created_at = models.DateTimeField(_("time"))
+    action = models.CharField(_("action"), max_length=80, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=60)
+    object_id = models.CharField(_("object id"), max_length=40)
+    actor_id = models.BigIntegerField(_("actor id"), null=True, blank=True)
+    actor_name = models.CharField(_("actor name"), max_length=150, blank=True)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    prev_hash = models.CharField(_("previous hash"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["seq"]
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        indexes = [models.Index(fields=["object_type", "object_id"], name="registry_ledger_object")]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+
+
+class JobRun(models.Model):
+    """One run of a scheduled job: when it started and ended, what it counted, what went wrong."""
+
+    job = models.CharField(_("job"), max_length=60, db_index=True)
+    task_id = models.CharField(_("task id"), max_length=64, blank=True)
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=JobStatus.choices, default=JobStatus.RUNNING
+    )
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("job run")
+        verbose_name_plural = _("job runs")
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.started_at:%Y-%m-%d %H:%M:%S}"

@@ -7,7 +7,12 @@ from django.core.exceptions import ValidationError
 
 from credit_platform.admin import ReadOnlyAdmin
 from registry import services
-from registry.admin_publication import PUBLICITY_READONLY_FIELDS, RECORD_ACTIONS, overdue_urls
+from registry.admin_publication import (
+    PUBLICITY_READONLY_FIELDS,
+    RECORD_ACTIONS,
+    overdue_urls,
+    publication_deadline,
+)
 from registry.codes import classify_query
 from registry.forms import CreditRecordForm, SubjectForm
 from registry.models import (
@@ -128,10 +133,10 @@ class CreditRecordAdmin(admin.ModelAdmin):
         "department",
         "decision_date",
         "status",
-        "publication_deadline",
+        publication_deadline,  # with its provisional mark
         "publish_until",
     )
-    list_filter = ("status", "category", "severity", "department")
+    list_filter = ("status", "category", "severity", "department", "deadline_provisional")
     search_fields = ("=document_number", "=subject__code", "case_name")
     list_select_related = ("subject", "department")
     autocomplete_fields = ("subject",)

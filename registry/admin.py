@@ -12,6 +12,7 @@ from registry.admin_publication import (
     RECORD_ACTIONS,
     overdue_urls,
     publication_deadline,
+    publicity_ends_on,
 )
 from registry.codes import classify_query
 from registry.forms import CreditRecordForm, SubjectForm
@@ -134,7 +135,7 @@ class CreditRecordAdmin(admin.ModelAdmin):
         "decision_date",
         "status",
         publication_deadline,  # with its provisional mark
-        "publish_until",
+        publicity_ends_on,  # the last public day
     )
     list_filter = ("status", "category", "severity", "department", "deadline_provisional")
     search_fields = ("=document_number", "=subject__code", "case_name")

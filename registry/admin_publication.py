@@ -82,6 +82,12 @@ def publication_deadline(record) -> str | None:
     return gettext("%(date)s (provisional)") % {"date": text} if record.deadline_provisional else text
 
 
+@admin.display(description=_("publicity ends on"), ordering="publish_until")
+def publicity_ends_on(record):
+    """The last day the record is public (the day before ``publish_until``, DOMAIN.md 9)."""
+    return record.publicity_last_day
+
+
 # The computed fields, the deadline shown with its provisional mark.
 PUBLICITY_READONLY_FIELDS = (
     *[

@@ -161,6 +161,8 @@ def test_an_administrator_enters_the_arrangement_in_the_admin_and_deadlines_beco
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     listing = client.get("/admin/registry/creditrecord/").content.decode()
     assert "Jan. 7, 2027 (provisional)" in listing and "Dec. 10, 2026 (provisional)" not in listing
+    # The list shows the last public day: a year from 28 Dec 2026 runs through 28 Dec 2027.
+    assert "Dec. 28, 2027" in listing and "Dec. 29, 2027" not in listing
     assert (
         "Jan. 7, 2027 (provisional)"
         in client.get(f"/admin/registry/creditrecord/{draft.pk}/change/").content.decode()

@@ -168,21 +168,25 @@ def _anchor(holiday: StatutoryHoliday, year: int) -> dt.date:
     raise ValueError(f"solar term {holiday.term} not found in {year}-{holiday.month:02d}")
 
 
-@functools.lru_cache(maxsize=256)
 def statutory_holidays(year: int) -> dict[dt.date, str]:
     """The statutory holidays of ``year`` (date -> Chinese name), computed from the rules in force.
 
     Only the days the rules grant: the official arrangement adds bridge days, compensates
     holidays that fall on a weekend (补假) and makes weekends working days (调休), none of which
     can be known before it is announced."""
+    return dict(_statutory_holidays(year))
+
+
+@functools.lru_cache(maxsize=256)
+def _statutory_holidays(year: int) -> tuple[tuple[dt.date, str], ...]:
     days: dict[dt.date, str] = {}
     for holiday in holiday_rules_for(year).holidays:
         first = _anchor(holiday, year) + dt.timedelta(days=holiday.offset)
         for n in range(holiday.days):
             day = first + dt.timedelta(days=n)
             if day.year == year:
-                days.setdefault(day, holiday.name)
-    return dict(sorted(days.items()))
+                days.setdefault(day, holiday.name)  # Mid-Autumn may fall on National Day: one day
+    return tuple(sorted(days.items()))
 
 
 # -- The working calendar -------------------------------------------------------------------------

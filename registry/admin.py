@@ -8,7 +8,13 @@ from django.core.exceptions import ValidationError
 from core.scope import scope_of
 from registry import services
 from registry.admin_corrections import correction_urls, record_actions_context
-from registry.admin_publication import PUBLICITY_READONLY_FIELDS, RECORD_ACTIONS, overdue_urls
+from registry.admin_publication import (
+    PUBLICITY_READONLY_FIELDS,
+    RECORD_ACTIONS,
+    overdue_urls,
+    publication_deadline,
+    publicity_ends_on,
+)
 from registry.forms import CreditRecordForm, SubjectForm
 from registry.models import (
     CodeCategory,
@@ -120,10 +126,10 @@ class CreditRecordAdmin(admin.ModelAdmin):
         "department",
         "decision_date",
         "status",
-        "publication_deadline",
-        "publish_until",
+        publication_deadline,  # with its provisional mark
+        publicity_ends_on,  # the last public day
     )
-    list_filter = ("status", "category", "severity", "department")
+    list_filter = ("status", "category", "severity", "department", "deadline_provisional")
     search_fields = ("=document_number", "=subject__code", "case_name")
     list_select_related = ("subject", "department")
     autocomplete_fields = ("subject",)

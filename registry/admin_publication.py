@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import formats
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -69,7 +70,32 @@ def withdraw_submission(modeladmin, request, queryset):
 
 
 RECORD_ACTIONS = [submit_for_publication, approve_publication, withdraw_submission]
-PUBLICITY_READONLY_FIELDS = (*publicity.PUBLICITY_FIELDS, "repair_approved_at")
+
+
+@admin.display(description=_("publication deadline"), ordering="publication_deadline")
+def publication_deadline(record) -> str | None:
+    """The deadline, marked '(provisional)' while counted without the year's arrangement (DOMAIN.md 9)."""
+    if record.publication_deadline is None:
+        return None
+    text = formats.localize(record.publication_deadline)
+    return gettext("%(date)s (provisional)") % {"date": text} if record.deadline_provisional else text
+
+
+@admin.display(description=_("publicity ends on"), ordering="publish_until")
+def publicity_ends_on(record):
+    """The last day the record is public (the day before ``publish_until``, DOMAIN.md 9)."""
+    return record.publicity_last_day
+
+
+# The computed fields, the deadline shown with its provisional mark.
+PUBLICITY_READONLY_FIELDS = (
+    *[
+        publication_deadline if field == "publication_deadline" else field
+        for field in publicity.PUBLICITY_FIELDS
+        if field != "deadline_provisional"
+    ],
+    "repair_approved_at",
+)
 
 
 # -- Overdue dashboard ----------------------------------------------------------------------------
@@ -127,22 +153,73 @@ class PublicityRuleSetAdmin(admin.ModelAdmin):
                 )
 
 
-@admin.register(CalendarYear)
-class CalendarYearAdmin(admin.ModelAdmin):
-    list_display = ("year", "source", "notice")
+class CalendarAdmin(admin.ModelAdmin):
+    """A change to the calendar recomputes the deadlines counted on the years it touches
+    (DOMAIN.md 9: provisional deadlines become final when the arrangement is entered)."""
+
+    def _years(self, obj, change: bool) -> set[int]:
+        """The years whose working days this save changes."""
+        raise NotImplementedError
+
+    def _refresh(self, request, years: set[int]) -> None:
+        changed = publicity.refresh_calendar_years(years, actor=request.user)
+        if changed:
+            messages.info(
+                request,
+                gettext("The publication deadlines of %(n)d record(s) were recomputed.") % {"n": changed},
+            )
 
     def save_model(self, request, obj, form, change):
-        obj.source = CalendarSource.ADMINISTRATOR
+        years = self._years(obj, change)
+        obj.source = CalendarSource.ADMINISTRATOR  # an administrator's: sync_calendar never touches it
         super().save_model(request, obj, form, change)
+        self._refresh(request, years)
+
+    def delete_model(self, request, obj):
+        years = self._years(obj, change=False)
+        super().delete_model(request, obj)
+        self._refresh(request, years)
+
+    def delete_queryset(self, request, queryset):
+        years = set().union(*(self._years(obj, change=False) for obj in queryset))
+        super().delete_queryset(request, queryset)
+        self._refresh(request, years)
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(CalendarAdmin):
+    list_display = ("year", "source", "notice")
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": ["year", "notice", "source"],
+                "description": _(
+                    "Until a year is added here its working days are counted provisionally, from weekends "
+                    "and the statutory holidays. Enter the year's holidays and adjusted working days "
+                    "(calendar days) first, then add the year: adding it makes its deadlines final."
+                ),
+            },
+        )
+    ]
+
+    def _years(self, obj, change: bool) -> set[int]:
+        return set() if change else {obj.year}  # editing the notice changes no day
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("year", "source") if obj else ("source",)
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(CalendarAdmin):
     list_display = ("date", "kind", "name", "source")
     list_filter = ("kind", "source")
     date_hierarchy = "date"
     readonly_fields = ("source",)
 
-    def save_model(self, request, obj, form, change):
-        obj.source = CalendarSource.ADMINISTRATOR  # an override: sync_calendar never touches it
-        super().save_model(request, obj, form, change)
+    def _years(self, obj, change: bool) -> set[int]:
+        years = {obj.date.year}
+        if change:  # a day moved to another date changes its old year too
+            stored = CalendarDay.objects.filter(pk=obj.pk).values_list("date", flat=True)
+            years.update(date.year for date in stored)
+        return years

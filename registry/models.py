@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
@@ -285,18 +287,30 @@ class CreditRecord(models.Model):
         blank=True,
         help_text=_("Decision date plus 7 working days (双公示)."),
     )
+    deadline_provisional = models.BooleanField(
+        _("deadline provisional"),
+        default=False,
+        help_text=_(
+            "The deadline was counted on a year whose State Council holiday arrangement was not yet "
+            "entered (weekends and statutory holidays only); it is recomputed when it is entered."
+        ),
+    )
     publish_from = models.DateField(_("publish from"), null=True, blank=True)
     repair_eligible_from = models.DateField(
         _("credit repair possible from"),
         null=True,
         blank=True,
-        help_text=_("End of the minimum publicity period; empty when the record cannot be repaired."),
+        help_text=_(
+            "The day after the minimum publicity period ends; empty when the record cannot be repaired."
+        ),
     )
     publish_until = models.DateField(
-        _("publicity ends on"),
+        _("no longer public from"),
         null=True,
         blank=True,
-        help_text=_("End of the maximum publicity period: from this date on the record is not public."),
+        help_text=_(
+            "The day after the maximum publicity period ends: from this date on the record is not public."
+        ),
     )
     publication_exemption = models.CharField(
         _("not published because"),
@@ -358,10 +372,21 @@ class CreditRecord(models.Model):
                 name="registry_record_unpublished",
                 condition=Q(status__in=["draft", "pending_approval", "scheduled"]),
             ),
+            # Deadlines to recompute when a year's holiday arrangement is entered (DOMAIN.md 9).
+            models.Index(
+                fields=["publication_deadline"],
+                name="registry_record_provisional",
+                condition=Q(deadline_provisional=True),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.document_number} {self.case_name}"
+
+    @property
+    def publicity_last_day(self) -> dt.date | None:
+        """The last day the record is public: the day before ``publish_until`` (DOMAIN.md 9)."""
+        return self.publish_until - dt.timedelta(days=1) if self.publish_until else None
 
 
 class RecordTransition(models.Model):
@@ -510,8 +535,8 @@ class PublicityPeriod(models.Model):
 
 
 class CalendarYear(models.Model):
-    """A year whose State Council holiday arrangement is entered. Working days of a year not listed
-    here are unknown, and asking for them is an error (never a weekday guess)."""
+    """A year whose State Council holiday arrangement is entered. A year not listed here is counted
+    provisionally, from weekends and the statutory holidays (registry/workdays.py, DOMAIN.md 9)."""
 
     year = models.PositiveSmallIntegerField(_("year"), primary_key=True)
     source = models.CharField(_("source"), max_length=20, choices=CalendarSource.choices)

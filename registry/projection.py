@@ -193,7 +193,14 @@ class PublicRecord:
 
     @property
     def publish_until(self) -> dt.date | None:
+        """The first day the record is no longer public (DOMAIN.md 9)."""
         return self.publicity.publish_until
+
+    @property
+    def publicity_last_day(self) -> dt.date | None:
+        """The last day the record is public: the day before ``publish_until``."""
+        until = self.publicity.publish_until
+        return until - dt.timedelta(days=1) if until else None
 
 
 def public_record(record: CreditRecord, corrections: Iterable[Any] = ()) -> PublicRecord:

@@ -168,7 +168,7 @@ def record_repair_approval(record: CreditRecord, *, actor, reason: str) -> Credi
         raise ValidationError(_("Its rule set says this record cannot be repaired."))
     if beijing_today() < record.repair_eligible_from:
         raise ValidationError(
-            _("Credit repair is possible from %(date)s (end of the minimum publicity period).")
+            _("Credit repair is possible from %(date)s, the day after the minimum publicity period ends.")
             % {"date": record.repair_eligible_from.isoformat()}
         )
     if not reason.strip():
@@ -343,6 +343,8 @@ DEFAULT_SCHEDULE = {
     "Publish due records": ("registry.tasks.publish_due_records", {"interval_minutes": 5}),
     "Expire publicity": ("registry.tasks.expire_publicity", {"crontab": ("5", "*")}),
     "Flag overdue publication": ("registry.tasks.flag_overdue_publication", {"crontab": ("15", "0")}),
+    # From 1 November, a daily reminder while next year's holiday arrangement is missing.
+    "Warn of a missing holiday calendar": ("registry.tasks.warn_missing_calendar", {"crontab": ("0", "9")}),
 }
 
 

@@ -7,22 +7,26 @@ record is bound to the rule set in force on its decision date and keeps it.
 
 Dates of a record:
 - publication deadline: decision date + 7 working days (national 双公示 requirement for
-  administrative licensing and penalty decisions), State Council calendar (registry/workdays.py);
+  administrative licensing and penalty decisions), State Council calendar (registry/workdays.py),
+  marked provisional while a year it counts on has no arrangement entered (DOMAIN.md 9);
 - publish from: the day publication starts (the decision date unless the regulator chose later);
-- repair eligible from: decision date + the minimum period (credit repair may be applied for);
-- publish until: decision date + the maximum period; from that date on the record is not public.
-Periods are counted from the decision date.
+- repair eligible from: the day after the minimum period ends (credit repair may be applied for);
+- publish until: the day after the maximum period ends; from that date on the record is not public.
+Periods are counted from the decision date as the Civil Code counts them (DOMAIN.md 9,
+``first_day_after``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry.choices import (
@@ -35,11 +39,15 @@ from registry.choices import (
     Severity,
 )
 from registry.models import CreditRecord, PublicityPeriod, PublicityRuleSet
-from registry.workdays import CalendarMissing, WorkingCalendar
+from registry.workdays import CalendarMissing, Deadline, WorkingCalendar
 
 # National 双公示 requirement: licensing and penalty decisions are published within 7 working days.
 PUBLICATION_WORKING_DAYS = 7
 DEADLINE_CATEGORIES = (RecordCategory.LICENCE, RecordCategory.PENALTY)
+DEADLINE_FIELDS = ("publication_deadline", "deadline_provisional")
+# Records whose dates are kept up to date when rules or the calendar change.
+UNPUBLISHED_STATUSES = (RecordStatus.DRAFT, RecordStatus.PENDING_APPROVAL, RecordStatus.SCHEDULED)
+LIVE_STATUSES = (*UNPUBLISHED_STATUSES, RecordStatus.PUBLISHED)
 
 # Sectors with a one-year minimum under NDRC Order 58 (DOMAIN.md 2).
 ORDER_58_LONG_SECTORS = (
@@ -196,10 +204,31 @@ def market_regulation_exemption(record: CreditRecord) -> str:
     return PublicationExemption.NONE
 
 
+def first_day_after(start: dt.date, months: int) -> dt.date:
+    """The first day after a period of ``months`` months counted from ``start`` (DOMAIN.md 9).
+
+    Civil Code art. 201-203: the period starts the day after ``start`` and ends at the end of the
+    corresponding day of the last month, or of that month's last day when it has no such day. So a
+    12-month period from 2026-04-15 runs through 2027-04-15 and this returns 2027-04-16; one month
+    from 2026-01-31 runs through 2026-02-28 and this returns 2026-03-01. A period of 0 months has
+    no days: it is over at once (``start``)."""
+    if months < 0:
+        raise ValueError("months must not be negative")
+    if months == 0:
+        return start
+    return start + relativedelta(months=months) + dt.timedelta(days=1)
+
+
+def publication_deadline(decided: dt.date, calendar: WorkingCalendar) -> Deadline:
+    """The 双公示 deadline of a licence or penalty decided on ``decided``."""
+    return calendar.deadline(decided, PUBLICATION_WORKING_DAYS)
+
+
 @dataclass
 class PublicityDates:
     rule_set: PublicityRuleSet | None
     publication_deadline: dt.date | None
+    deadline_provisional: bool
     publish_from: dt.date | None
     repair_eligible_from: dt.date | None
     publish_until: dt.date | None
@@ -234,15 +263,15 @@ def compute(
         exemption = market_regulation_exemption(record)
         if not exemption and not period.published:
             exemption = PublicationExemption.MINOR_PENALTY
-        until = decided + relativedelta(months=period.max_months)
+        until = first_day_after(decided, period.max_months)
         if period.repairable:
-            repair_from = decided + relativedelta(months=period.min_months)
+            repair_from = first_day_after(decided, period.min_months)
     if exemption:
         # Never published: no deadline, no publicity window.
-        return PublicityDates(rule_set, None, None, None, None, exemption)
+        return PublicityDates(rule_set, None, False, None, None, None, exemption)
     deadline = None
     if record.category in DEADLINE_CATEGORIES:
-        deadline = calendar.add_working_days(decided, PUBLICATION_WORKING_DAYS)
+        deadline = publication_deadline(decided, calendar)
     publish_from = decided
     if (
         record.status == RecordStatus.SCHEDULED
@@ -250,12 +279,21 @@ def compute(
         and record.publish_from >= decided
     ):
         publish_from = record.publish_from  # keep the date the regulator chose on submission
-    return PublicityDates(rule_set, deadline, publish_from, repair_from, until, exemption)
+    return PublicityDates(
+        rule_set,
+        deadline.date if deadline else None,
+        deadline.provisional if deadline else False,
+        publish_from,
+        repair_from,
+        until,
+        exemption,
+    )
 
 
 PUBLICITY_FIELDS = (
     "rule_set",
     "publication_deadline",
+    "deadline_provisional",
     "publish_from",
     "repair_eligible_from",
     "publish_until",
@@ -266,8 +304,8 @@ PUBLICITY_FIELDS = (
 def apply(
     record: CreditRecord, calendar: WorkingCalendar | None = None, rules: RuleBook | None = None
 ) -> None:
-    """Set the rule set and dates on ``record`` (unsaved); a missing rule set or calendar year is a
-    ValidationError on the decision date that says what an administrator must add."""
+    """Set the rule set and dates on ``record`` (unsaved); a missing rule set, or a year far outside
+    any calendar, is a ValidationError on the decision date that says what an administrator must add."""
     # Raw input ("2026-06-01") is parsed as full_clean would, with the same error for a bad date.
     try:
         record.decision_date = CreditRecord._meta.get_field("decision_date").to_python(record.decision_date)
@@ -279,6 +317,7 @@ def apply(
         raise ValidationError({"decision_date": str(exc)}, code="publicity") from exc
     record.rule_set = dates.rule_set
     record.publication_deadline = dates.publication_deadline
+    record.deadline_provisional = dates.deadline_provisional
     record.publish_from = dates.publish_from
     record.repair_eligible_from = dates.repair_eligible_from
     record.publish_until = dates.publish_until
@@ -291,13 +330,12 @@ def refresh_rule_set(rule_set: PublicityRuleSet, actor=None) -> int:
     it; one ledger entry per record whose dates changed. Returns how many changed."""
     from core import ledger
 
-    live = (RecordStatus.DRAFT, RecordStatus.PENDING_APPROVAL, RecordStatus.SCHEDULED, RecordStatus.PUBLISHED)
     calendar = WorkingCalendar()
     changed = 0
     records = (
         CreditRecord.objects.select_for_update(of=("self",))
         .select_related("department", "rule_set")
-        .filter(rule_set=rule_set, status__in=live)
+        .filter(rule_set=rule_set, status__in=LIVE_STATUSES)
         .order_by("pk")
     )
     for record in records.iterator(chunk_size=1000):
@@ -310,6 +348,7 @@ def refresh_rule_set(rule_set: PublicityRuleSet, actor=None) -> int:
         # and start (they are history), an unpublished one gets them anew.
         if record.status != RecordStatus.PUBLISHED:
             record.publication_deadline = dates.publication_deadline
+            record.deadline_provisional = dates.deadline_provisional
             record.publish_from = dates.publish_from
         record.repair_eligible_from = dates.repair_eligible_from
         record.publish_until = dates.publish_until
@@ -320,6 +359,62 @@ def refresh_rule_set(rule_set: PublicityRuleSet, actor=None) -> int:
             ledger.record("registry.record.publicity_recomputed", record, actor, old, new)
             changed += 1
     return changed
+
+
+@transaction.atomic
+def refresh_calendar_years(years: Iterable[int], actor=None, batch_size: int = 1000) -> int:
+    """Recompute the publication deadlines counted on ``years`` after their holiday arrangement was
+    entered or changed (a ``CalendarYear`` added, a ``CalendarDay`` edited, a newer package synced).
+
+    DOMAIN.md 9: a provisional deadline is recomputed when the arrangement is entered, whether the
+    record is published or not; a record not yet published always gets the deadline of the current
+    calendar; a published record's final deadline is history and stays. Set-based: one query and
+    one UPDATE per batch, one ledger entry per record whose deadline changed. Returns how many."""
+    from core import ledger
+
+    years = sorted(set(years))
+    if not years:
+        return 0
+    calendar = WorkingCalendar()
+    candidates = (
+        CreditRecord.objects.filter(
+            status__in=LIVE_STATUSES,
+            # The deadline's window (decision date, deadline] overlaps one of the years.
+            publication_deadline__gte=dt.date(years[0], 1, 1),
+            decision_date__lt=dt.date(years[-1] + 1, 1, 1),
+        )
+        .filter(Q(deadline_provisional=True) | Q(status__in=UNPUBLISHED_STATUSES))
+        .order_by("pk")
+        .only("pk", "decision_date", *DEADLINE_FIELDS)
+    )
+    changed, last_pk = 0, 0
+    while True:
+        batch = list(candidates.filter(pk__gt=last_pk).select_for_update()[:batch_size])
+        if not batch:
+            return changed
+        last_pk = batch[-1].pk
+        updates, changes = [], []
+        for record in batch:
+            touched = range(record.decision_date.year, record.publication_deadline.year + 1)
+            if not any(year in touched for year in years):
+                continue
+            try:
+                found = publication_deadline(record.decision_date, calendar)
+            except CalendarMissing:
+                continue  # the record keeps its deadline until the data is there
+            before = ledger.snapshot(record, DEADLINE_FIELDS)
+            record.publication_deadline, record.deadline_provisional = found.date, found.provisional
+            old, new = ledger.changed(before, ledger.snapshot(record, DEADLINE_FIELDS))
+            if new:
+                updates.append(record)
+                changes.append(ledger.change_for("registry.record.publicity_recomputed", record, old, new))
+        if updates:
+            now = timezone.now()
+            for record in updates:
+                record.updated_at = now
+            CreditRecord.objects.bulk_update(updates, [*DEADLINE_FIELDS, "updated_at"], batch_size=batch_size)
+            ledger.append(changes, actor)
+            changed += len(updates)
 
 
 def backfill(batch_size: int = 1000) -> dict[str, int]:
@@ -354,6 +449,7 @@ def backfill(batch_size: int = 1000) -> dict[str, int]:
                 before = ledger.snapshot(record, PUBLICITY_FIELDS)
                 record.rule_set = dates.rule_set
                 record.publication_deadline = dates.publication_deadline
+                record.deadline_provisional = dates.deadline_provisional
                 record.publish_from = record.publish_from or dates.publish_from
                 record.repair_eligible_from = dates.repair_eligible_from
                 record.publish_until = dates.publish_until

@@ -1,4 +1,5 @@
-"""Scheduled jobs of the publication lifecycle (beat schedule: registry/publication.py).
+"""Scheduled jobs of the publication lifecycle and the holiday-calendar reminder (beat schedule:
+registry/publication.py).
 
 Thin and idempotent: each calls a service and records the run as a ``JobRun``. They acknowledge
 late and are rejected (so redelivered) when a worker is lost; a database hiccup retries a few times.
@@ -9,7 +10,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from core.jobs import TASK_OPTIONS, run_job
-from registry import publication
+from registry import publication, workdays
 
 
 @shared_task(bind=True, **TASK_OPTIONS)
@@ -27,3 +28,8 @@ def flag_overdue_publication(self) -> dict[str, int]:
     return run_job(
         "flag_overdue_publication", publication.flag_overdue_publication, task_id=self.request.id or ""
     )
+
+
+@shared_task(bind=True, **TASK_OPTIONS)
+def warn_missing_calendar(self) -> dict[str, int]:
+    return workdays.run_calendar_warning(task_id=self.request.id or "")

@@ -50,6 +50,7 @@ RECORD_UNFILTERED = {
     "department": "filtered as department (code)",
     "rule_set": "internal",
     "publication_deadline": "regulators' concern (overdue-publications)",
+    "deadline_provisional": "regulators' concern (filtered in the admin)",
     "publish_from": "internal",
     "publish_until": "publicity dates are shown, not searched",
     "repair_eligible_from": "not asked for yet",

@@ -61,8 +61,12 @@ def test_a_database_of_the_previous_schema_migrates_with_its_ledger_chain_and_ro
             )
             entry.hash = prev_hash = ledger.compute_hash(entry)
             entry.save()
-        OldJobRun.objects.create(job="publish_due_records", started_at=now, status="succeeded", counts={"n": 3})
-        agency = OldAgency.objects.create(name="迁移测试征信", contact_name="王", contact_email="a@example.com")
+        OldJobRun.objects.create(
+            job="publish_due_records", started_at=now, status="succeeded", counts={"n": 3}
+        )
+        agency = OldAgency.objects.create(
+            name="迁移测试征信", contact_name="王", contact_email="a@example.com"
+        )
         key = OldKey.objects.create(
             agency=agency, name="k", prefix="abcd1234", hashed_key="0" * 64, scopes=["subjects:read"]
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -114,6 +115,17 @@ def test_each_record_shows_legal_basis_department_and_dates(
     assert department_a.name in body
     assert record.decision_date.strftime("%Y-%m-%d") in body
     assert record.document_number in body
+
+
+def test_a_record_shows_the_last_day_it_is_public(client, make_subject, department_a, public_record):
+    # A year from 1 June 2026 runs through 1 June 2027 (DOMAIN.md 9); on 2 June it is gone.
+    subject = make_subject()
+    record = public_record(subject, department_a, decision_date=dt.date(2026, 6, 1))
+    assert record.publish_until == dt.date(2027, 6, 2)
+
+    body = _page(client, subject, RecordCategory.PENALTY).content.decode()
+
+    assert "2027-06-01" in body and "2027-06-02" not in body
 
 
 def test_tabs_show_only_their_category(client, make_subject, department_a, public_record):

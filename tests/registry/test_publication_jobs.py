@@ -130,8 +130,9 @@ def test_a_scheduled_record_withdrawn_to_draft_is_not_published(scheduled, regul
 @pytest.mark.django_db
 def test_expire_publicity_stops_publication_at_publish_until_once(scheduled):
     publication.publish_due_records(dt.date(2026, 6, 3))
-    assert publication.expire_publicity(dt.date(2027, 5, 31)) == {"expired": 0, "repaired": 0, "delisted": 0}
-    with at(2027, 6, 1, 0, 0):
+    # Decided 1 June 2026: a year runs through 1 June 2027 (DOMAIN.md 9).
+    assert publication.expire_publicity(dt.date(2027, 6, 1)) == {"expired": 0, "repaired": 0, "delisted": 0}
+    with at(2027, 6, 2, 0, 0):
         assert publication.expire_publicity() == {"expired": 1, "repaired": 0, "delisted": 0}
         assert publication.expire_publicity() == {"expired": 0, "repaired": 0, "delisted": 0}
     scheduled.refresh_from_db()
@@ -145,10 +146,11 @@ def test_an_approved_repair_takes_the_record_out_of_public_output_and_the_job_ma
     scheduled, platform_admin
 ):
     publication.publish_due_records(dt.date(2026, 6, 3))
-    with at(2026, 8, 1, 9):
-        with pytest.raises(ValidationError, match="2026-09-01"):
+    # The 3-month minimum from 1 June runs through 1 September; repair is possible the day after.
+    with at(2026, 9, 1, 23, 59):
+        with pytest.raises(ValidationError, match="2026-09-02"):
             publication.record_repair_approval(scheduled, actor=platform_admin, reason="已缴纳罚款")
-    with at(2026, 9, 1, 9):
+    with at(2026, 9, 2, 0, 0):
         publication.record_repair_approval(scheduled, actor=platform_admin, reason="已缴纳罚款并作出信用承诺")
         assert not CreditRecord.objects.public().exists()
         assert publication.expire_publicity() == {"expired": 0, "repaired": 1, "delisted": 0}
@@ -250,7 +252,7 @@ def test_two_concurrent_runs_of_both_jobs_change_each_record_once(make_record, m
 
     published = _run_concurrently(lambda: publication.publish_due_records(dt.date(2026, 6, 2), batch_size=4))
     assert sum(r["published"] for r in published) == 30
-    expired = _run_concurrently(lambda: publication.expire_publicity(dt.date(2027, 6, 1), batch_size=4))
+    expired = _run_concurrently(lambda: publication.expire_publicity(dt.date(2027, 6, 2), batch_size=4))
     assert sum(r["expired"] for r in expired) == 30
 
     ids = [str(r.pk) for r in records]
@@ -364,7 +366,7 @@ def test_an_administrator_publishing_minor_penalties_in_the_admin_recomputes_bou
     assert response.status_code == 302, response.content.decode()[:2000]
     minor.refresh_from_db()
     assert minor.publication_exemption == ""
-    assert minor.publish_until == dt.date(2026, 9, 1)
+    assert minor.publish_until == dt.date(2026, 9, 2)
     assert minor.publication_deadline == dt.date(2026, 6, 10)  # now it has one to meet
 
 

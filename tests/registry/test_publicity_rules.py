@@ -1,11 +1,14 @@
 """Publicity rule sets as data (DOMAIN.md 2): which rule set, which period, which records are public."""
 
+import calendar
 import datetime as dt
 
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import translation
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from registry import publication, publicity, services
 from registry.choices import (
@@ -34,24 +37,28 @@ def english():
 @pytest.mark.parametrize(
     ("decided", "severity", "sector", "rule_set", "repair_from", "until"),
     [
-        # NDRC Order 58 (2023-05-01 to 2026-03-31): minimum 3 months, maximum 3 years ...
-        (dt.date(2026, 3, 31), Severity.GENERAL, Sector.GENERAL, "ndrc-order-58", "2026-06-30", "2029-03-31"),
-        (dt.date(2023, 5, 1), Severity.SERIOUS, Sector.GENERAL, "ndrc-order-58", "2023-08-01", "2026-05-01"),
+        # Dates are the day after the period ends (DOMAIN.md 9: a period counted from the decision
+        # runs through the corresponding day; June has no 31st, so 3 months from 31 March end on
+        # 30 June). NDRC Order 58 (2023-05-01 to 2026-03-31): minimum 3 months, maximum 3 years ...
+        (dt.date(2026, 3, 31), Severity.GENERAL, Sector.GENERAL, "ndrc-order-58", "2026-07-01", "2029-04-01"),
+        (dt.date(2023, 5, 1), Severity.SERIOUS, Sector.GENERAL, "ndrc-order-58", "2023-08-02", "2026-05-02"),
         # ... and a one-year minimum in food, drugs, special equipment, work safety, fire safety.
-        (dt.date(2025, 1, 15), Severity.GENERAL, Sector.FOOD, "ndrc-order-58", "2026-01-15", "2028-01-15"),
+        (dt.date(2025, 1, 15), Severity.GENERAL, Sector.FOOD, "ndrc-order-58", "2026-01-16", "2028-01-16"),
         (
             dt.date(2025, 1, 15),
             Severity.GENERAL,
             Sector.FIRE_SAFETY,
             "ndrc-order-58",
-            "2026-01-15",
-            "2028-01-15",
+            "2026-01-16",
+            "2028-01-16",
         ),
         # 国办发〔2025〕22号 / NDRC Order 36 from 2026-04-01: general 3 months to 1 year ...
-        (dt.date(2026, 4, 1), Severity.GENERAL, Sector.GENERAL, "gbf-2025-22", "2026-07-01", "2027-04-01"),
-        (dt.date(2026, 6, 1), Severity.GENERAL, Sector.FOOD, "gbf-2025-22", "2026-09-01", "2027-06-01"),
+        (dt.date(2026, 4, 1), Severity.GENERAL, Sector.GENERAL, "gbf-2025-22", "2026-07-02", "2027-04-02"),
+        # (DOMAIN.md 9's own example: public through 2027-04-15, repair from 2026-07-16.)
+        (dt.date(2026, 4, 15), Severity.GENERAL, Sector.GENERAL, "gbf-2025-22", "2026-07-16", "2027-04-16"),
+        (dt.date(2026, 6, 1), Severity.GENERAL, Sector.FOOD, "gbf-2025-22", "2026-09-02", "2027-06-02"),
         # ... serious 1 to 3 years.
-        (dt.date(2026, 6, 1), Severity.SERIOUS, Sector.GENERAL, "gbf-2025-22", "2027-06-01", "2029-06-01"),
+        (dt.date(2026, 6, 1), Severity.SERIOUS, Sector.GENERAL, "gbf-2025-22", "2027-06-02", "2029-06-02"),
     ],
 )
 def test_a_penalty_gets_the_period_of_the_rule_set_in_force_on_its_decision_date(
@@ -70,7 +77,7 @@ def test_minor_penalties_are_published_under_order_58_but_not_under_the_2026_rul
 ):
     old = make_record(subject, department_a, decision_date=dt.date(2025, 6, 3), severity=Severity.MINOR)
     new = make_record(subject, department_a, decision_date=dt.date(2026, 6, 3), severity=Severity.MINOR)
-    assert old.publication_exemption == "" and old.publish_until == dt.date(2028, 6, 3)
+    assert old.publication_exemption == "" and old.publish_until == dt.date(2028, 6, 4)
     assert new.publication_exemption == PublicationExemption.MINOR_PENALTY
     assert new.publication_deadline is None  # nothing to publish, so never overdue
     with pytest.raises(ValidationError, match="not published"):
@@ -92,7 +99,7 @@ def test_when_the_rule_set_says_minor_penalties_are_published_they_get_its_maxim
     assert publicity.refresh_rule_set(rule_set) == 1
     minor.refresh_from_db()
     assert minor.publication_exemption == ""
-    assert minor.publish_until == dt.date(2026, 9, 3)
+    assert minor.publish_until == dt.date(2026, 9, 4)
 
 
 def test_with_several_penalty_types_the_longest_period_applies(make_record, subject, department_a):
@@ -108,9 +115,9 @@ def test_with_several_penalty_types_the_longest_period_applies(make_record, subj
     both = make_record(
         subject, department_a, penalty_types=[PenaltyType.FINE, PenaltyType.LICENCE_REVOCATION]
     )
-    assert fine_only.publish_until == dt.date(2027, 6, 1)
-    assert both.publish_until == dt.date(2029, 6, 1)
-    assert both.repair_eligible_from == dt.date(2027, 6, 1)
+    assert fine_only.publish_until == dt.date(2027, 6, 2)
+    assert both.publish_until == dt.date(2029, 6, 2)
+    assert both.repair_eligible_from == dt.date(2027, 6, 2)
 
 
 def test_a_record_keeps_its_rule_set_when_a_new_one_is_added_later(make_record, subject, department_a):
@@ -121,7 +128,7 @@ def test_a_record_keeps_its_rule_set_when_a_new_one_is_added_later(make_record, 
     PublicityPeriod.objects.create(rule_set=newer, severity=Severity.GENERAL, min_months=1, max_months=2)
     record = services.update_record(record, case_name="改名后的案件")
     assert record.rule_set.code == "gbf-2025-22"
-    assert record.publish_until == dt.date(2027, 6, 1)
+    assert record.publish_until == dt.date(2027, 6, 2)
     # A new record decided on the same day falls under the newer one.
     assert make_record(subject, department_a, decision_date=dt.date(2026, 6, 1)).rule_set == newer
 
@@ -132,7 +139,7 @@ def test_an_unrepairable_period_gives_no_repair_date(make_record, subject, depar
     )
     record = make_record(subject, department_a, severity=Severity.SERIOUS)
     assert record.repair_eligible_from is None
-    assert record.publish_until == dt.date(2029, 6, 1)
+    assert record.publish_until == dt.date(2029, 6, 2)
 
 
 @pytest.mark.parametrize(
@@ -169,11 +176,13 @@ def test_at_publish_until_the_record_disappears_from_public_output_before_any_jo
     publish_record(record)
     with pytest.raises(ValidationError, match="withheld"):
         publish_record(withheld)
-    assert record.publish_until == dt.date(2027, 6, 1)
-    with time_machine.travel(dt.datetime(2027, 5, 31, 23, 59, 59, tzinfo=BEIJING), tick=False):
+    # A year from 1 June 2026 runs through 1 June 2027 (DOMAIN.md 9): public that whole day.
+    assert record.publish_until == dt.date(2027, 6, 2)
+    assert record.publicity_last_day == dt.date(2027, 6, 1)
+    with time_machine.travel(dt.datetime(2027, 6, 1, 23, 59, 59, tzinfo=BEIJING), tick=False):
         assert list(CreditRecord.objects.public()) == [record]
-    # 00:00 on 1 June in Beijing is still 31 May in UTC: the record is gone all the same.
-    with time_machine.travel(dt.datetime(2027, 6, 1, 0, 0, 0, tzinfo=BEIJING), tick=False):
+    # 00:00 on 2 June in Beijing is still 1 June in UTC: the record is gone all the same.
+    with time_machine.travel(dt.datetime(2027, 6, 2, 0, 0, 0, tzinfo=BEIJING), tick=False):
         assert not CreditRecord.objects.public().exists()
     record.refresh_from_db()
     assert record.status == RecordStatus.PUBLISHED  # expire_publicity has not run yet
@@ -204,7 +213,7 @@ def test_records_without_dates_are_backfilled_with_one_ledger_entry_each(make_re
     call_command("backfill_publicity")
     record.refresh_from_db()
     assert record.rule_set.code == "ndrc-order-58"
-    assert (record.repair_eligible_from, record.publish_until) == (dt.date(2026, 1, 15), dt.date(2028, 1, 15))
+    assert (record.repair_eligible_from, record.publish_until) == (dt.date(2026, 1, 16), dt.date(2028, 1, 16))
     assert (
         LedgerEntry.objects.filter(
             action="registry.record.publicity_recomputed", object_id=str(record.pk)
@@ -217,7 +226,50 @@ def test_a_decision_date_given_as_text_is_parsed_and_a_bad_one_is_a_field_error(
     make_record, subject, department_a
 ):
     record = make_record(subject, department_a, decision_date="2026-04-01")
-    assert record.publish_until == dt.date(2027, 4, 1)
+    assert record.publish_until == dt.date(2027, 4, 2)
     with pytest.raises(ValidationError) as caught:
         make_record(subject, department_a, decision_date="2026-02-30")
     assert "decision_date" in caught.value.message_dict
+
+
+# -- Counting periods (DOMAIN.md 9, Civil Code art. 201-203) ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("start", "months", "first_day_after"),
+    [
+        (dt.date(2026, 4, 15), 12, dt.date(2027, 4, 16)),  # public through 2027-04-15
+        (dt.date(2026, 4, 15), 3, dt.date(2026, 7, 16)),  # repair from 2026-07-16
+        (dt.date(2026, 1, 31), 1, dt.date(2026, 3, 1)),  # February has no 31st: through 28 Feb
+        (dt.date(2024, 1, 31), 1, dt.date(2024, 3, 1)),  # ... through 29 Feb in a leap year
+        (dt.date(2024, 2, 29), 12, dt.date(2025, 3, 1)),  # 2025 has no 29 Feb: through 28 Feb
+        (dt.date(2024, 2, 29), 48, dt.date(2028, 3, 1)),  # 2028 has one: through 29 Feb
+        (dt.date(2026, 12, 31), 2, dt.date(2027, 3, 1)),
+        (dt.date(2026, 6, 1), 0, dt.date(2026, 6, 1)),  # no period: over at once
+    ],
+)
+def test_a_period_runs_through_the_corresponding_day_and_is_over_the_day_after(
+    start, months, first_day_after
+):
+    assert publicity.first_day_after(start, months) == first_day_after
+
+
+period_starts = st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2090, 12, 31))
+period_months = st.integers(min_value=1, max_value=120)
+
+
+@settings(max_examples=300)
+@given(start=period_starts, months=period_months)
+def test_the_last_day_of_a_period_is_the_corresponding_day_or_the_last_of_a_shorter_month(start, months):
+    last = publicity.first_day_after(start, months) - dt.timedelta(days=1)
+    assert (last.year * 12 + last.month) - (start.year * 12 + start.month) == months
+    assert last.day == min(start.day, calendar.monthrange(last.year, last.month)[1])
+
+
+@settings(max_examples=300)
+@given(first=period_starts, second=period_starts, months=period_months)
+def test_a_later_decision_never_ends_earlier_and_a_longer_period_always_ends_later(first, second, months):
+    early, late = sorted([first, second])
+    assert publicity.first_day_after(early, months) <= publicity.first_day_after(late, months)
+    assert publicity.first_day_after(early, months) < publicity.first_day_after(early, months + 1)
+    assert publicity.first_day_after(early, months) > early

@@ -20,5 +20,6 @@ class Command(BaseCommand):
         years = list(CalendarYear.objects.order_by("year").values_list("year", flat=True))
         self.stdout.write(
             f"{result['created']} day(s) added, {result['updated']} updated; "
-            f"calendar covers {years[0]}-{years[-1]} ({len(years)} years)"
+            f"calendar covers {years[0]}-{years[-1]} ({len(years)} years); "
+            f"{result['recomputed']} record deadline(s) recomputed"
         )

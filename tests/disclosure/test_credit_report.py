@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from django.urls import reverse
 from disclosure import reports, signing
 from disclosure.models import CreditReport
 from registry.choices import RecordCategory
+from registry.models import Subject
 from tests.disclosure.conftest import recent
 
 pytestmark = pytest.mark.django_db
@@ -71,6 +73,16 @@ def test_the_report_is_a_pdf_with_the_subjects_chinese_name_and_public_records(
     assert "尚未发布的草稿案件" not in text
     assert f"/verify/{report.number}/" in text.replace("\n", "")
     assert report.record_count == 2
+
+
+def test_the_report_prints_registered_capital_as_people_read_it(client, listed_subject, tmp_path):
+    _require_pdf_tools()
+    Subject.objects.filter(pk=listed_subject.pk).update(registered_capital=Decimal("1234.5000"))
+
+    text = _pdf_text(_download(client, listed_subject).content, tmp_path)
+
+    assert "注册资本" in text and "1,234.5 万元" in text
+    assert "1234.5000" not in text
 
 
 def test_the_report_embeds_a_qr_code_image(client, listed_subject, tmp_path):

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 ADD = reverse("admin:registry_creditrecord_add")
 CHECKBOX = re.compile(
     r'<label[^>]*>\s*<input type="checkbox" name="penalty_types" value="(?P<value>[^"]+)"'
-    r'(?P<attrs>[^>]*)>\s*(?P<label>[^<]+?)\s*</label>'
+    r"(?P<attrs>[^>]*)>\s*(?P<label>[^<]+?)\s*</label>"
 )
 
 
@@ -25,7 +25,9 @@ def _checkboxes(html: str) -> dict[str, tuple[str, bool]]:
     return {m["label"]: (m["value"], "checked" in m["attrs"]) for m in CHECKBOX.finditer(html)}
 
 
-def test_a_regulator_ticks_fine_and_warning_by_their_chinese_names(client, regulator_a, subject, department_a):
+def test_a_regulator_ticks_fine_and_warning_by_their_chinese_names(
+    client, regulator_a, subject, department_a
+):
     client.force_login(regulator_a)
     boxes = _checkboxes(client.get(ADD).content.decode())
     assert {"警告", "通报批评", "罚款"} <= set(boxes) and len(boxes) == len(PenaltyType.choices)

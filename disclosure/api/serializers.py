@@ -58,16 +58,16 @@ class SubjectSerializer(serializers.ModelSerializer):
         return FormerNameSerializer(subject.former_names.all(), many=True).data
 
     def get_legal_representative(self, subject: Subject) -> str | None:
-        """Null for an individual business: its operator is a natural person (DOMAIN.md 6)."""
+        """Null for an individual business: its operator is a natural person (docs/rules.md §6)."""
         return None if subject.is_natural_person_business else subject.legal_representative
 
     def get_registered_address(self, subject: Subject) -> str | None:
-        """Null for an individual business: the address is a natural person's (DOMAIN.md 6)."""
+        """Null for an individual business: the address is a natural person's (docs/rules.md §6)."""
         return None if subject.is_natural_person_business else subject.registered_address
 
 
 class PublicityDatesSerializer(serializers.Serializer):
-    """The record's publicity period under the rule set that governs it (DOMAIN.md 2)."""
+    """The record's publicity period under the rule set that governs it (docs/rules.md §2)."""
 
     rule_set = serializers.CharField(allow_null=True, help_text=_("Code of the publicity rule set."))
     publication_deadline = serializers.DateField(allow_null=True)
@@ -243,7 +243,7 @@ class OverdueQuerySerializer(serializers.Serializer):
 
 class OverdueRecordSerializer(serializers.ModelSerializer):
     """A record past its publication deadline and still unpublished. Not public yet, so only what
-    identifies the decision: no subject, no facts (it may concern a natural person, DOMAIN.md 6)."""
+    identifies the decision: no subject, no facts (it may concern a natural person, docs/rules.md §6)."""
 
     id = serializers.CharField(source="pk", read_only=True)
 

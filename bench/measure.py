@@ -3,7 +3,9 @@
 (a) seed_demo throughput vs raw COPY of the same rows into same-shaped tables (ceiling);
 (b) lookup by code through the Django ORM (persistent connection) vs raw psycopg2 (ceiling);
 (c) 2-character name search through the gram GIN index vs a sequential LIKE scan (baseline);
-(d) exact count of a common term vs a count capped at 10,001 (baseline: the exact count).
+(d) exact count of a common term vs a count capped at 10,001 (baseline: the exact count);
+(e) a signed PDF credit report of the subject with the most public records vs one of a subject
+    with none (baseline: the fixed cost of a one-page report).
 """
 
 from __future__ import annotations
@@ -246,6 +248,56 @@ def _fetch(cursor, sql: str, params) -> None:
     cursor.fetchall()
 
 
+# -- (e) credit reports --------------------------------------------------------------------------
+
+
+def measure_report(args) -> list[dict]:
+    """Time ``issue_report`` as the report view calls it: data, WeasyPrint, signature, register row."""
+    from urllib.parse import urlsplit
+
+    from django.db.models import Count
+    from django.test import RequestFactory
+    from django.utils import translation
+
+    from disclosure import reports
+
+    missing = reports.missing_system_dependencies()
+    if missing:
+        print(f"(e) skipped: reports cannot be generated here ({'; '.join(missing)})")
+        return []
+    busiest = (
+        CreditRecord.objects.public()
+        .values("subject")
+        .annotate(n=Count("id"))
+        .order_by("-n", "subject")
+        .values_list("subject", "n")
+        .first()
+    )
+    if busiest is None:
+        print("(e) skipped: no public records")
+        return []
+    subject_id, records = busiest
+    full = Subject.objects.get(pk=subject_id)
+    empty = Subject.objects.filter(records__isnull=True).order_by("id").first() or full
+    request = RequestFactory().post("/", HTTP_HOST=urlsplit(settings.SITE_URL).netloc)
+    repeat = max(3, args.repeat // 3)
+    with translation.override("zh-hans"):
+        size = len(reports.issue_report(full, request).pdf)
+        with_records = timed(lambda: reports.issue_report(full, request), repeat, warmup=1)
+        without = timed(lambda: reports.issue_report(empty, request), repeat, warmup=1)
+    return [
+        row(
+            "(e) credit report (PDF)",
+            f"report of a subject with {records} public records",
+            with_records["median_ms"],
+            "ms",
+            "report of a subject with none",
+            without["median_ms"],
+            f"{size / 1024:,.0f} KB; p95 {with_records['p95_ms']:.0f} ms vs {without['p95_ms']:.0f} ms",
+        )
+    ]
+
+
 # -- the run -------------------------------------------------------------------------------------
 
 
@@ -263,6 +315,8 @@ def run(args, *, reuse: bool) -> list[dict]:
     rows += measure_lookups(args)
     print("(c)/(d) search and counts ...", flush=True)
     rows += measure_search(args)
+    print("(e) credit reports ...", flush=True)
+    rows += measure_report(args)
     return rows
 
 

@@ -254,6 +254,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "PREPROCESSING_HOOKS": ["credit_platform.api.schema.canonical_paths"],
+    # No badge image from validator.swagger.io (unreachable from many networks): templates/drf_spectacular/.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 # Content-Security-Policy (django-csp): the public site loads nothing from elsewhere and runs no

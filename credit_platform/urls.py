@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from credit_platform import health
+from credit_platform.favicon import favicon
 
 admin.site.site_header = _("Credit Beijing: regulators' console")
 admin.site.site_title = _("Credit Beijing regulators' console")
@@ -14,6 +15,7 @@ admin.site.index_title = _("Credit information management")
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from registry.choices import PenaltyType
 from registry.codes import CodeError, parse_identity_number
 from registry.models import CreditRecord, Subject
 from registry.services import RECORD_FIELDS, SUBJECT_FIELDS, check_subject_code
@@ -70,6 +71,19 @@ class SubjectForm(forms.ModelForm):
 
 
 class CreditRecordForm(forms.ModelForm):
+    # Ticked by their Chinese names (罚款, 警告); the ArrayField's default is a text box of keys.
+    penalty_types = forms.MultipleChoiceField(
+        label=_("Penalty types"),
+        choices=PenaltyType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Tick every type of penalty the decision imposes."),
+    )
+
     class Meta:
         model = CreditRecord
         fields = ["subject", "department", *RECORD_FIELDS]
+
+    def clean_penalty_types(self) -> list[str]:
+        """In the order given, each once (as the importer stores them)."""
+        return list(dict.fromkeys(self.cleaned_data["penalty_types"]))

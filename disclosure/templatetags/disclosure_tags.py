@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from django import template
 from django.utils.formats import number_format
+from django.utils.translation import gettext
 
 from registry.choices import District, PenaltyType
 
@@ -27,3 +30,22 @@ def capped_count(count: int, capped: bool) -> str:
     """``10,000+`` when the count stopped at the cap, else the exact count with separators."""
     text = number_format(count, force_grouping=True)
     return f"{text}+" if capped else text
+
+
+@register.filter
+def capital_wan(value) -> str:
+    """Registered capital, stored in 10k CNY, as people read it: ``50 万元``, ``1,234.5 万元``.
+
+    Thousands separators whatever the language (zh-hans formats group by nothing), no trailing
+    zeros of the stored four decimals; an empty value is a dash.
+    """
+    if value is None or value == "":
+        return "—"
+    try:
+        amount = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        return str(value)
+    text = f"{amount:,f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return gettext("%(amount)s × 10k CNY") % {"amount": text}

@@ -71,7 +71,7 @@ class SubjectSerializer(serializers.Serializer):
 
 
 class PublicityDatesSerializer(serializers.Serializer):
-    """The record's publicity period under the rule set that governs it (DOMAIN.md 2)."""
+    """The record's publicity period under the rule set that governs it (docs/rules.md §2)."""
 
     rule_set = serializers.CharField(allow_null=True, help_text=_("Code of the publicity rule set."))
     publication_deadline = serializers.DateField(allow_null=True)
@@ -206,7 +206,7 @@ class OverdueQuerySerializer(serializers.Serializer):
 
 class OverdueRecordSerializer(serializers.ModelSerializer):
     """A record past its publication deadline and still unpublished. Not public yet, so only what
-    identifies the decision: no subject, no facts (it may concern a natural person, DOMAIN.md 6)."""
+    identifies the decision: no subject, no facts (it may concern a natural person, docs/rules.md §6)."""
 
     id = serializers.CharField(source="pk", read_only=True)
 

@@ -186,7 +186,7 @@ class MatchView(ApiMixin, APIView):
 
 
 class OverduePublicationsView(ApiMixin, APIView):
-    """Records not published within 7 working days of their decision (双公示, DOMAIN.md 2) and
+    """Records not published within 7 working days of their decision (双公示, docs/rules.md §2) and
     still unpublished, per department: the regulators' oversight list."""
 
     required_scope = Scope.OVERSIGHT_READ

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import translation
+from hypothesis import given
+from hypothesis import strategies as st
 
+from disclosure.templatetags.disclosure_tags import capital_wan
 from registry.choices import RecordCategory, WithheldReason
 from registry.projection import public_record as public_record_view
 from tests.base import bring_to, publish_record
@@ -203,3 +209,35 @@ def test_user_supplied_text_is_escaped(client, make_subject, department_a, publi
     assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
     assert "<img src=x" not in page
     assert "<script>alert(3)" not in search
+
+
+def test_registered_capital_reads_in_ten_thousands_of_yuan_without_trailing_zeros(client, make_subject):
+    round_sum = make_subject("北京华为科技有限公司", registered_capital=Decimal("50"))
+    odd_sum = make_subject("北京小米科技有限公司", registered_capital=Decimal("1234.5"))
+    unknown = make_subject("北京字节跳动科技有限公司", registered_capital=None)
+
+    round_body = _page(client, round_sum).content.decode()
+    odd_body = _page(client, odd_sum).content.decode()
+    unknown_body = _page(client, unknown).content.decode()
+
+    assert "<dt>注册资本</dt><dd>50 万元</dd>" in round_body
+    assert "50.0000" not in round_body
+    assert "<dt>注册资本</dt><dd>1,234.5 万元</dd>" in odd_body
+    assert "<dt>注册资本</dt><dd>—</dd>" in unknown_body
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the language switch's cookie
+    english = _page(client, odd_sum).content.decode()
+    assert "<dt>Registered capital</dt><dd>1,234.5 × 10k CNY</dd>" in english
+
+
+@given(amount=st.decimals(min_value=0, max_value=Decimal("999999999999.9999"), places=4))
+def test_the_capital_filter_keeps_the_amount_and_drops_only_noise(amount):
+    with translation.override("zh-hans"):
+        text = capital_wan(amount)
+
+    number, unit = text.split(" ")
+    assert unit == "万元"
+    assert Decimal(number.replace(",", "")) == amount  # nothing lost
+    whole, _, fraction = number.partition(".")
+    assert not fraction.endswith("0")  # no trailing zeros (and no bare point)
+    groups = whole.split(",")
+    assert 1 <= len(groups[0]) <= 3 and all(len(group) == 3 for group in groups[1:])

@@ -27,7 +27,7 @@ def _form_data(subject, department, **overrides):
         "category": "penalty",
         "document_number": "京市监罚〔2026〕77号",
         "case_name": "超范围经营案",
-        "penalty_types": "",
+        "penalty_types": [],  # checkboxes: none ticked
         "facts": "当事人超出核准范围经营。",
         "legal_basis": "《中华人民共和国市场主体登记管理条例》第四十六条",
         "result": "罚款人民币1万元",

@@ -1,6 +1,18 @@
-"""Create the demo sign-ins of `make run` (development only)."""
+"""Create the demo sign-ins of `make run` (development only) and print every one of them.
+
+An administrator, one regulator per department (``reg-<department code>``) and, where publication
+needs a second regulator's approval, a reviewer (``rev-<department code>``): the approval must come
+from another regulator of the same department (registry/publication.py). Safe to run again: existing
+accounts are kept as they are, new departments get theirs, and the table is printed each time.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 
@@ -9,31 +21,81 @@ from accounts.roles import PLATFORM_ADMIN, REGULATOR
 from registry.models import Department
 
 DEMO_PASSWORD = "demo-password"
+ADMIN_ROLE = "administrator"
+REGULATOR_ROLE = "regulator"
+REVIEWER_ROLE = "reviewer (2nd approval)"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    role: str
+    department: Department | None
+    created: bool
 
 
 class Command(BaseCommand):
-    help = "Create an administrator and one regulator per department with a known demo password."
+    help = (
+        "Create an administrator, one regulator per department and a reviewer for each department "
+        "whose publication needs a second approval, all with a known demo password; print them all."
+    )
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
             raise CommandError("demo users are for development only (DEBUG is off)")
-        admin, created = User.objects.get_or_create(
-            username="admin", defaults={"is_staff": True, "is_superuser": True}
-        )
-        if created:
-            admin.set_password(DEMO_PASSWORD)
-            admin.save()
-        admin.groups.add(Group.objects.get(name=PLATFORM_ADMIN))
-        regulators = Group.objects.get(name=REGULATOR)
-        for department in Department.objects.all()[:20]:
-            user, created = User.objects.get_or_create(
-                username=f"reg-{department.code}", defaults={"is_staff": True, "department": department}
-            )
-            if created:
-                user.set_password(DEMO_PASSWORD)
-                user.save()
-            user.groups.add(regulators)
+        # One hash for every new account: hashing is deliberately slow, 50 times would take a minute.
+        self.password_hash = make_password(DEMO_PASSWORD)
+        accounts = [self._ensure("admin", ADMIN_ROLE, None, PLATFORM_ADMIN, is_superuser=True)]
+        for department in Department.objects.order_by("code"):
+            accounts.append(self._ensure(f"reg-{department.code}", REGULATOR_ROLE, department, REGULATOR))
+            if department.requires_second_approval:
+                accounts.append(self._ensure(f"rev-{department.code}", REVIEWER_ROLE, department, REGULATOR))
+        self.stdout.write(self._table(accounts))
+        created = sum(account.created for account in accounts)
         self.stdout.write(
-            f"Demo sign-in at {settings.SITE_URL}/admin/: admin / {DEMO_PASSWORD} "
-            f"(regulators: reg-<department code> / {DEMO_PASSWORD})"
+            f"\n{len(accounts)} demo accounts ({created} new). Sign in at {settings.SITE_URL}/admin/ "
+            f"with password {DEMO_PASSWORD}; accounts that existed before keep the password they had."
         )
+
+    def _ensure(
+        self, username: str, role: str, department: Department | None, group: str, is_superuser: bool = False
+    ) -> DemoAccount:
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={
+                "is_staff": True,
+                "is_superuser": is_superuser,
+                "department": department,
+                "password": self.password_hash,
+            },
+        )
+        user.groups.add(Group.objects.get(name=group))
+        return DemoAccount(username, role, department, created)
+
+    def _table(self, accounts: list[DemoAccount]) -> str:
+        header = ("username", "password", "role", "department code", "department")
+        rows = [
+            (
+                account.username,
+                DEMO_PASSWORD,
+                account.role,
+                account.department.code if account.department else "-",
+                account.department.name if account.department else "(all departments)",
+            )
+            for account in accounts
+        ]
+        widths = [max(_width(row[i]) for row in [header, *rows]) for i in range(len(header))]
+        lines = [
+            "  ".join(_pad(cell, widths[i]) for i, cell in enumerate(row)).rstrip() for row in [header, *rows]
+        ]
+        lines.insert(1, "  ".join("-" * width for width in widths))
+        return "\n".join(lines)
+
+
+def _width(text: str) -> int:
+    """Terminal columns: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from core.models import JobRun, LedgerEntry
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """For rows written only by the platform itself (ledger, job runs, logs, deliveries)."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:

@@ -20,6 +20,9 @@ from django.utils import timezone
 
 from core.context import current_request_id
 from core.models import LedgerEntry
+from core.types import Actor
+
+JsonDict = dict[str, Any]
 
 GENESIS_HASH = "0" * 64
 _LOCK_KEY = 7_106_423_210_501  # arbitrary constant shared by every writer of the ledger
@@ -51,7 +54,7 @@ def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dic
     return data
 
 
-def changed(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict, dict]:
+def changed(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Only the keys whose values differ, as (before, after)."""
     keys = [key for key in after if before.get(key) != after.get(key)]
     return {key: before.get(key) for key in keys}, {key: after[key] for key in keys}
@@ -88,17 +91,19 @@ class Change:
     action: str
     object_type: str
     object_id: str
-    before: dict | None
-    after: dict | None
+    before: JsonDict | None
+    after: JsonDict | None
 
 
-def _actor_fields(actor) -> tuple[int | None, str]:
-    if actor is None or not getattr(actor, "is_authenticated", False):
+def _actor_fields(actor: Actor) -> tuple[int | None, str]:
+    if actor is None or not actor.is_authenticated:
         return None, "system"
     return actor.pk, actor.get_username()
 
 
-def change_for(action: str, instance: models.Model, before: dict | None, after: dict | None) -> Change:
+def change_for(
+    action: str, instance: models.Model, before: JsonDict | None, after: JsonDict | None
+) -> Change:
     meta = instance._meta
     return Change(action, f"{meta.app_label}.{meta.model_name}", str(instance.pk), before, after)
 
@@ -114,7 +119,7 @@ def lock_head() -> tuple[int, str]:
 
 
 def chain(
-    changes: Iterable[Change], head: tuple[int, str], actor=None, now: dt.datetime | None = None
+    changes: Iterable[Change], head: tuple[int, str], actor: Actor = None, now: dt.datetime | None = None
 ) -> list[LedgerEntry]:
     """Unsaved entries for ``changes``, chained after ``head`` (from ``lock_head``).
 
@@ -145,7 +150,7 @@ def chain(
     return entries
 
 
-def append(changes: list[Change], actor=None) -> list[LedgerEntry]:
+def append(changes: list[Change], actor: Actor = None) -> list[LedgerEntry]:
     """Append ``changes`` in order, chained to the current head. Must run inside a transaction."""
     if not changes:
         return []
@@ -156,7 +161,13 @@ def append(changes: list[Change], actor=None) -> list[LedgerEntry]:
     return entries
 
 
-def record(action: str, instance: models.Model, actor=None, before=None, after=None) -> LedgerEntry:
+def record(
+    action: str,
+    instance: models.Model,
+    actor: Actor = None,
+    before: JsonDict | None = None,
+    after: JsonDict | None = None,
+) -> LedgerEntry:
     """Append one change of ``instance``."""
     return append([change_for(action, instance, before, after)], actor)[0]
 

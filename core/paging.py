@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import QuerySet
 
@@ -14,7 +15,7 @@ COUNT_CAP = 10_000
 
 @dataclass
 class CappedPage:
-    object_list: list
+    object_list: list[Any]
     number: int
     per_page: int
     count: int
@@ -33,14 +34,14 @@ class CappedPage:
         return self.number > 1
 
 
-def parse_page(value) -> int:
+def parse_page(value: str | None) -> int:
     try:
-        return max(1, int(value))
+        return max(1, int(value or ""))
     except (TypeError, ValueError):
         return 1
 
 
-def capped_page(queryset: QuerySet, page: int, per_page: int = 20, cap: int = COUNT_CAP) -> CappedPage:
+def capped_page(queryset: QuerySet[Any], page: int, per_page: int = 20, cap: int = COUNT_CAP) -> CappedPage:
     """One page of ``queryset`` and its count up to ``cap`` (``capped`` says there are more)."""
     count = queryset.order_by()[: cap + 1].count()
     capped = count > cap

@@ -8,11 +8,12 @@ none. The record queryset, the admin and the import page all ask this module.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
 ALL_DEPARTMENTS_PERMISSION = "registry.manage_all_departments"
+M = TypeVar("M", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class DepartmentScope:
     def allows(self, department_id: int | None) -> bool:
         return self.everything or (department_id is not None and department_id == self.department_id)
 
-    def filter(self, queryset: QuerySet, field: str = "department_id") -> QuerySet:
+    def filter(self, queryset: QuerySet[M], field: str = "department_id") -> QuerySet[M]:
         """``queryset`` narrowed to the departments in scope (``field`` names the department)."""
         if self.everything:
             return queryset

@@ -280,6 +280,12 @@ RATELIMIT_REPORT = env_str("RATELIMIT_REPORT", "10/m")
 RATELIMIT_FAIL_OPEN = True
 RATELIMIT_IP_META_KEY = env_str("RATELIMIT_IP_META_KEY", "REMOTE_ADDR")
 
+# Webhooks may call private or reserved addresses (127.0.0.1, 10.x, 169.254.x ...) only when this
+# is on: development and tests. In production a webhook URL must resolve to public addresses (SSRF).
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
+if WEBHOOK_ALLOW_PRIVATE_TARGETS and not DEBUG:
+    raise ImproperlyConfigured("WEBHOOK_ALLOW_PRIVATE_TARGETS may only be on when DEBUG is on")
+
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"

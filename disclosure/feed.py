@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Max, Min
 
@@ -89,11 +90,16 @@ def _event_name(kind: str, action: str) -> str:
     return f"{kind}.{_EVENT_ALIASES.get(suffix, suffix)}"
 
 
-def _changes_of(entries: list[dict]) -> list[dict]:
-    """Turn one batch of ledger entries into public changes (in seq order)."""
+def _changes_of(entries: list[dict[str, Any]], room: int) -> list[dict[str, Any]]:
+    """Turn one batch of ledger entries into at most ``room`` public changes (in seq order).
+
+    First decide, with a few set-based queries, which entries are changes (drafts are skipped);
+    then render only those, each object once however often it appears in the page: rendering is
+    what costs, so a page of 100 changes renders at most 100 objects whatever the batch size.
+    """
     subject_ids = {int(e["object_id"]) for e in entries if e["object_type"] == SUBJECT_TYPE}
     record_ids = {int(e["object_id"]) for e in entries if e["object_type"] == RECORD_TYPE}
-    subjects = {s.pk: s for s in Subject.objects.filter(pk__in=subject_ids).prefetch_related("former_names")}
+    subject_codes = dict(Subject.objects.filter(pk__in=subject_ids).values_list("pk", "code"))
     published_seq = dict(
         LedgerEntry.objects.filter(
             object_type=RECORD_TYPE, object_id__in=[str(pk) for pk in record_ids], action=PUBLISHED_ACTION
@@ -102,36 +108,49 @@ def _changes_of(entries: list[dict]) -> list[dict]:
         .annotate(first=Min("seq"))
         .values_list("object_id", "first")
     )
-    public = {
-        r.pk: r
-        for r in CreditRecord.objects.public().filter(pk__in=record_ids).select_related(*RECORD_RELATED)
-    }
-    record_subjects = dict(CreditRecord.objects.filter(pk__in=record_ids).values_list("pk", "subject__code"))
-    changes = []
+    selected: list[tuple[dict[str, Any], str, int]] = []
     for entry in entries:
-        seq = entry["seq"]
-        base = {"cursor": encode_cursor(seq), "time": entry["created_at"]}
+        if len(selected) == room:
+            break
         pk = int(entry["object_id"])
         if entry["object_type"] == SUBJECT_TYPE:
-            subject = subjects.get(pk)
-            if subject is None:  # rolled back creation cannot be in the ledger; be defensive
-                continue
+            if pk in subject_codes:  # a rolled-back creation cannot be in the ledger; be defensive
+                selected.append((entry, "subject", pk))
+            continue
+        first_public = published_seq.get(entry["object_id"])
+        if first_public is not None and entry["seq"] >= first_public:
+            selected.append((entry, "record", pk))  # drafts never appear
+    wanted_subjects = {pk for _entry, kind, pk in selected if kind == "subject"}
+    wanted_records = {pk for _entry, kind, pk in selected if kind == "record"}
+    subjects = {
+        s.pk: subject_data(s)
+        for s in Subject.objects.filter(pk__in=wanted_subjects).prefetch_related("former_names")
+    }
+    public = {
+        r.pk: record_data(r)
+        for r in CreditRecord.objects.public().filter(pk__in=wanted_records).select_related(*RECORD_RELATED)
+    }
+    record_subjects = dict(
+        CreditRecord.objects.filter(pk__in=wanted_records).values_list("pk", "subject__code")
+    )
+    changes = []
+    for entry, kind, pk in selected:
+        base = {"cursor": encode_cursor(entry["seq"]), "time": entry["created_at"]}
+        if kind == "subject":
+            code = subject_codes[pk]
             changes.append(
                 {
                     **base,
                     "event": _event_name("subject", entry["action"]),
                     "type": "subject",
-                    "id": subject.code,
-                    "subject_code": subject.code,
+                    "id": code,
+                    "subject_code": code,
                     "op": "upsert",
-                    "data": subject_data(subject),
+                    "data": subjects[pk],
                 }
             )
             continue
-        first_public = published_seq.get(entry["object_id"])
-        if first_public is None or seq < first_public:
-            continue  # never published yet at this point: drafts never appear
-        record = public.get(pk)
+        data = public.get(pk)
         changes.append(
             {
                 **base,
@@ -139,8 +158,8 @@ def _changes_of(entries: list[dict]) -> list[dict]:
                 "type": "record",
                 "id": str(pk),
                 "subject_code": record_subjects.get(pk, ""),
-                "op": "upsert" if record is not None else "remove",
-                "data": record_data(record) if record is not None else None,
+                "op": "upsert" if data is not None else "remove",
+                "data": data,
             }
         )
     return changes
@@ -160,12 +179,13 @@ def read_changes(after_seq: int, limit: int = 100) -> Page:
         if not entries:
             return page
         scanned += len(entries)
-        for change in _changes_of(entries):
-            page.changes.append(change)
-            if len(page.changes) == limit:
-                page.last_seq = decode_cursor(change["cursor"])
-                page.has_more = True
-                return page
+        room = limit - len(page.changes)
+        changes = _changes_of(entries, room)
+        page.changes.extend(changes)
+        if len(changes) == room:
+            page.last_seq = decode_cursor(changes[-1]["cursor"])
+            page.has_more = True
+            return page
         page.last_seq = entries[-1]["seq"]
         if len(entries) < SCAN_BATCH:
             return page

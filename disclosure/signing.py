@@ -53,7 +53,7 @@ def _key_for(configured: str, secret_key: str) -> Ed25519PrivateKey:
 
 
 def private_key() -> Ed25519PrivateKey:
-    return _key_for(getattr(settings, "REPORT_SIGNING_KEY", ""), settings.SECRET_KEY)
+    return _key_for(settings.REPORT_SIGNING_KEY, settings.SECRET_KEY)
 
 
 def public_key() -> Ed25519PublicKey:

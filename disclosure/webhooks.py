@@ -82,7 +82,7 @@ def _check_target(url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise InvalidWebhook({"url": [_("Give an http or https URL.")]})
-    if getattr(settings, "WEBHOOK_ALLOW_PRIVATE_TARGETS", False):
+    if settings.WEBHOOK_ALLOW_PRIVATE_TARGETS:
         return
     try:
         addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443)}

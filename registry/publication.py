@@ -21,8 +21,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import cache, ledger
-from core.jobs import ensure_periodic_tasks
+from core.jobs import Schedule, ensure_periodic_tasks
 from core.scope import scope_of
+from core.types import Actor
 from registry import services
 from registry.choices import LIST_CATEGORIES, RecordStatus
 from registry.models import CreditRecord, RecordTransition
@@ -32,7 +33,7 @@ BATCH_SIZE = 1000
 UNPUBLISHED_STATUSES = (RecordStatus.DRAFT, RecordStatus.PENDING_APPROVAL, RecordStatus.SCHEDULED)
 
 
-def _can_act_for(actor, record: CreditRecord) -> bool:
+def _can_act_for(actor: Actor, record: CreditRecord) -> bool:
     return scope_of(actor).allows(record.department_id)
 
 
@@ -49,7 +50,7 @@ def _enqueue_after_commit(task_name: str) -> None:
 
 @transaction.atomic
 def submit_for_publication(
-    record: CreditRecord, *, actor, publish_from: dt.date | None = None
+    record: CreditRecord, *, actor: Actor, publish_from: dt.date | None = None
 ) -> CreditRecord:
     """A regulator submits a finished draft: it is scheduled for ``publish_from`` (default: the
     decision date, i.e. at once), or awaits a second regulator where the department requires it."""
@@ -117,7 +118,7 @@ def submitter_of(record: CreditRecord) -> int | None:
 
 
 @transaction.atomic
-def approve_publication(record: CreditRecord, *, actor) -> CreditRecord:
+def approve_publication(record: CreditRecord, *, actor: Actor) -> CreditRecord:
     """A second regulator of the department approves a submitted record: it is scheduled."""
     record = CreditRecord.objects.select_for_update().get(pk=record.pk)
     if record.status != RecordStatus.PENDING_APPROVAL:
@@ -140,7 +141,7 @@ def approve_publication(record: CreditRecord, *, actor) -> CreditRecord:
 
 
 @transaction.atomic
-def withdraw_submission(record: CreditRecord, *, actor, reason: str = "") -> CreditRecord:
+def withdraw_submission(record: CreditRecord, *, actor: Actor, reason: str = "") -> CreditRecord:
     """Take a submitted or scheduled record back to draft before it is published."""
     record = CreditRecord.objects.select_for_update().get(pk=record.pk)
     if actor is not None and not _can_act_for(actor, record):
@@ -156,7 +157,7 @@ def withdraw_submission(record: CreditRecord, *, actor, reason: str = "") -> Cre
 
 
 @transaction.atomic
-def record_repair_approval(record: CreditRecord, *, actor, reason: str) -> CreditRecord:
+def record_repair_approval(record: CreditRecord, *, actor: Actor, reason: str) -> CreditRecord:
     """Credit repair was approved: the record leaves public output at once and ``expire_publicity``
     moves it to 'repaired' (DOMAIN.md 2: successful repair stops publication)."""
     record = CreditRecord.objects.select_for_update().get(pk=record.pk)
@@ -191,7 +192,7 @@ def record_repair_approval(record: CreditRecord, *, actor, reason: str) -> Credi
 
 
 def _bulk_transition(
-    candidates: QuerySet,
+    candidates: QuerySet[CreditRecord],
     from_status: str,
     to_status: str,
     reason: str,
@@ -305,7 +306,7 @@ def expire_publicity(today: dt.date | None = None, *, batch_size: int = BATCH_SI
     return {"expired": expired, "repaired": repaired, "delisted": delisted}
 
 
-def overdue_records(today: dt.date | None = None) -> QuerySet:
+def overdue_records(today: dt.date | None = None) -> QuerySet[CreditRecord]:
     """Records not published within 7 working days of their decision (双公示) and still
     unpublished: past their publication deadline in Beijing time."""
     today = today or beijing_today()
@@ -317,7 +318,7 @@ def overdue_records(today: dt.date | None = None) -> QuerySet:
     )
 
 
-def overdue_by_department(records: QuerySet) -> list[dict[str, Any]]:
+def overdue_by_department(records: QuerySet[CreditRecord]) -> list[dict[str, Any]]:
     """Per department: how many overdue records and the oldest deadline."""
     return list(
         records.order_by()
@@ -339,7 +340,7 @@ def flag_overdue_publication(today: dt.date | None = None) -> dict[str, int]:
 # -- Default beat schedule ----------------------------------------------------------------------
 
 # name -> (task, schedule); administrators edit or disable these in the admin (django-celery-beat).
-DEFAULT_SCHEDULE = {
+DEFAULT_SCHEDULE: Schedule = {
     "Publish due records": ("registry.tasks.publish_due_records", {"interval_minutes": 5}),
     "Expire publicity": ("registry.tasks.expire_publicity", {"crontab": ("5", "*")}),
     "Flag overdue publication": ("registry.tasks.flag_overdue_publication", {"crontab": ("15", "0")}),

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import (
     Case,
@@ -82,7 +84,7 @@ class SubjectMatch:
 
     kind: str
     query: str
-    queryset: QuerySet
+    queryset: QuerySet[Subject]
     text: str = ""
     problem: CodeError | None = None
 
@@ -104,7 +106,7 @@ def code_problem(value: str, kind: str = Kind.CODE) -> CodeError | None:
     return None
 
 
-def name_matches(queryset: QuerySet, text: str, grams: list[str]) -> QuerySet:
+def name_matches(queryset: QuerySet[Subject], text: str, grams: list[str]) -> QuerySet[Subject]:
     """Subjects of ``queryset`` whose normalised names contain ``text`` (its ``grams`` use the index)."""
     return queryset.filter(search_grams__contains=grams, search_text__contains=text)
 
@@ -116,7 +118,7 @@ class CurrentName(Func):
     output_field = TextField()
 
 
-def rank_by_name(queryset: QuerySet, text: str) -> QuerySet:
+def rank_by_name(queryset: QuerySet[Subject], text: str) -> QuerySet[Subject]:
     """Current-name matches first (exact, then starting with ``text``, then containing it), then
     former-name matches; shorter names before longer ones, then alphabetical."""
     return (
@@ -137,12 +139,14 @@ def rank_by_name(queryset: QuerySet, text: str) -> QuerySet:
     )
 
 
-def _capped_candidates(matches: QuerySet) -> QuerySet:
+def _capped_candidates(matches: QuerySet[Subject]) -> QuerySet[Subject]:
     """The first COUNT_CAP + 1 matches (by the index's order): the set ranking works within."""
     return Subject.objects.filter(pk__in=matches.order_by().values("pk")[: COUNT_CAP + 1])
 
 
-def find_subjects(raw_query: str, queryset: QuerySet | None = None, *, rank: bool = True) -> SubjectMatch:
+def find_subjects(
+    raw_query: str, queryset: QuerySet[Subject] | None = None, *, rank: bool = True
+) -> SubjectMatch:
     """THE search entry point. A credit code or registration number (malformed ones included:
     ``problem`` names the failed check) finds that subject; anything else is a name search of at
     least 2 characters. With ``rank``, name matches are ranked within the first COUNT_CAP + 1."""
@@ -195,8 +199,8 @@ class SearchFilters:
     dishonest: bool = False
 
     @classmethod
-    def from_params(cls, params) -> SearchFilters:
-        def pick(name: str, allowed) -> str:
+    def from_params(cls, params: Mapping[str, Any]) -> SearchFilters:
+        def pick(name: str, allowed: list[str]) -> str:
             value = (params.get(name) or "").strip()
             return value if value in allowed else ""
 
@@ -257,7 +261,7 @@ class SearchResult:
         return self.error_check in CHECK_CHARACTER_FAILURES
 
 
-def apply_filters(queryset: QuerySet, filters: SearchFilters) -> QuerySet:
+def apply_filters(queryset: QuerySet[Subject], filters: SearchFilters) -> QuerySet[Subject]:
     """Restrict subjects by district, type and the categories of their *public* records."""
     if filters.district:
         queryset = queryset.filter(district=filters.district)
@@ -272,7 +276,7 @@ def apply_filters(queryset: QuerySet, filters: SearchFilters) -> QuerySet:
     return queryset
 
 
-def _page_of(queryset: QuerySet, result: SearchResult, page: int) -> SearchResult:
+def _page_of(queryset: QuerySet[Subject], result: SearchResult, page: int) -> SearchResult:
     """Capped count, then the requested page of ids (clamped into range)."""
     result.count = queryset.order_by()[: COUNT_CAP + 1].count()
     result.capped = result.count > COUNT_CAP

@@ -14,10 +14,11 @@ from django.utils.translation import gettext as _
 
 from core import cache, ledger
 from core.scope import scope_of
+from core.types import Actor
 from registry import publicity
 from registry.choices import RecordStatus, SubjectType, district_from_division
 from registry.codes import CodeError, normalise_code, parse_identity_number, parse_uscc
-from registry.models import CodeCategory, CreditRecord, RecordTransition, Subject, SubjectName
+from registry.models import CodeCategory, CreditRecord, Department, RecordTransition, Subject, SubjectName
 from registry.ngrams import name_grams, normalise_name
 
 
@@ -85,7 +86,7 @@ def subject_type_for(category_code: str) -> str:
     return found or SubjectType.OTHER
 
 
-def check_subject_code(raw: str, actor=None, accept_invalid_reason: str = "") -> tuple[str, str]:
+def check_subject_code(raw: str, actor: Actor = None, accept_invalid_reason: str = "") -> tuple[str, str]:
     """Validate a credit code: (normalised code, failed check or '').
 
     A code that fails a check is refused unless ``actor`` holds ``registry.accept_invalid_code``
@@ -127,7 +128,7 @@ def create_subject(
     *,
     code: str,
     name: str,
-    actor=None,
+    actor: Actor = None,
     accept_invalid_reason: str = "",
     legal_representative_id: str | None = None,
     **fields: Any,
@@ -166,7 +167,7 @@ def create_subject(
 def update_subject(
     subject: Subject,
     *,
-    actor=None,
+    actor: Actor = None,
     legal_representative_id: str | None = None,
     renamed_on: dt.date | None = None,
     **changes: Any,
@@ -196,12 +197,14 @@ def update_subject(
     return subject
 
 
-def _actor_name(actor) -> str:
+def _actor_name(actor: Actor) -> str:
     return actor.get_username() if actor is not None and actor.is_authenticated else "system"
 
 
 @transaction.atomic
-def create_record(*, subject: Subject, department, actor=None, **fields: Any) -> CreditRecord:
+def create_record(
+    *, subject: Subject, department: Department, actor: Actor = None, **fields: Any
+) -> CreditRecord:
     """Enter a credit record as a draft of ``department``."""
     unknown = set(fields) - set(RECORD_FIELDS)
     if unknown:
@@ -230,7 +233,7 @@ def create_record(*, subject: Subject, department, actor=None, **fields: Any) ->
 
 
 @transaction.atomic
-def update_record(record: CreditRecord, *, actor=None, **changes: Any) -> CreditRecord:
+def update_record(record: CreditRecord, *, actor: Actor = None, **changes: Any) -> CreditRecord:
     """Edit a record that is not yet published; published ones change only by correction."""
     unknown = set(changes) - set(RECORD_FIELDS)
     if unknown:
@@ -276,13 +279,15 @@ def refuse_unpublishable(record: CreditRecord) -> None:
         )
 
 
-def may_act_for(actor: Any, record: CreditRecord) -> bool:
+def may_act_for(actor: Actor, record: CreditRecord) -> bool:
     """Whether ``actor`` acts for the record's department (None is the platform itself)."""
     return actor is None or scope_of(actor).allows(record.department_id)
 
 
 @transaction.atomic
-def transition_record(record: CreditRecord, to_status: str, *, actor=None, reason: str = "") -> CreditRecord:
+def transition_record(
+    record: CreditRecord, to_status: str, *, actor: Actor = None, reason: str = ""
+) -> CreditRecord:
     """Move a record to ``to_status`` if RECORD_TRANSITIONS allows it; one row and one ledger entry."""
     from django.utils import timezone
 
@@ -325,7 +330,7 @@ def transition_record(record: CreditRecord, to_status: str, *, actor=None, reaso
 
 
 @transaction.atomic
-def revoke_record(record: CreditRecord, *, actor: Any, reason: str) -> CreditRecord:
+def revoke_record(record: CreditRecord, *, actor: Actor, reason: str) -> CreditRecord:
     """Revoke a record of the actor's department: the decision was annulled or entered in error.
 
     A published record leaves every public output at once (DOMAIN.md 3 allows up to 5 working
@@ -345,7 +350,7 @@ def revoke_record(record: CreditRecord, *, actor: Any, reason: str) -> CreditRec
 
 
 @transaction.atomic
-def correct_record(record: CreditRecord, *, actor: Any, reason: str, **changes: Any) -> CreditRecord:
+def correct_record(record: CreditRecord, *, actor: Actor, reason: str, **changes: Any) -> CreditRecord:
     """Correct a published record: its content becomes a new version.
 
     The values before and after are kept in a ``RecordCorrection`` row and in the ledger; the

@@ -113,12 +113,18 @@ class RecordSerializer(serializers.Serializer):
         return super().to_representation(instance)
 
 
-def subject_data(subject: Subject) -> dict[str, Any]:
-    return SubjectSerializer(subject).data
+# One instance each, reused: building a serializer deep-copies its fields, which cost more than
+# rendering (the change feed and the bulk export render thousands of objects per request or run).
+_SUBJECT_SERIALIZER = SubjectSerializer()
+_RECORD_SERIALIZER = RecordSerializer()
 
 
-def record_data(record: CreditRecord) -> dict[str, Any]:
-    return RecordSerializer(record).data
+def subject_data(subject: Subject | PublicSubject) -> dict[str, Any]:
+    return _SUBJECT_SERIALIZER.to_representation(subject)
+
+
+def record_data(record: CreditRecord | PublicRecord) -> dict[str, Any]:
+    return _RECORD_SERIALIZER.to_representation(record)
 
 
 class MatchQuerySerializer(serializers.Serializer):

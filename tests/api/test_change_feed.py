@@ -140,3 +140,20 @@ def test_a_consumer_paging_during_concurrent_writes_sees_every_change_exactly_on
     assert sorted((c["event"], c["id"]) for c in seen) == sorted(expected)
     seqs = [feed.decode_cursor(c) for c in cursors]
     assert seqs == sorted(seqs)
+
+
+def test_a_feed_page_costs_the_same_queries_for_ten_or_fifty_changes(api, department_a, make_record):
+    from registry import services
+
+    for index in range(25):
+        subject = services.create_subject(code=valid_code(), name=f"北京查询次数{index}有限公司")
+        publish_record(make_record(subject, department_a))
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as small_queries:
+        small = api.get("/api/v1/changes", {"limit": 10})
+    with CaptureQueriesContext(connection) as large_queries:
+        large = api.get("/api/v1/changes", {"limit": 50})
+    assert len(small.json()["changes"]) == 10 and len(large.json()["changes"]) == 50
+    assert len(large_queries) == len(small_queries) <= 12

@@ -396,12 +396,10 @@ def test_an_answer_that_is_not_a_feed_page_is_named_and_changes_nothing(scripted
 
 def test_an_unreachable_origin_is_named_after_bounded_retries(db):
     url = f"http://127.0.0.1:{_free_port()}"  # nothing listens there
-    started = time.monotonic()
     with pytest.raises(
         CommandError, match=r"Cannot read the change feed .*refused.*gave up after 2 attempts"
     ):
         _pull(url, key="k", retries=1, timeout=2)
-    assert time.monotonic() - started < 10
 
 
 @pytest.mark.parametrize(

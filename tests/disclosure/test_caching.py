@@ -3,14 +3,19 @@ pages still render from the database."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+import time_machine
 from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
+from django.utils import timezone
 
-from registry import services
+from registry import publication, services
 from registry.choices import RecordCategory
+from tests.disclosure.conftest import recent
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +113,33 @@ def test_with_redis_down_pages_render_from_the_database(client, make_subject, de
     # And the rate limiter fails open rather than refusing every citizen.
     for _ in range(3):
         assert client.get(reverse("disclosure:search"), {"q": "华为"}).status_code == 200
+
+
+def test_a_record_published_by_the_job_shows_at_once_on_a_cached_page(
+    client, make_subject, department_a, make_record
+):
+    """The publication job changes records with one UPDATE (no post_save): the services still
+    invalidate the cached page, so a citizen never waits for the cache to expire."""
+    subject = make_subject()
+    record = make_record(subject, department_a, case_name="定时发布的处罚", decision_date=recent(3))
+    publication.submit_for_publication(record, actor=None, publish_from=recent(-1))  # tomorrow
+    url = reverse("disclosure:subject", args=[subject.code])
+    assert "定时发布的处罚" not in client.get(url, {"tab": RecordCategory.PENALTY}).content.decode()  # cached
+
+    with time_machine.travel(timezone.now() + dt.timedelta(days=1), tick=True):
+        assert publication.publish_due_records()["published"] == 1
+        assert "定时发布的处罚" in client.get(url, {"tab": RecordCategory.PENALTY}).content.decode()
+
+
+def test_a_record_expired_by_the_job_leaves_a_cached_page_at_once(
+    client, make_subject, department_a, public_record
+):
+    subject = make_subject()
+    record = public_record(subject, department_a, case_name="到期的处罚")
+    url = reverse("disclosure:subject", args=[subject.code])
+    assert "到期的处罚" in client.get(url, {"tab": RecordCategory.PENALTY}).content.decode()  # cached
+
+    # The job runs with an explicit date; the page (cached under today's date) must still drop it.
+    assert publication.expire_publicity(today=record.publish_until)["expired"] == 1
+
+    assert "到期的处罚" not in client.get(url, {"tab": RecordCategory.PENALTY}).content.decode()

@@ -148,3 +148,33 @@ def test_the_home_page_shows_counts_latest_entries_and_links(
     assert reverse("disclosure:list", args=["business-abnormality"]) in body
     assert reverse("disclosure:list", args=["serious-dishonesty"]) in body
     assert 'role="search"' in body
+
+
+def test_a_list_entry_past_its_end_date_leaves_the_list_and_the_subject_page(
+    client, make_subject, department_a, public_record
+):
+    """valid_until is the last day on the list (DOMAIN.md 2 and 4): from the next day the entry is
+    gone everywhere, before any job runs, and the job then records the end as a transition."""
+    from registry import publication
+    from registry.models import CreditRecord
+
+    ended = make_subject("北京已届满失信有限公司")
+    record = public_record(
+        ended,
+        department_a,
+        category=RecordCategory.SERIOUS_DISHONESTY,
+        decision_date=recent(400),
+        valid_until=recent(1),
+    )
+    current = make_subject("北京仍在名单有限公司")
+    public_record(current, department_a, category=RecordCategory.SERIOUS_DISHONESTY, valid_until=recent(-30))
+
+    body = client.get(reverse("disclosure:list", args=["serious-dishonesty"])).content.decode()
+    assert "北京仍在名单有限公司" in body and "北京已届满失信有限公司" not in body
+    page = client.get(reverse("disclosure:subject", args=[ended.code]))
+    assert page.context["page"].counts == {} and page.context["page"].warnings == []
+
+    assert publication.expire_publicity()["delisted"] == 1
+    record = CreditRecord.objects.get(pk=record.pk)
+    assert record.status == RecordStatus.EXPIRED
+    assert record.transitions.order_by("-id").first().to_status == RecordStatus.EXPIRED

@@ -384,3 +384,27 @@ def test_an_approved_record_cannot_be_edited_without_going_back_to_draft(
     assert (
         services.update_record(record, actor=regulator_a, result="罚款人民币50元").result == "罚款人民币50元"
     )
+
+
+@pytest.mark.django_db
+def test_a_draft_cannot_be_published_directly_only_through_submission_and_the_job(
+    make_record, subject, department_a
+):
+    draft = make_record(subject, department_a)
+    with pytest.raises(services.InvalidTransition):
+        services.transition_record(draft, RecordStatus.PUBLISHED)
+    draft.refresh_from_db()
+    assert draft.status == RecordStatus.DRAFT
+    assert not CreditRecord.objects.public().exists()
+
+
+@pytest.mark.django_db
+def test_a_withheld_record_cannot_enter_any_publication_status(make_record, subject, department_a):
+    from registry.choices import WithheldReason
+
+    withheld = make_record(subject, department_a, withheld_reason=WithheldReason.PRIVACY)
+    for status in (RecordStatus.PENDING_APPROVAL, RecordStatus.SCHEDULED):
+        with pytest.raises(ValidationError):
+            services.transition_record(withheld, status)
+    withheld.refresh_from_db()
+    assert withheld.status == RecordStatus.DRAFT

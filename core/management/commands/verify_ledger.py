@@ -8,7 +8,7 @@ from core.ledger import verify
 class Command(BaseCommand):
     help = "Check every ledger entry's hash and link; name the first entry that does not hold."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: object, **options: object) -> None:
         result = verify()
         if not result.ok:
             raise CommandError(

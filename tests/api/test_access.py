@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from disclosure.api_choices import Scope
-from disclosure.api_models import ApiKey, ApiRequestLog, hash_key
+from disclosure.api_models import ApiRequestLog, hash_key
+from tests.base import ApiKey, Scope
 
 
 @pytest.fixture

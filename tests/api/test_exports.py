@@ -12,9 +12,9 @@ import pytest
 from django.test import override_settings
 
 from disclosure import tasks
-from disclosure.api_choices import Scope
 from registry import services
 from registry.choices import RecordStatus
+from tests.base import Scope
 
 
 @pytest.fixture(autouse=True)

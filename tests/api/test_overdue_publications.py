@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 import time_machine
 
-from disclosure.api_choices import Scope
 from registry.choices import RecordStatus
 from registry.workdays import BEIJING
+from tests.base import Scope
 
 URL = "/api/v1/overdue-publications"
 

@@ -13,11 +13,9 @@ from django.conf import settings
 from django.test import override_settings
 
 from disclosure import feed
-from disclosure.api_choices import Scope
-from disclosure.api_models import Agency, ApiKey
 from registry import services
 from registry.choices import RecordStatus
-from tests.base import valid_code
+from tests.base import create_agency, create_key, valid_code
 
 SCHEMA = Path(settings.BASE_DIR) / "openapi" / "schema.yml"
 
@@ -29,12 +27,8 @@ def test_schemathesis_finds_no_server_errors_or_schema_violations(
 ):
     subject = services.create_subject(code=valid_code(), name="北京模糊测试有限公司")
     services.transition_record(make_record(subject, department_a), RecordStatus.PUBLISHED)
-    agency = Agency.objects.create(name="模糊测试机构", contact_name="测试", contact_email="fuzz@example.com")
-    key = ApiKey(
-        agency=agency, name="schemathesis", scopes=Scope.values, per_minute=1_000_000, per_day=10_000_000
-    )
-    raw = key.assign_new_key()
-    key.save()
+    agency = create_agency("模糊测试机构", contact_name="测试", contact_email="fuzz@example.com")
+    _key, raw = create_key(agency, name="schemathesis", per_minute=1_000_000, per_day=10_000_000)
     # Values schemathesis cannot invent: an existing subject's code (a code's check characters are
     # beyond what a schema pattern states) and a real feed cursor (an opaque token).
     config = tmp_path / "schemathesis.toml"

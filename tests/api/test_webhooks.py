@@ -11,10 +11,10 @@ from django.test import override_settings
 from django.utils import translation
 
 from disclosure import webhooks
-from disclosure.api_choices import DeliveryStatus, Scope
+from disclosure.api_choices import DeliveryStatus
 from disclosure.api_models import WebhookDelivery
 from registry import services
-from tests.base import valid_code
+from tests.base import Scope, create_agency, valid_code
 
 
 class Receiver:
@@ -145,11 +145,9 @@ def test_registration_refuses_bad_codes_and_private_addresses(api, settings):
 
 
 def test_an_agency_sees_only_its_own_webhooks(api, make_key, client_for, settings, agency):
-    from disclosure.api_models import Agency
-
     settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
     hook = _register(api, "http://127.0.0.1:9/h", [valid_code()])
-    other = Agency.objects.create(name="另一家机构", contact_name="李", contact_email="b@example.com")
+    other = create_agency("另一家机构", contact_name="李", contact_email="b@example.com")
     _key, raw = make_key(scopes=[Scope.WEBHOOKS], agency=other)
     assert client_for(raw).get(f"/api/v1/webhooks/{hook['id']}").status_code == 404
     assert client_for(raw).get("/api/v1/webhooks").json()["results"] == []

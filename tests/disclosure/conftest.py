@@ -7,9 +7,6 @@ import datetime as dt
 import pytest
 from django.core.cache import cache
 
-from registry import services
-from registry.choices import RecordStatus
-
 
 @pytest.fixture(autouse=True)
 def clean_cache():
@@ -23,14 +20,6 @@ def recent(days_ago: int = 10) -> dt.date:
     from django.utils import timezone
 
     return timezone.localdate() - dt.timedelta(days=days_ago)
-
-
-@pytest.fixture
-def publish():
-    def do(record):
-        return services.transition_record(record, RecordStatus.PUBLISHED)
-
-    return do
 
 
 @pytest.fixture

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from disclosure import feed
 from disclosure.api_choices import DeliveryStatus
 from disclosure.api_models import Agency, FeedPosition, Webhook, WebhookDelivery
+from registry import ledger
 from registry.codes import CodeError, normalise_code, parse_uscc
 
 SIGNATURE_HEADER = "X-Credit-Signature"
@@ -115,6 +116,9 @@ def register_webhook(*, agency: Agency, url: str, subject_codes: list[str]) -> t
     _check_target(url)
     secret = "whsec_" + secrets.token_urlsafe(32)
     webhook = Webhook.objects.create(agency=agency, url=url, subject_codes=codes, secret=secret)
+    # An agency is not a user: the ledger names it in the entry (never the secret).
+    after = {"agency_id": agency.pk, "agency": agency.name, "url": url, "subject_codes": codes}
+    ledger.record("disclosure.webhook.registered", webhook, after=after)
     return webhook, secret
 
 
@@ -123,6 +127,12 @@ def deactivate_webhook(webhook: Webhook) -> None:
     webhook = Webhook.objects.select_for_update().get(pk=webhook.pk)
     webhook.is_active = False
     webhook.save(update_fields=["is_active"])
+    ledger.record(
+        "disclosure.webhook.deactivated",
+        webhook,
+        before={"is_active": True},
+        after={"is_active": False, "agency_id": webhook.agency_id},
+    )
 
 
 def _plain(value) -> dict:

@@ -31,15 +31,15 @@ from accounts.models import User
 from accounts.roles import PLATFORM_ADMIN, REGULATOR
 from disclosure.api_choices import Scope
 
-# Agencies and their keys are moving to accounts.models: every test imports them from here, so
-# the move changes this one line.
+# Models on the move: agencies and their keys to accounts.models, the ledger to core. Tests import
+# them from here, so each move changes one line.
 from disclosure.api_models import Agency, ApiKey
 from registry import services
 from registry.choices import DepartmentLevel, RecordCategory, RecordStatus, Severity
 from registry.codes import make_uscc
-from registry.models import Department, Subject
+from registry.models import Department, LedgerEntry, Subject
 
-__all__ = ["Agency", "ApiKey", "Scope"]  # re-exported for the tests
+__all__ = ["Agency", "ApiKey", "LedgerEntry", "Scope"]  # re-exported for the tests
 
 hypothesis_settings.register_profile("default", deadline=None, max_examples=200)
 hypothesis_settings.load_profile("default")

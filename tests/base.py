@@ -35,13 +35,13 @@ from disclosure.api_choices import Scope
 
 # Models on the move: agencies and their keys to accounts.models, the ledger to core. Tests import
 # them from here, so each move changes one line.
-from disclosure.api_models import Agency, ApiKey
+from disclosure.api_models import Agency, ApiKey, hash_key
 from registry import services
 from registry.choices import DepartmentLevel, RecordCategory, RecordStatus, Severity
 from registry.codes import make_uscc
 from registry.models import Department, LedgerEntry, Subject
 
-__all__ = ["Agency", "ApiKey", "LedgerEntry", "Scope"]  # re-exported for the tests
+__all__ = ["Agency", "ApiKey", "LedgerEntry", "Scope", "hash_key"]  # re-exported for the tests
 
 hypothesis_settings.register_profile("default", deadline=None, max_examples=200)
 hypothesis_settings.load_profile("default")

@@ -12,9 +12,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from disclosure.api_models import ApiRequestLog, hash_key
+from disclosure.models import ApiRequestLog
 from tests.apikit import APIViewTestCases
-from tests.base import SUITE_NOW, ApiKey, create_agency, valid_code
+from tests.base import SUITE_NOW, ApiKey, create_agency, hash_key, valid_code
 
 
 class TestUsageAPI(APIViewTestCases.Access, APIViewTestCases.List):

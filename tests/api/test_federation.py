@@ -26,7 +26,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from disclosure import feed
-from disclosure.api_models import ForeignObject, ForeignOrigin
+from disclosure.models import ForeignObject, ForeignOrigin
 from registry.models import CreditRecord, Subject
 from tests.base import SUITE_NOW
 

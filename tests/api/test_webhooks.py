@@ -13,7 +13,7 @@ from django.utils import translation
 
 from disclosure import webhooks
 from disclosure.api_choices import DeliveryStatus
-from disclosure.api_models import WebhookDelivery
+from disclosure.models import WebhookDelivery
 from registry import services
 from tests.apikit import APIViewTestCases
 from tests.base import Scope, create_agency, valid_code

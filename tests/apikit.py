@@ -263,6 +263,10 @@ class APIViewTestCases:
         create_fields: ClassVar[set[str] | None] = None  # keys of the 201 answer (default: fields)
         bad_create_data: ClassVar[tuple[dict, set[str]]]  # (data, the fields the 400 names)
 
+        def created_kwargs(self, body: dict) -> dict:
+            """URL kwargs of the detail of the object a POST created (from its 201 answer)."""
+            return {"pk": body[self.id_field]}
+
         @pytest.fixture
         def create_data(self) -> dict:
             raise NotImplementedError("declare a create_data fixture: valid data for a POST")
@@ -277,7 +281,7 @@ class APIViewTestCases:
             assert {name: body[name] for name in create_data} == create_data
             created = body[self.id_field]
             assert created in self.ids(self.get_items(resource_api, self.path([])))
-            detail = resource_api.get(reverse(self.detail_url, kwargs={"pk": created}))
+            detail = resource_api.get(reverse(self.detail_url, kwargs=self.created_kwargs(body)))
             assert detail.status_code == 200
             assert ledger_entries(self.ledger_actions["create"], str(created)) == 1
 

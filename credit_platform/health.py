@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from django.db import connection
 from django.http import JsonResponse
+from django.views.decorators.http import require_safe
 from django_redis import get_redis_connection
 
 
+# Probes answer GET and HEAD (what load balancers send); any other method is a 405.
+@require_safe
 def healthz(request):
     """Liveness: the process answers. Touches nothing else."""
     return JsonResponse({"status": "ok"})
@@ -30,6 +33,7 @@ def _check_redis() -> str | None:
     return None
 
 
+@require_safe
 def readyz(request):
     """Readiness: the database and Redis both answer; 503 with the failing part otherwise."""
     checks = {"database": _check_database(), "redis": _check_redis()}

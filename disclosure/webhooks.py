@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Agency
+from core import ledger
 from disclosure import feed
 from disclosure.choices import DeliveryStatus
 from disclosure.models import FeedPosition, Webhook, WebhookDelivery
@@ -116,6 +117,9 @@ def register_webhook(*, agency: Agency, url: str, subject_codes: list[str]) -> t
     _check_target(url)
     secret = "whsec_" + secrets.token_urlsafe(32)
     webhook = Webhook.objects.create(agency=agency, url=url, subject_codes=codes, secret=secret)
+    # An agency is not a user: the ledger names it in the entry (never the secret).
+    after = {"agency_id": agency.pk, "agency": agency.name, "url": url, "subject_codes": codes}
+    ledger.record("disclosure.webhook.registered", webhook, after=after)
     return webhook, secret
 
 
@@ -124,6 +128,12 @@ def deactivate_webhook(webhook: Webhook) -> None:
     webhook = Webhook.objects.select_for_update().get(pk=webhook.pk)
     webhook.is_active = False
     webhook.save(update_fields=["is_active"])
+    ledger.record(
+        "disclosure.webhook.deactivated",
+        webhook,
+        before={"is_active": True},
+        after={"is_active": False, "agency_id": webhook.agency_id},
+    )
 
 
 def _plain(value) -> dict:

@@ -87,7 +87,9 @@ def correct_view(model_admin: admin.ModelAdmin, request: HttpRequest, pk: str) -
     if record.status != "published":
         messages.error(request, gettext("Only a published record is corrected; edit a draft instead."))
         return _back_to(record)
-    form = CorrectionForm(request.POST or None, instance=CreditRecord.objects.get(pk=record.pk))
+    form = CorrectionForm(
+        request.POST if request.method == "POST" else None, instance=CreditRecord.objects.get(pk=record.pk)
+    )
     if request.method == "POST" and form.is_valid():
         changes = {
             name: form.cleaned_data[name] for name in form.changed_data if name in services.RECORD_FIELDS
@@ -110,7 +112,7 @@ def revoke_view(model_admin: admin.ModelAdmin, request: HttpRequest, pk: str) ->
     """GET: ask for the reason; POST: revoke the record (it leaves public output at once)."""
     record = _record_in_scope(model_admin, request, pk)
     title = gettext("Revoke %(record)s") % {"record": record.document_number}
-    form = RevocationForm(request.POST or None)
+    form = RevocationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.revoke_record(record, actor=request.user, reason=form.cleaned_data["reason"])

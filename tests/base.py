@@ -1,24 +1,47 @@
-"""Personas, defined once: anonymous citizen, regulators of departments A and B, an enterprise
-user bound to a code, a platform administrator and an outsider with an account but no role.
+"""Personas, defined once (Healthchecks' alice/bob/charlie in ``hc/test.py``), and the factories of
+the suite.
+
+Site personas (``client_as(name)`` gives a logged-in Django test client; each is also a fixture
+of the same name returning the user): ``citizen`` (anonymous), ``regulator_a`` and ``regulator_b``
+(regulators of departments A and B), ``reviewer`` (a second regulator of department A, for the
+four-eyes approval), ``platform_admin``, ``enterprise_user`` (bound to the ``subject`` fixture's
+code) and ``outsider`` (a staff account with no role).
+
+API personas (``api_as(*scopes)`` gives an ``APIClient``; ``api`` holds every scope): an agency's
+keys, one per scope and one with all of them, plus a revoked and an expired key and no key at all
+(``API_PERSONAS``, used by the permission matrix).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
+from django.test import Client
 from hypothesis import settings as hypothesis_settings
+from rest_framework.test import APIClient
 
-from accounts.models import User
+from accounts.choices import Scope
+
+# Models that moved (agencies and their keys to accounts.models, the ledger to core): tests import
+# them from here.
+from accounts.models import Agency, ApiKey, User, hash_key
 from accounts.roles import PLATFORM_ADMIN, REGULATOR
+from core.models import LedgerEntry
 from registry import publication, services
 from registry.choices import DepartmentLevel, RecordCategory, RecordStatus, Severity
 from registry.codes import make_uscc
-from registry.models import Department
+from registry.models import Department, Subject
+
+__all__ = ["Agency", "ApiKey", "LedgerEntry", "Scope", "hash_key"]  # re-exported for the tests
 
 hypothesis_settings.register_profile("default", deadline=None, max_examples=200)
 hypothesis_settings.load_profile("default")
@@ -43,48 +66,119 @@ def valid_code(category: str = "91", division: str = "110105", serial: int | Non
     return make_uscc(f"{category}{division}{number:08d}")
 
 
-@pytest.fixture
-def department_a(db):
-    return Department.objects.create(
-        code="dept-a", name="北京市市场监督管理局", level=DepartmentLevel.MUNICIPAL
-    )
+# -- Departments and site personas ----------------------------------------------------------------
+
+DEPARTMENTS = {
+    "a": {"code": "dept-a", "name": "北京市市场监督管理局", "level": DepartmentLevel.MUNICIPAL},
+    "b": {"code": "dept-b", "name": "北京市生态环境局", "level": DepartmentLevel.MUNICIPAL},
+}
 
 
-@pytest.fixture
-def department_b(db):
-    return Department.objects.create(code="dept-b", name="北京市生态环境局", level=DepartmentLevel.MUNICIPAL)
+def create_department(which: str) -> Department:
+    return Department.objects.create(**DEPARTMENTS[which])
 
 
-def _user(username: str, *, role: str | None = None, **fields) -> User:
-    user = User.objects.create_user(username=username, password="pw-" + username, **fields)
-    if role:
-        user.groups.add(Group.objects.get(name=role))
+@dataclass(frozen=True)
+class Persona:
+    """An account of the site: its role group, staff flag, department and binding."""
+
+    username: str
+    role: str | None = None
+    is_staff: bool = False
+    department: str | None = None  # a key of DEPARTMENTS
+    bound_to_subject: bool = False  # an enterprise account: subject_code is the subject's code
+
+
+CITIZEN = "citizen"  # anonymous: no account
+PERSONAS: dict[str, Persona] = {
+    "regulator_a": Persona("reg-a", REGULATOR, is_staff=True, department="a"),
+    "regulator_b": Persona("reg-b", REGULATOR, is_staff=True, department="b"),
+    "reviewer": Persona("reviewer-a", REGULATOR, is_staff=True, department="a"),
+    "platform_admin": Persona("platform-admin", PLATFORM_ADMIN, is_staff=True),
+    "enterprise_user": Persona("enterprise", bound_to_subject=True),
+    "outsider": Persona("outsider", is_staff=True),
+}
+SITE_PERSONAS = (CITIZEN, *PERSONAS)
+
+
+@functools.cache
+def _password_hash(username: str) -> str:
+    """The hash of ``pw-<username>``, computed once per run (each hash costs about half a second)."""
+    return make_password("pw-" + username)
+
+
+def create_persona(
+    name: str, departments: Mapping[str, Department] | None = None, subject: Subject | None = None
+) -> User:
+    """The user of persona ``name``; ``departments`` and ``subject`` are what it is bound to."""
+    spec = PERSONAS[name]
+    fields: dict = {"is_staff": spec.is_staff}
+    if spec.department:
+        fields["department"] = (departments or {})[spec.department]
+    if spec.bound_to_subject:
+        fields["subject_code"] = subject.code
+    user = User(username=spec.username, password=_password_hash(spec.username), **fields)
+    user.save()
+    if spec.role:
+        user.groups.add(Group.objects.get(name=spec.role))
     return user
 
 
 @pytest.fixture
+def department_a(db):
+    return create_department("a")
+
+
+@pytest.fixture
+def department_b(db):
+    return create_department("b")
+
+
+@pytest.fixture
 def regulator_a(department_a):
-    return _user("reg-a", role=REGULATOR, is_staff=True, department=department_a)
+    return create_persona("regulator_a", {"a": department_a})
 
 
 @pytest.fixture
 def regulator_b(department_b):
-    return _user("reg-b", role=REGULATOR, is_staff=True, department=department_b)
+    return create_persona("regulator_b", {"b": department_b})
+
+
+@pytest.fixture
+def reviewer(department_a):
+    return create_persona("reviewer", {"a": department_a})
 
 
 @pytest.fixture
 def platform_admin(db):
-    return _user("platform-admin", role=PLATFORM_ADMIN, is_staff=True)
+    return create_persona("platform_admin")
 
 
 @pytest.fixture
 def outsider(db):
-    return _user("outsider", is_staff=True)
+    return create_persona("outsider")
 
 
 @pytest.fixture
 def enterprise_user(subject):
-    return _user("enterprise", subject_code=subject.code)
+    return create_persona("enterprise_user", subject=subject)
+
+
+@pytest.fixture
+def client_as(request) -> Callable[[str], Client]:
+    """``client_as("regulator_a")``: a Django test client logged in as that persona
+    (``client_as("citizen")``: not logged in)."""
+
+    def make(persona: str) -> Client:
+        client = Client()
+        if persona != CITIZEN:
+            client.force_login(request.getfixturevalue(persona))
+        return client
+
+    return make
+
+
+# -- Subjects and records -------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -100,21 +194,25 @@ def subject(make_subject):
     return make_subject()
 
 
+def record_fields(**fields) -> dict:
+    """The fields of a valid general penalty decided on 1 June 2026, with ``fields`` on top."""
+    return {
+        "category": RecordCategory.PENALTY,
+        "document_number": f"京市监罚〔2026〕{next(_serial)}号",
+        "case_name": "未按规定公示年度报告案",
+        "legal_basis": "《企业信息公示暂行条例》第八条",
+        "facts": "当事人未按规定报送年度报告。",
+        "result": "罚款人民币5000元",
+        "decision_date": dt.date(2026, 6, 1),
+        "severity": Severity.GENERAL,
+        **fields,
+    }
+
+
 @pytest.fixture
 def make_record(db):
     def make(subject, department, **fields):
-        defaults = {
-            "category": RecordCategory.PENALTY,
-            "document_number": f"京市监罚〔2026〕{next(_serial)}号",
-            "case_name": "未按规定公示年度报告案",
-            "legal_basis": "《企业信息公示暂行条例》第八条",
-            "facts": "当事人未按规定报送年度报告。",
-            "result": "罚款人民币5000元",
-            "decision_date": dt.date(2026, 6, 1),
-            "severity": Severity.GENERAL,
-        }
-        defaults.update(fields)
-        return services.create_record(subject=subject, department=department, **defaults)
+        return services.create_record(subject=subject, department=department, **record_fields(**fields))
 
     return make
 
@@ -165,4 +263,80 @@ def bring_to(record, status: str, actor=None):
 
 @pytest.fixture
 def publish():
+    """``publish(record)``: the record, published."""
     return publish_record
+
+
+# -- API personas ---------------------------------------------------------------------------------
+
+ALL_SCOPES: tuple[str, ...] = tuple(Scope.values)
+_PAST = SUITE_NOW - dt.timedelta(minutes=1)
+
+# name -> the fields of its key (None: no key at all). Generous quotas: the matrix sends many requests.
+API_PERSONAS: dict[str, dict | None] = {
+    "no_key": None,
+    **{f"key[{scope}]": {"scopes": [scope]} for scope in Scope.values},
+    "key[all]": {"scopes": list(ALL_SCOPES)},
+    "revoked_key": {"scopes": list(ALL_SCOPES), "revoked_at": _PAST},
+    "expired_key": {"scopes": list(ALL_SCOPES), "expires_at": _PAST},
+}
+
+
+def create_agency(name: str = "北京征信有限公司", **fields) -> Agency:
+    fields = {"contact_name": "王经理", "contact_email": "api@example.com", **fields}
+    return Agency.objects.create(name=name, **fields)
+
+
+def create_key(agency: Agency, scopes: Iterable[str] = ALL_SCOPES, **fields) -> tuple[ApiKey, str]:
+    """A saved key of ``agency`` and its raw value (shown once in real life)."""
+    key = ApiKey(agency=agency, name=fields.pop("name", "test"), scopes=list(scopes), **fields)
+    raw = key.assign_new_key()
+    key.save()
+    return key, raw
+
+
+def api_client(raw: str | None, scheme: str = "Api-Key") -> APIClient:
+    """An APIClient sending ``raw`` as its key (None: no Authorization header)."""
+    client = APIClient()
+    if raw is not None:
+        client.credentials(HTTP_AUTHORIZATION=f"{scheme} {raw}")
+    return client
+
+
+@pytest.fixture
+def agency(db):
+    return create_agency()
+
+
+@pytest.fixture
+def make_key(agency):
+    """``make_key(scopes=[...], **fields)`` -> (ApiKey, raw key); the ``agency`` fixture's unless
+    ``agency=`` is given."""
+
+    def make(scopes: Iterable[str] | None = None, **fields):
+        owner = fields.pop("agency", agency)
+        return create_key(owner, ALL_SCOPES if scopes is None else scopes, **fields)
+
+    return make
+
+
+@pytest.fixture
+def api_as(make_key) -> Callable[..., APIClient]:
+    """``api_as(Scope.RECORDS_READ)``: an APIClient with a key holding exactly those scopes."""
+
+    def make(*scopes: str) -> APIClient:
+        return api_client(make_key(scopes=scopes)[1])
+
+    return make
+
+
+@pytest.fixture
+def api(make_key) -> APIClient:
+    """An APIClient authenticated with a key holding every scope."""
+    return api_client(make_key()[1])
+
+
+@pytest.fixture
+def client_for() -> Callable[..., APIClient]:
+    """``client_for(raw, scheme="Api-Key")``: an APIClient sending that key (None: none)."""
+    return api_client

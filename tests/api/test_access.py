@@ -1,4 +1,7 @@
-"""API keys: no key, revoked, expired, wrong scope, right scope; quotas; the access log; the admin."""
+"""API keys: revocation at once, inactive agencies, tampered keys, quotas, the access log (and the
+usage endpoint, with the generic checks of tests/apikit.py) and the keys' admin. No key, revoked,
+expired, wrong scope and right scope are checked per endpoint by the generic checks and by
+tests/test_permission_matrix.py."""
 
 from __future__ import annotations
 
@@ -9,52 +12,48 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.choices import Scope
-from accounts.models import ApiKey, ApiRequestLog, hash_key
+from accounts.models import ApiRequestLog
+from tests.apikit import APIViewTestCases
+from tests.base import SUITE_NOW, ApiKey, create_agency, hash_key, valid_code
 
 
-@pytest.fixture
-def published(subject, department_a, make_record, publish):
-    return publish(make_record(subject, department_a))
+class TestUsageAPI(APIViewTestCases.Access, APIViewTestCases.List):
+    """The agency's own access log: any valid key, newest first (its own requests included)."""
 
+    list_url = "api:usage-list"
+    scope = None
+    id_field = "path"
+    fields = {"at", "method", "endpoint", "path", "status_code", "subject_codes"}
+    ordering = ("-at", "-pk")
 
-def _endpoints(subject, record):
-    return [
-        ("get", "/api/v1/subjects", Scope.SUBJECTS_READ),
-        ("get", f"/api/v1/subjects/{subject.code}", Scope.SUBJECTS_READ),
-        ("get", f"/api/v1/subjects/{subject.code}/records", Scope.RECORDS_READ),
-        ("get", "/api/v1/records", Scope.RECORDS_READ),
-        ("get", f"/api/v1/records/{record.pk}", Scope.RECORDS_READ),
-        ("get", "/api/v1/changes", Scope.CHANGES_READ),
-        ("post", "/api/v1/match", Scope.SUBJECTS_READ),
-        ("get", "/api/v1/exports", Scope.EXPORT),
-        ("get", "/api/v1/webhooks", Scope.WEBHOOKS),
-    ]
+    @pytest.fixture
+    def make_object(self, agency):
+        """Earlier lookups of the agency, in pairs at the same time (another agency's never show)."""
+        other = create_agency("另一家机构")
+        ApiRequestLog.objects.create(agency=other, method="GET", endpoint="x", path="/other", status_code=200)
 
+        def make(i: int) -> ApiRequestLog:
+            code = valid_code()
+            return ApiRequestLog.objects.create(
+                agency=agency,
+                at=SUITE_NOW - dt.timedelta(minutes=1 + i // 2),
+                method="GET",
+                endpoint="api:subject-detail",
+                path=f"/api/v1/subjects/{code}",
+                status_code=200,
+                subject_codes=[code],
+            )
 
-def _call(client, method, url):
-    if method == "post":
-        return client.post(url, {"queries": [{"name": "华为"}]}, format="json")
-    return client.get(url)
+        return make
 
+    def key(self, row):
+        return row.path
 
-def test_every_endpoint_answers_401_with_a_json_error_without_a_key(client_for, subject, published):
-    for method, url, _scope in _endpoints(subject, published):
-        response = _call(client_for(None), method, url)
-        assert response.status_code == 401, url
-        assert response.json()["code"] == "not_authenticated"
-        assert response["WWW-Authenticate"].startswith("Api-Key")
+    def expected(self, objects):
+        return ApiRequestLog.objects.filter(agency_id=objects[0].agency_id)
 
-
-def test_each_endpoint_needs_its_scope_and_accepts_the_right_one(make_key, client_for, subject, published):
-    for method, url, scope in _endpoints(subject, published):
-        _key, others = make_key(scopes=[s for s in Scope.values if s != scope])
-        refused = _call(client_for(others), method, url)
-        assert refused.status_code == 403, url
-        assert refused.json()["code"] == "scope_missing"
-        assert scope in refused.json()["message"]
-        _key, right = make_key(scopes=[scope])
-        assert _call(client_for(right), method, url).status_code == 200, url
+    def represent(self, row):
+        return {"subject_codes": row.subject_codes, "status_code": 200}
 
 
 def test_a_revoked_key_is_refused_at_once(make_key, client_for):
@@ -67,9 +66,7 @@ def test_a_revoked_key_is_refused_at_once(make_key, client_for):
     assert response.json()["code"] == "key_revoked"
 
 
-def test_an_expired_key_and_an_inactive_agency_are_refused(make_key, client_for, agency):
-    _key, raw = make_key(expires_at=timezone.now() - dt.timedelta(seconds=1))
-    assert client_for(raw).get("/api/v1/subjects").json()["code"] == "key_expired"
+def test_a_key_of_an_inactive_agency_is_refused(make_key, client_for, agency):
     _key, raw = make_key()
     agency.is_active = False
     agency.save()

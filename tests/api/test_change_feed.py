@@ -11,7 +11,27 @@ from django.db import connection
 from disclosure import feed
 from registry import services
 from registry.choices import RecordStatus
-from tests.base import bring_to, publish_record, valid_code
+from tests.apikit import APIViewTestCases
+from tests.base import Scope, bring_to, publish_record, valid_code
+
+
+class TestChangesAPI(APIViewTestCases.Access, APIViewTestCases.QueryCount):
+    list_url = "api:changes"
+    scope = Scope.CHANGES_READ
+
+    @pytest.fixture
+    def make_object(self, make_subject, make_record, department_a, publish):
+        """Each object is a subject with a published record: two changes, one of each type."""
+
+        def make(i: int):
+            subject = make_subject(name=f"北京变更{i}号有限公司")
+            publish(make_record(subject, department_a))
+            return subject
+
+        return make
+
+    def items(self, body):
+        return body["changes"]
 
 
 def _all_changes(client, after: str = "", limit: int = 100) -> tuple[list[dict], str]:

@@ -1,8 +1,10 @@
-"""Bulk export: files, manifest, download by scope, and snapshot + feed == live data."""
+"""Bulk export: the generic checks (tests/apikit.py), then files, manifest, and snapshot + feed ==
+live data."""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import gzip
 import hashlib
 import io
@@ -11,14 +13,49 @@ import json
 import pytest
 from django.test import override_settings
 
-from accounts.choices import Scope
 from disclosure import tasks
+from disclosure.choices import ExportStatus
+from disclosure.models import Export
 from registry import services
+from tests.apikit import APIViewTestCases, assert_json_error
+from tests.base import SUITE_NOW, Scope
 
 
 @pytest.fixture(autouse=True)
 def media(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path
+
+
+class TestExportAPI(APIViewTestCases.ReadOnly):
+    list_url = "api:export-list"
+    detail_url = "api:export-detail"
+    scope = Scope.EXPORT
+    fields = {"id", "status", "started_at", "finished_at", "cursor", "manifest"}
+    ordering = ("-started_at", "-pk")
+
+    @pytest.fixture
+    def make_object(self):
+        """Ready exports, started in pairs at the same time; a running and a failed one are never listed."""
+        Export.objects.create(status=ExportStatus.RUNNING)
+        Export.objects.create(status=ExportStatus.FAILED, error="disk full")
+
+        def make(i: int) -> Export:
+            started = SUITE_NOW - dt.timedelta(hours=1 + i // 2)
+            return Export.objects.create(
+                status=ExportStatus.READY,
+                started_at=started,
+                finished_at=started + dt.timedelta(minutes=5),
+                cursor=f"cursor-{i}",
+                manifest={"counts": {"subjects": i, "records": 0}},
+            )
+
+        return make
+
+    def key(self, export):
+        return export.pk
+
+    def represent(self, export):
+        return {"status": "ready", "cursor": export.cursor, "manifest": export.manifest}
 
 
 def _download(client, export_id: int, name: str) -> bytes:
@@ -104,10 +141,8 @@ def test_the_manifest_hashes_and_counts_match_the_files_and_csv_opens_in_excel(
     assert json.loads(_download(api, export_id, "manifest.json"))["cursor"] == manifest["cursor"]
 
 
-def test_exports_need_the_export_scope_and_unknown_files_are_404(make_key, client_for, api):
+def test_an_unknown_file_of_an_export_is_a_json_404(api):
     export_id = tasks.build_export()
-    _key, raw = make_key(scopes=[Scope.RECORDS_READ])
-    assert client_for(raw).get(f"/api/v1/exports/{export_id}/files/records.csv").status_code == 403
-    assert api.get(f"/api/v1/exports/{export_id}/files/..%2Fsecret").status_code == 404
-    assert api.get(f"/api/v1/exports/{export_id}/files/settings.py").status_code == 404
-    assert api.get("/api/v1/exports/999999").status_code == 404
+    assert_json_error(api.get(f"/api/v1/exports/{export_id}/files/..%2Fsecret"), 404, "not_found")
+    assert_json_error(api.get(f"/api/v1/exports/{export_id}/files/settings.py"), 404, "not_found")
+    assert_json_error(api.get("/api/v1/exports/999999/files/records.csv"), 404, "not_found")

@@ -47,17 +47,15 @@ def _manage_command(*args: str) -> list[str]:
 SEED_REMOTE = """
 import json
 from django.core.management import call_command
-from accounts.models import Agency, ApiKey
 from registry.models import CreditRecord, Subject
+from tests.base import create_agency, create_key
 call_command("migrate", verbosity=0)
 call_command("seed_demo", subjects=50, seed=3, verbosity=0)
-agency = Agency.objects.create(name="Shanghai platform", kind="platform", contact_name="x",
-                               contact_email="x@example.com")
-keys = {}
-for name, scopes in (("full", ["changes:read"]), ("no_feed", ["subjects:read"])):
-    key = ApiKey(agency=agency, name=name, scopes=scopes, per_minute=100000, per_day=1000000)
-    keys[name] = key.assign_new_key()
-    key.save()
+agency = create_agency("Shanghai platform", kind="platform", contact_name="x", contact_email="x@example.com")
+keys = {
+    name: create_key(agency, scopes, name=name, per_minute=100000, per_day=1000000)[1]
+    for name, scopes in (("full", ["changes:read"]), ("no_feed", ["subjects:read"]))
+}
 print(json.dumps({
     "keys": keys,
     "subjects": sorted(Subject.objects.values_list("code", flat=True)),

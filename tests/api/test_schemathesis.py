@@ -12,11 +12,9 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 
-from accounts.choices import Scope
-from accounts.models import Agency, ApiKey
 from disclosure import feed
 from registry import services
-from tests.base import publish_record, valid_code
+from tests.base import create_agency, create_key, publish_record, valid_code
 
 SCHEMA = Path(settings.BASE_DIR) / "openapi" / "schema.yml"
 
@@ -28,12 +26,8 @@ def test_schemathesis_finds_no_server_errors_or_schema_violations(
 ):
     subject = services.create_subject(code=valid_code(), name="北京模糊测试有限公司")
     publish_record(make_record(subject, department_a))
-    agency = Agency.objects.create(name="模糊测试机构", contact_name="测试", contact_email="fuzz@example.com")
-    key = ApiKey(
-        agency=agency, name="schemathesis", scopes=Scope.values, per_minute=1_000_000, per_day=10_000_000
-    )
-    raw = key.assign_new_key()
-    key.save()
+    agency = create_agency("模糊测试机构", contact_name="测试", contact_email="fuzz@example.com")
+    _key, raw = create_key(agency, name="schemathesis", per_minute=1_000_000, per_day=10_000_000)
     # Values schemathesis cannot invent: an existing subject's code (a code's check characters are
     # beyond what a schema pattern states) and a real feed cursor (an opaque token).
     config = tmp_path / "schemathesis.toml"

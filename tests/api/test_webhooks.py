@@ -1,4 +1,5 @@
-"""Webhooks: registration, signed deliveries checked by a real receiver, retries, visibility."""
+"""Webhooks: the generic checks (tests/apikit.py), then signed deliveries checked by a real receiver,
+retries, refused targets and visibility across agencies."""
 
 from __future__ import annotations
 
@@ -10,12 +11,53 @@ import pytest
 from django.test import override_settings
 from django.utils import translation
 
-from accounts.choices import Scope
 from disclosure import webhooks
 from disclosure.choices import DeliveryStatus
 from disclosure.models import WebhookDelivery
 from registry import services
-from tests.base import valid_code
+from tests.apikit import APIViewTestCases
+from tests.base import Scope, create_agency, valid_code
+
+
+class TestWebhookAPI(APIViewTestCases.ReadOnly, APIViewTestCases.Create, APIViewTestCases.Delete):
+    list_url = "api:webhook-list"
+    detail_url = "api:webhook-detail"
+    scope = Scope.WEBHOOKS
+    fields = {"id", "url", "subject_codes", "is_active", "created_at"}
+    create_fields = {*fields, "secret"}
+    ordering = ("-pk",)
+    ledger_actions = {"create": "disclosure.webhook.registered", "delete": "disclosure.webhook.deactivated"}
+    bad_create_data = ({"url": "not a url", "subject_codes": [valid_code(serial=99_000_003)]}, {"url"})
+
+    @pytest.fixture(autouse=True)
+    def private_targets(self, settings):
+        settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+
+    @pytest.fixture
+    def make_object(self, agency):
+        """The agency's webhooks (another agency's and a deactivated one are never listed)."""
+
+        def register(owner, path: str, codes: list[str]):
+            url = f"http://127.0.0.1:9/{path}"
+            return webhooks.register_webhook(agency=owner, url=url, subject_codes=codes)[0]
+
+        register(create_agency("另一家机构"), "other", [valid_code()])
+        webhooks.deactivate_webhook(register(agency, "gone", [valid_code()]))
+
+        def make(i: int):
+            return register(agency, f"h{i}", [valid_code() for _ in range(1 + i % 2)])
+
+        return make
+
+    @pytest.fixture
+    def create_data(self):
+        return {"url": "http://127.0.0.1:9/new", "subject_codes": sorted([valid_code(), valid_code()])}
+
+    def key(self, webhook):
+        return webhook.pk
+
+    def represent(self, webhook):
+        return {"url": webhook.url, "subject_codes": webhook.subject_codes, "is_active": True}
 
 
 class Receiver:
@@ -145,14 +187,13 @@ def test_registration_refuses_bad_codes_and_private_addresses(api, settings):
     assert private.json()["details"] == {"url": ["The URL points to a private or reserved address."]}
 
 
-def test_an_agency_sees_only_its_own_webhooks(api, make_key, client_for, settings, agency):
-    from accounts.models import Agency
-
+def test_another_agency_can_neither_see_nor_delete_a_webhook(api, make_key, client_for, settings):
     settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
     hook = _register(api, "http://127.0.0.1:9/h", [valid_code()])
-    other = Agency.objects.create(name="另一家机构", contact_name="李", contact_email="b@example.com")
+    other = create_agency("另一家机构", contact_name="李", contact_email="b@example.com")
     _key, raw = make_key(scopes=[Scope.WEBHOOKS], agency=other)
     assert client_for(raw).get(f"/api/v1/webhooks/{hook['id']}").status_code == 404
+    assert client_for(raw).delete(f"/api/v1/webhooks/{hook['id']}").status_code == 404
+    assert client_for(raw).get(f"/api/v1/webhooks/{hook['id']}/deliveries").status_code == 404
     assert client_for(raw).get("/api/v1/webhooks").json()["results"] == []
-    assert api.delete(f"/api/v1/webhooks/{hook['id']}").status_code == 204
-    assert api.get("/api/v1/webhooks").json()["results"] == []
+    assert api.get(f"/api/v1/webhooks/{hook['id']}").json()["is_active"] is True

@@ -25,8 +25,6 @@ from pathlib import Path
 import pytest
 from rest_framework.test import APIClient
 
-from accounts.choices import Scope
-from accounts.models import Agency, ApiKey
 from registry.choices import RecordStatus
 from registry.codes import make_uscc
 
@@ -274,26 +272,13 @@ def test_a_refused_admin_action_tells_the_regulator_why_in_chinese(regulator_cli
     assert f"“{record.get_status_display()}”" in again  # the status is named in Chinese too
 
 
-@pytest.fixture
-def api_client(db):
-    agency = Agency.objects.create(
-        name="北京征信有限公司", contact_name="王经理", contact_email="api@example.com"
-    )
-    key = ApiKey(agency=agency, name="translations", scopes=list(Scope.values))
-    raw = key.assign_new_key()
-    key.save()
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
-    return client
-
-
 def _broken_code() -> str:
     code = make_uscc("91110105" + "00000077")
     return code[:17] + ("0" if code[17] != "0" else "1")
 
 
-def test_a_refused_credit_code_is_explained_in_chinese_by_default(api_client):
-    response = api_client.get(f"/api/v1/subjects/{_broken_code()}")
+def test_a_refused_credit_code_is_explained_in_chinese_by_default(api):
+    response = api.get(f"/api/v1/subjects/{_broken_code()}")
 
     assert response.status_code == 400
     body = response.json()
@@ -302,8 +287,8 @@ def test_a_refused_credit_code_is_explained_in_chinese_by_default(api_client):
     assert "check character" not in body["message"]
 
 
-def test_a_refused_credit_code_is_explained_in_english_on_request(api_client):
-    response = api_client.get(f"/api/v1/subjects/{_broken_code()}", HTTP_ACCEPT_LANGUAGE="en")
+def test_a_refused_credit_code_is_explained_in_english_on_request(api):
+    response = api.get(f"/api/v1/subjects/{_broken_code()}", HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 400
     body = response.json()

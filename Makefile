@@ -31,8 +31,9 @@ run: install
 worker: install
 	$(EMBED) $(VENV)/bin/celery -A credit_platform worker --loglevel INFO
 
+# One pytest worker per core (pytest-xdist); a test file stays on one worker (module fixtures).
 test: install
-	$(EMBED) $(PY) -m pytest $(PYTEST_ARGS)
+	$(EMBED) $(PY) -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

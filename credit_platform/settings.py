@@ -205,6 +205,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {}
+# Parallel test workers (pytest-xdist) share one Redis: each sends to and consumes its own queue.
+CELERY_TASK_DEFAULT_QUEUE = "celery" + os.environ.get("PYTEST_XDIST_WORKER", "")
 
 # E-mail to administrators (reminders such as a missing holiday calendar). Development prints the
 # messages on the console; production sends through SMTP.

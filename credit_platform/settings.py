@@ -286,6 +286,8 @@ SPECTACULAR_SETTINGS = {
     "PREPROCESSING_HOOKS": ["credit_platform.api.schema.canonical_paths"],
     # No badge image from validator.swagger.io (unreachable from many networks): templates/drf_spectacular/.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # A record's status appears in several answers (overdue list, consented private records).
+    "ENUM_NAME_OVERRIDES": {"RecordStatusEnum": "registry.choices.RecordStatus"},
 }
 
 # Content-Security-Policy (django-csp): the public site loads nothing from elsewhere and runs no

@@ -47,6 +47,8 @@ class ReasonForm(forms.Form):
 
 
 class AnnualReportForm(forms.ModelForm):
+    website = forms.URLField(label=_("Website or online shop"), required=False, assume_scheme="https")
+
     class Meta:
         model = AnnualReport
         fields = [

@@ -4,6 +4,7 @@ companies registered with them, accounts bound to each, uploads, and an agency w
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -23,11 +24,17 @@ from registry.models import Department
 from tests.base import valid_code
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-# A real 1x1 PNG.
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
-)
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (2, 2), "red").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+PNG = _png()
 
 
 @pytest.fixture(autouse=True)

@@ -19,6 +19,7 @@ from enterprises.uploads import check_upload
 from tests.enterprises.conftest import PDF, upload
 
 pytestmark = pytest.mark.django_db
+STAFF = BindingRole.AUTHORISED_STAFF
 
 
 def _request(user, subject, role=BindingRole.LEGAL_REPRESENTATIVE):

@@ -102,8 +102,11 @@ def _refuse_unfileable(subject: Subject, year: int, today: dt.date) -> filing.Fi
 
 
 @transaction.atomic
-def save_report_draft(subject: Subject, year: int, *, actor: Any, **fields: Any) -> AnnualReport:
-    """Create or update the draft of the report on ``year`` (version 1, or a correction's draft)."""
+def save_report_draft(
+    subject: Subject, year: int, *, actor: Any, _correction: bool = False, **fields: Any
+) -> AnnualReport:
+    """Create or update the draft of the report on ``year`` (version 1, or a correction's draft:
+    ``start_correction`` opens one)."""
     unknown = set(fields) - set(REPORT_FIELDS)
     if unknown:
         raise TypeError(f"unknown annual report fields: {sorted(unknown)}")
@@ -117,7 +120,8 @@ def save_report_draft(subject: Subject, year: int, *, actor: Any, **fields: Any)
         .first()
     )
     if draft is None:
-        if AnnualReport.objects.filter(subject=subject, year=year, status=ReportStatus.SUBMITTED).exists():
+        in_force = AnnualReport.objects.filter(subject=subject, year=year, status=ReportStatus.SUBMITTED)
+        if in_force.exists() and not _correction:
             raise InvalidTransition(
                 _("The report on %(year)s was submitted; start a correction to change it.") % {"year": year}
             )
@@ -218,7 +222,11 @@ def start_correction(report: AnnualReport, *, actor: Any) -> AnnualReport:
     ).exists():
         raise InvalidTransition(_("A correction of this report is already in draft."))
     return save_report_draft(
-        report.subject, report.year, actor=actor, **{name: getattr(report, name) for name in REPORT_FIELDS}
+        report.subject,
+        report.year,
+        actor=actor,
+        _correction=True,
+        **{name: getattr(report, name) for name in REPORT_FIELDS},
     )
 
 

@@ -111,7 +111,7 @@ def account(db):
     """make(email) -> an active account with a verified e-mail address (as after sign-up)."""
 
     def make(email: str) -> User:
-        user = User.objects.create_user(username=email.split("@")[0], email=email, password="pw-" + email)
+        user = User.objects.create_user(username=email, email=email, password="pw-" + email)
         EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
         return user
 

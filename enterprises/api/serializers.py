@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from registry.api.serializers import RecordSerializer
 from registry.choices import PublicationExemption, RecordStatus
+from registry.projection import public_record
 
 
 class PrivateRecordSerializer(RecordSerializer):
@@ -20,10 +21,19 @@ class PrivateRecordSerializer(RecordSerializer):
     )
 
     def to_representation(self, instance):
-        data = super().to_representation(instance)
-        data["status"] = instance.status
-        data["publication_exemption"] = instance.publication_exemption
-        return data
+        return serializers.Serializer.to_representation(self, _PrivateRecord(instance))
+
+
+class _PrivateRecord:
+    """The record's public projection (registry/projection.py) plus its status and exemption."""
+
+    def __init__(self, record):
+        self._public = public_record(record)
+        self.status = record.status
+        self.publication_exemption = record.publication_exemption
+
+    def __getattr__(self, name: str):
+        return getattr(self._public, name)
 
 
 class PrivateReportFiguresSerializer(serializers.Serializer):

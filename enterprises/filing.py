@@ -109,18 +109,20 @@ def offered_years(subject: Subject, today: dt.date | None = None) -> list[int]:
     return years
 
 
-def missing_years(subject: Subject, today: dt.date | None = None) -> list[int]:
-    """Years of the last ``YEARS_OFFERED`` whose deadline has passed without a report filed."""
+def last_year_due(day: dt.date) -> int:
+    """The last year whose report was due by ``day`` (its window closed before ``day``)."""
+    return day.year - 1 if day > filing_window(day.year - 1).closes else day.year - 2
+
+
+def unfiled_since(subject: Subject, listed_on: dt.date, today: dt.date | None = None) -> list[int]:
+    """Reports still missing for a subject listed on ``listed_on``: the year the listing was for
+    (the last one due by then) and every year due since, that the subject had to file."""
     today = today or beijing_today()
-    office = is_representative_office(subject)
     filed = set(
         AnnualReport.objects.filter(subject=subject, status__in=FILED_STATUSES).values_list("year", flat=True)
     )
-    return [
-        year
-        for year in offered_years(subject, today)
-        if year not in filed and today > filing_window(year, office).closes
-    ]
+    years = range(last_year_due(listed_on), last_year_due(today) + 1)
+    return [year for year in years if must_file(subject, year) and year not in filed]
 
 
 def non_filers(year: int, today: dt.date | None = None) -> QuerySet[Subject]:

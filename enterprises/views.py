@@ -627,7 +627,9 @@ def removal_list(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "listings": listings,
-        "missing": filing.missing_years(subject),
+        "missing": sorted(
+            {year for listing in listings for year in filing.unfiled_since(subject, listing.decision_date)}
+        ),
         "applications": RemovalApplication.objects.filter(subject=subject).select_related(
             "listing_record", "department", "annual_report"
         ),

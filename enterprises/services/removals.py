@@ -54,7 +54,7 @@ def apply_for_removal(
         raise ValidationError(
             {"listing_record": _("Choose one of your entries on the business abnormality list.")}
         )
-    missing = filing.missing_years(subject)
+    missing = filing.unfiled_since(subject, listing_record.decision_date)
     if missing:
         raise ValidationError(
             _("File the annual report on %(years)s first.")

@@ -5,14 +5,14 @@ Non-public information of a subject is
 - its records whose publicity ended: publicity period over (status expired, or published and past
   ``publish_until``), or a list entry that ended (``valid_until`` passed);
 - its records the publication rules keep from publication (a minor penalty under the 2026 rules,
-  a warning-only or simplified-procedure market-regulation penalty: DOMAIN.md 2);
+  a warning-only or simplified-procedure market-regulation penalty: docs/rules.md §2);
 - the figures of its annual reports it chose not to publish (employees, assets, revenue, tax).
 Never, not even with consent: records withheld because they concern a minor, state or trade
-secrets or privacy (DOMAIN.md 6); repaired records (repair stops sharing with third parties,
-DOMAIN.md 2); revoked records; records not yet published (a department may still withdraw or
+secrets or privacy (docs/rules.md §6); repaired records (repair stops sharing with third parties,
+docs/rules.md §2); revoked records; records not yet published (a department may still withdraw or
 correct them; the dashboard shows them to the subject alone); and natural persons' data (contact
 details marked personal, an individual business's operator's contact details: the consent of the
-subject is not the person's).
+subject is not the person's). The rule in full: docs/rules.md §8.
 """
 
 from __future__ import annotations

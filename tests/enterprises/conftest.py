@@ -4,6 +4,7 @@ companies registered with them, accounts bound to each, uploads, and an agency w
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import io
 
 import pytest
@@ -20,7 +21,7 @@ from enterprises.choices import BindingRole
 from enterprises.services import bindings
 from enterprises.uploads import check_upload
 from registry.choices import DepartmentLevel, District
-from registry.models import Department
+from registry.models import CodeCategory, Department
 from tests.base import valid_code
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -42,6 +43,17 @@ def private_media(settings, tmp_path):
     """Uploads go to a fresh folder per test."""
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
+def code_categories(db):
+    """The code-category table (a data migration) is emptied by the flush after any transactional
+    test; subject types follow from it, and who files an annual report from the type."""
+    seeded = importlib.import_module("registry.migrations.0002_code_categories_and_append_only").CATEGORIES
+    for code, authority, name, subject_type in seeded:
+        CodeCategory.objects.get_or_create(
+            code=code, defaults={"authority": authority, "name": name, "subject_type": subject_type}
+        )
 
 
 @pytest.fixture(autouse=True)

@@ -103,7 +103,8 @@ def test_an_enterprise_signs_up_is_bound_files_and_its_declaration_is_published(
     _shot(page, "07-dashboard")
 
     # File the annual report on 2025.
-    page.goto(f"{live_server.url}/enterprise/annual-reports/2025/")
+    response = page.goto(f"{live_server.url}/enterprise/annual-reports/2025/")
+    assert response.status == 200, page.content()[:3000]
     page.fill("#id_mailing_address", "北京市海淀区中关村大街1号")
     page.fill("#id_postcode", "100080")
     page.fill("#id_telephone", "010-62345678")

@@ -19,6 +19,9 @@ class Scope(models.TextChoices):
     # For supervisors (e.g. a regulators' dashboard of another system): records not published
     # within 7 working days of their decision (双公示, DOMAIN.md 2), per department.
     OVERSIGHT_READ = "oversight:read", _("Read the records overdue for publication, per department")
+    # /api/v1/subjects/<code>/private?grant=<id>: a subject's non-public information, only with that
+    # subject's written consent (a grant for this agency, Beijing Government Order No. 280).
+    CONSENTED_READ = "consented:read", _("Read a subject's non-public information with its consent (a grant)")
 
 
 class AgencyKind(models.TextChoices):

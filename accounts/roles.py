@@ -9,6 +9,21 @@ from django.contrib.auth.models import Group, Permission
 REGULATOR = "regulator"
 PLATFORM_ADMIN = "platform_admin"
 
+# What a regulator decides for enterprises: bindings, voluntary registrations, broken commitments,
+# removal applications (each scoped to its department in enterprises/admin.py).
+ENTERPRISE_DECISIONS = [
+    "enterprises.view_binding",
+    "enterprises.decide_binding",
+    "enterprises.view_voluntaryregistration",
+    "enterprises.moderate_voluntaryregistration",
+    "enterprises.view_signedcommitment",
+    "enterprises.break_commitment",
+    "enterprises.view_removalapplication",
+    "enterprises.decide_removalapplication",
+    "enterprises.view_commitmenttype",
+    "enterprises.view_representativeoffice",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     # Department staff: enter and edit their own department's records and the subjects they name.
     REGULATOR: [
@@ -19,6 +34,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "registry.add_creditrecord",
         "registry.change_creditrecord",
         "registry.view_department",
+        # Enterprise portal (enterprises/admin.py): decisions of the subject's registering department.
+        *ENTERPRISE_DECISIONS,
     ],
     # Platform operators: every department, code overrides, the ledger and the reference tables.
     PLATFORM_ADMIN: [
@@ -59,6 +76,17 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "django_celery_beat.view_crontabschedule",
         "django_celery_beat.add_crontabschedule",
         "accounts.view_user",
+        *ENTERPRISE_DECISIONS,
+        "enterprises.add_commitmenttype",
+        "enterprises.change_commitmenttype",
+        "enterprises.add_representativeoffice",
+        "enterprises.change_representativeoffice",
+        "enterprises.view_annualreport",
+        "enterprises.view_instantdisclosure",
+        "enterprises.view_consentgrant",
+        "enterprises.view_consentuse",
+        "enterprises.view_transition",
+        "enterprises.view_monthlyvisits",
     ],
 }
 

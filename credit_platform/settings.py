@@ -109,12 +109,15 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "allauth",
+    "allauth.account",
     "core",
     "accounts",
     "registry",
     "sanctions",
     "disclosure",
     "objections",
+    "enterprises",
 ]
 
 MIDDLEWARE = [
@@ -128,6 +131,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -222,6 +226,29 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "credit-platform@localhost")
 
+# Enterprise accounts (django-allauth): public sign-up with a mandatory e-mail verification, sign-in
+# by e-mail address, password reset; pages under /accounts/ in the site's look (templates/account,
+# templates/allauth). Staff keep signing in with their username at /admin/ (ModelBackend).
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "/enterprise/"
+
+# Uploads of the enterprise portal (authorisation letters, voluntary-registration attachments):
+# stored under MEDIA_ROOT (never under STATIC_ROOT, never served directly), at most this size each.
+ENTERPRISE_UPLOAD_MAX_BYTES = env_int("ENTERPRISE_UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
+if ENTERPRISE_UPLOAD_MAX_BYTES < 1:
+    raise ImproperlyConfigured(f"ENTERPRISE_UPLOAD_MAX_BYTES={ENTERPRISE_UPLOAD_MAX_BYTES} must be positive")
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -240,6 +267,9 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / ".data" / "static")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / ".data" / "media")))
+# Uploaded files are private (served by views that check who asks): never under the static root.
+if MEDIA_ROOT.resolve().is_relative_to(STATIC_ROOT.resolve()):
+    raise ImproperlyConfigured(f"MEDIA_ROOT={MEDIA_ROOT} must not be inside STATIC_ROOT={STATIC_ROOT}")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
@@ -258,6 +288,8 @@ SPECTACULAR_SETTINGS = {
     "PREPROCESSING_HOOKS": ["credit_platform.api.schema.canonical_paths"],
     # No badge image from validator.swagger.io (unreachable from many networks): templates/drf_spectacular/.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # A record's status appears in several answers (overdue list, consented private records).
+    "ENUM_NAME_OVERRIDES": {"RecordStatusEnum": "registry.choices.RecordStatus"},
 }
 
 # Content-Security-Policy (django-csp): the public site loads nothing from elsewhere and runs no

@@ -1,4 +1,4 @@
-"""Root URLs: admin, health probes, the public site and the API."""
+"""Root URLs: admin, health probes, the public site, the API, enterprise accounts and portal."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -22,5 +22,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("api/v1/", include("credit_platform.api.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("enterprise/", include("enterprises.urls")),
     path("", include("disclosure.urls")),
 ]

@@ -13,6 +13,7 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from core import cache
+from enterprises.public import PublicFilings, public_filings
 from registry.choices import RecordCategory
 from registry.models import CreditRecord, RecordCorrection, Subject
 from registry.projection import RECORD_RELATED, PublicRecord, PublicSubject, public_record, public_subject
@@ -21,6 +22,8 @@ from registry.workdays import beijing_today
 # Tabs of the subject page, in the order Credit China shows them (DOMAIN.md section 7); the
 # registration (basic) information tab is the subject itself.
 BASIC_TAB = "basic"
+# What the enterprise files itself (enterprises/public.py): annual reports and instant information.
+ANNUAL_REPORT_TAB = "annual_report"
 TAB_ORDER = [
     RecordCategory.LICENCE,
     RecordCategory.PENALTY,
@@ -63,10 +66,23 @@ class SubjectPage:
     subject: PublicSubject
     records_by_category: dict[str, list[PublicRecord]] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
+    # Filed and declared by the enterprise itself (annual reports, instant information, voluntary
+    # registrations labelled as self-declared, signed commitments): beside the records, not records.
+    filings: PublicFilings = field(default_factory=PublicFilings)
 
     @property
     def public_record_count(self) -> int:
         return sum(self.counts.values())
+
+    def tab_count(self, key: str) -> int:
+        """Records of the tab's category plus what the enterprise filed there."""
+        if key == ANNUAL_REPORT_TAB:
+            return len(self.filings.annual_reports) + len(self.filings.instant)
+        extra = {
+            RecordCategory.VOLUNTARY: len(self.filings.voluntary),
+            RecordCategory.CREDIT_COMMITMENT: len(self.filings.commitments),
+        }
+        return self.counts.get(key, 0) + extra.get(key, 0)
 
     @property
     def band(self) -> list[BandItem]:
@@ -78,7 +94,7 @@ class SubjectPage:
         for category in TAB_ORDER:
             if category in PROMINENT_CATEGORIES and self.counts.get(category):
                 continue  # already shown prominently above
-            count = self.counts.get(category, 0)
+            count = self.tab_count(category)
             tone = "good" if category == RecordCategory.RED_LIST_HONOUR and count else "neutral"
             items.append(BandItem(category, RecordCategory(category).label, count, tone, False, category))
         return items
@@ -89,13 +105,16 @@ class SubjectPage:
 
     @property
     def tabs(self) -> list[tuple[str, object, int]]:
-        return [(BASIC_TAB, _("Basic information"), 0)] + [
-            (category, RecordCategory(category).label, self.counts.get(category, 0)) for category in TAB_ORDER
-        ]
+        return [
+            (BASIC_TAB, _("Basic information"), 0),
+            (ANNUAL_REPORT_TAB, _("Annual reports"), self.tab_count(ANNUAL_REPORT_TAB)),
+        ] + [(category, RecordCategory(category).label, self.tab_count(category)) for category in TAB_ORDER]
 
 
 def _load_subject_page(subject: Subject) -> SubjectPage:
-    page = SubjectPage(subject=public_subject(subject, subject.former_names.all()))
+    page = SubjectPage(
+        subject=public_subject(subject, subject.former_names.all()), filings=public_filings(subject)
+    )
     records = CreditRecord.objects.public().filter(subject=subject)
     page.counts = {
         row["category"]: row["n"] for row in records.order_by().values("category").annotate(n=Count("id"))

@@ -22,7 +22,9 @@ from core import cache
 from core.paging import capped_page, parse_page
 from disclosure import reports, signing
 from disclosure.forms import FeedFilterForm, ListFilterForm, SearchForm, VerifyLookupForm, VerifyUploadForm
-from disclosure.public import BASIC_TAB, TAB_ORDER, subject_page
+from disclosure.public import ANNUAL_REPORT_TAB, BASIC_TAB, TAB_ORDER, subject_page
+from enterprises import visits
+from enterprises.choices import VisitKind
 from registry.choices import DISHONESTY_CATEGORIES, RecordCategory
 from registry.models import CreditRecord, Subject
 from registry.projection import RECORD_RELATED, public_record, public_subject
@@ -151,18 +153,27 @@ def subject_detail(request, code: str):
     subject = _get_subject(code)
     page = subject_page(subject)
     tab = request.GET.get("tab") or BASIC_TAB
-    if tab not in {BASIC_TAB, *TAB_ORDER}:
+    if tab not in {BASIC_TAB, ANNUAL_REPORT_TAB, *TAB_ORDER}:
         tab = BASIC_TAB
     context = {
         "page": page,
         "subject": page.subject,
         "tab": tab,
         "tab_label": dict((key, label) for key, label, _count in page.tabs)[tab],
-        "records": page.records_by_category.get(tab, []) if tab != BASIC_TAB else [],
+        "records": page.records_by_category.get(tab, []) if tab in TAB_ORDER else [],
         "tab_count": page.counts.get(tab, 0),
+        "filings": page.filings,
         "max_per_category": 200,
     }
+    _count_visit(request, page.subject.id, VisitKind.PAGE_VIEW)
     return render(request, "disclosure/subject.html", context)
+
+
+def _count_visit(request, subject_id: int, kind: str) -> None:
+    """Anonymous visitors' views and downloads, for the subject's "who looked me up" page: one
+    Redis increment, flushed to the database by a beat job (enterprises/visits.py)."""
+    if not request.user.is_authenticated:
+        visits.count(subject_id, kind)
 
 
 @require_POST
@@ -175,6 +186,7 @@ def subject_report(request, code: str):
         issued = reports.issue_report(subject, request)
     except reports.ReportUnavailable as exc:
         return render(request, "disclosure/report_unavailable.html", {"message": str(exc)}, status=503)
+    _count_visit(request, subject.pk, VisitKind.REPORT_DOWNLOAD)
     response = HttpResponse(issued.pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{issued.report.number}.pdf"'
     response["Cache-Control"] = "no-store"

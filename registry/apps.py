@@ -4,10 +4,12 @@ from django.utils.translation import gettext_lazy as _
 
 
 def seed_reference_data(**kwargs) -> None:
-    """post_migrate: the holiday calendar, the publicity rule sets and the default beat schedule,
-    created where missing (administrators' edits are kept). Runs again after a test flush."""
-    from registry import publication, publicity, workdays
+    """post_migrate: the code categories, the holiday calendar, the publicity rule sets and the
+    default beat schedule, created where missing (administrators' edits are kept). Runs again
+    after a test flush."""
+    from registry import publication, publicity, reference, workdays
 
+    reference.seed_code_categories()
     workdays.sync_calendar()
     publicity.seed_rule_sets()
     publication.ensure_beat_schedule()

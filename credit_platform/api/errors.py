@@ -1,7 +1,8 @@
 """JSON errors with a stable ``code`` and a readable ``message`` for every failure of the API.
 
 ``{"code": "invalid_code", "message": "...", "details": {...}}``. Codes: ``not_authenticated``,
-``key_invalid``, ``key_revoked``, ``key_expired``, ``agency_inactive`` (401); ``scope_missing`` (403);
+``key_invalid``, ``key_revoked``, ``key_expired``, ``agency_inactive`` (401); ``scope_missing``,
+``consent_revoked``, ``consent_expired``, ``consent_not_yet_valid`` (403, enterprises/api/);
 ``not_found`` (404); ``quota_exceeded`` (429, with ``Retry-After``); ``invalid_request`` (400, field
 errors in ``details``); ``invalid_code`` (400, ``details.check`` names the check that failed);
 ``invalid_cursor`` (400); ``unknown_parameter`` (400, ``details.unknown`` lists them);

@@ -6,6 +6,7 @@ from django.urls import re_path
 from accounts.api import urls as accounts_urls
 from credit_platform.api.errors import not_found
 from disclosure.api import urls as disclosure_urls
+from enterprises.api import urls as enterprises_urls
 from registry.api import urls as registry_urls
 
 app_name = "api"
@@ -13,5 +14,6 @@ urlpatterns = [
     *registry_urls.urlpatterns,
     *disclosure_urls.urlpatterns,
     *accounts_urls.urlpatterns,
+    *enterprises_urls.urlpatterns,
     re_path(r"^[\s\S]*$", not_found),  # any path, newlines included
 ]

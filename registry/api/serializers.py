@@ -156,10 +156,19 @@ class MatchQuerySchema(OpenApiSerializerExtension):
         return schema
 
 
+class StrictFloatField(serializers.FloatField):
+    """A number, not a boolean (JSON ``false`` is not 0.0: the schema says number)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class MatchRequestSerializer(serializers.Serializer):
     queries = MatchQuerySerializer(many=True, min_length=1, max_length=MAX_MATCH_QUERIES)
     limit = serializers.IntegerField(min_value=1, max_value=20, default=5)
-    threshold = serializers.FloatField(min_value=0.0, max_value=1.0, default=0.5)
+    threshold = StrictFloatField(min_value=0.0, max_value=1.0, default=0.5)
 
 
 class MatchRequestSchema(OpenApiSerializerExtension):

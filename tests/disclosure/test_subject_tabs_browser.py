@@ -60,11 +60,11 @@ def test_every_subject_tab_is_visible_without_sideways_scrolling(
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.evaluate("() => window.scrollTo(0, 0)")
     page.screenshot(path=str(ARTIFACTS / f"subject-tabs-{width}x{height}-{language}.png"), full_page=True)
-    assert len(tabs) == 1 + len(RecordCategory.choices)
+    assert len(tabs) == 2 + len(RecordCategory.choices)  # basic information, annual reports, categories
     hidden = [tab for tab in tabs if not (tab["inViewport"] and tab["inRow"] and tab["reachable"])]
     assert not hidden, f"tabs off screen or clipped at {width}x{height} ({language}): {hidden}"
     hidden_menu = [link for link in menu if not (link["inViewport"] and link["reachable"])]
-    assert len(menu) == 6 and not hidden_menu, f"main menu links off screen: {hidden_menu}"
+    assert len(menu) == 7 and not hidden_menu, f"main menu links off screen: {hidden_menu}"
     row_overflow = page.evaluate(
         "() => { const row = document.querySelector('.tabs'); return row.scrollWidth - row.clientWidth; }"
     )

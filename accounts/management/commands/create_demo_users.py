@@ -26,18 +26,24 @@ REGULATOR_ROLE = "regulator"
 REVIEWER_ROLE = "reviewer (2nd approval)"
 
 
+ENTERPRISE_ROLE = "enterprise (portal)"
+
+
 @dataclass(frozen=True)
 class DemoAccount:
     username: str
     role: str
     department: Department | None
     created: bool
+    # An enterprise account acts for a subject, not a department: its code and name instead.
+    acts_for: tuple[str, str] | None = None
 
 
 class Command(BaseCommand):
     help = (
-        "Create an administrator, one regulator per department and a reviewer for each department "
-        "whose publication needs a second approval, all with a known demo password; print them all."
+        "Create an administrator, one regulator per department, a reviewer for each department "
+        "whose publication needs a second approval and an enterprise account bound to a demo subject, "
+        "all with a known demo password; print them all."
     )
 
     def handle(self, *args, **options):
@@ -50,11 +56,32 @@ class Command(BaseCommand):
             accounts.append(self._ensure(f"reg-{department.code}", REGULATOR_ROLE, department, REGULATOR))
             if department.requires_second_approval:
                 accounts.append(self._ensure(f"rev-{department.code}", REVIEWER_ROLE, department, REGULATOR))
+        enterprise = self._enterprise()
+        if enterprise is not None:
+            accounts.append(enterprise)
         self.stdout.write(self._table(accounts))
         created = sum(account.created for account in accounts)
         self.stdout.write(
             f"\n{len(accounts)} demo accounts ({created} new). Sign in at {settings.SITE_URL}/admin/ "
             f"with password {DEMO_PASSWORD}; accounts that existed before keep the password they had."
+        )
+        if enterprise is not None:
+            self.stdout.write(
+                f"The enterprise account signs in at {settings.SITE_URL}/accounts/login/ with its e-mail "
+                f"address {enterprise.username} and lands on {settings.SITE_URL}/enterprise/."
+            )
+
+    def _enterprise(self) -> DemoAccount | None:
+        """The portal's demo: a commitment catalogue and an account bound to a demo subject
+        (none while no subject is loaded)."""
+        from enterprises import demo
+
+        demo.ensure_catalogue()
+        made = demo.ensure_demo_enterprise(self.password_hash)
+        if made is None:
+            return None
+        return DemoAccount(
+            made.user.email, ENTERPRISE_ROLE, None, made.created, (made.subject.code, made.subject.name)
         )
 
     def _ensure(
@@ -79,8 +106,13 @@ class Command(BaseCommand):
                 account.username,
                 DEMO_PASSWORD,
                 account.role,
-                account.department.code if account.department else "-",
-                account.department.name if account.department else "(all departments)",
+                *(
+                    account.acts_for
+                    or (
+                        account.department.code if account.department else "-",
+                        account.department.name if account.department else "(all departments)",
+                    )
+                ),
             )
             for account in accounts
         ]

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 def ensure_beat_schedule(using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> None:
-    """post_migrate: the checkpoint job on the beat schedule, created where missing."""
+    """post_migrate: the ledger's jobs on the beat schedule, created where missing."""
     from core.jobs import ensure_periodic_tasks
     from core.transparency import CHECKPOINT_INTERVAL_MINUTES
 
@@ -16,7 +16,9 @@ def ensure_beat_schedule(using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> None:
             "Sign a ledger checkpoint": (
                 "core.tasks.sign_ledger_checkpoint",
                 {"interval_minutes": CHECKPOINT_INTERVAL_MINUTES},
-            )
+            ),
+            # The full check (every entry, every checkpoint, every row) while the platform is quiet.
+            "Verify the ledger": ("core.tasks.verify_ledger_nightly", {"crontab": ("30", "2")}),
         },
         using,
     )

@@ -1,4 +1,4 @@
-"""Root URLs: admin, health probes, the public site and the API."""
+"""Root URLs: admin, health probes, the public site, the ledger's checkpoints and proofs, and the API."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -22,5 +22,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("api/v1/", include("credit_platform.api.urls")),
+    path("ledger/", include("core.urls")),
     path("", include("disclosure.urls")),
 ]

@@ -121,6 +121,37 @@ def consistency_path(first: int, second: int, subtree: Subtrees) -> list[bytes]:
     return _subproof(first, 0, second, True, subtree)
 
 
+def consistent(first: int, second: int, first_root: bytes, second_root: bytes, path: list[bytes]) -> bool:
+    """Whether ``path`` proves the tree of ``first`` leaves a prefix of that of ``second`` (RFC 9162
+    2.1.4.2; equal sizes need an empty path and equal roots)."""
+    if not 0 < first <= second:
+        return False
+    if first == second:
+        return not path and first_root == second_root
+    if not path:
+        return False
+    if first & (first - 1) == 0:
+        path = [first_root, *path]
+    fn, sn = first - 1, second - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    fr = sr = path[0]
+    for sibling in path[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr, sr = node_hash(sibling, fr), node_hash(sibling, sr)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            sr = node_hash(sr, sibling)
+        fn >>= 1
+        sn >>= 1
+    return fr == first_root and sr == second_root and sn == 0
+
+
 def needed(compute: Callable[[Subtrees], object]) -> set[Key]:
     """The subtrees ``compute`` looks up (it is run once with placeholder hashes)."""
     keys: set[Key] = set()

@@ -104,3 +104,19 @@ def test_the_proofs_match_the_rfc_9162_examples_for_seven_leaves():
     assert merkle.consistency_path(3, 7, subtree) == [c, d, g, l_]
     assert merkle.consistency_path(4, 7, subtree) == [l_]
     assert merkle.consistency_path(6, 7, subtree) == [i, j, merkle.node_hash(g, h)]
+
+
+@given(sizes, st.data())
+def test_the_servers_own_consistency_check_agrees_with_the_offline_verifier(n, data):
+    leaves = _leaves(n)
+    subtree = merkle.from_mapping(_store(leaves))
+    m = data.draw(st.integers(min_value=1, max_value=n))
+    path = merkle.consistency_path(m, n, subtree)
+    first, second = _mth(leaves[:m]), _mth(leaves)
+    assert merkle.consistent(m, n, first, second, path)
+    bad = [bytes(32), *path[1:]] if path else [bytes(32)]
+    offline = verifier.verify_consistency(m, n, first, second, bad)
+    assert merkle.consistent(m, n, first, second, bad) == offline
+    index = data.draw(st.integers(min_value=0, max_value=n - 1))
+    audit = merkle.inclusion_path(index, n, subtree)
+    assert merkle.root_from_inclusion(index, n, merkle.leaf_hash(leaves[index]), audit) == second

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from celery import shared_task
+from celery import shared_task  # untyped: its decorator is ignored below
 
 from core import transparency, verification
 from core.jobs import TASK_OPTIONS, Counts, run_job
 
 
-@shared_task(bind=True, **TASK_OPTIONS)
+@shared_task(bind=True, **TASK_OPTIONS)  # type: ignore[untyped-decorator]
 def sign_ledger_checkpoint(self: Any) -> Counts:
     return run_job("sign_ledger_checkpoint", transparency.sign_checkpoint, task_id=self.request.id or "")
 
@@ -28,6 +28,6 @@ def verify_ledger() -> Counts:
     return {"entries": report.entries, "checkpoints": report.checkpoints, **report.rows}
 
 
-@shared_task(bind=True, **TASK_OPTIONS)
+@shared_task(bind=True, **TASK_OPTIONS)  # type: ignore[untyped-decorator]
 def verify_ledger_nightly(self: Any) -> Counts:
     return run_job("verify_ledger", verify_ledger, task_id=self.request.id or "")

@@ -275,13 +275,13 @@ def check_state(model: type[models.Model], report: Report) -> None:
                         state[name] = (value, seq)
         for row in rows:
             object_id = str(row[pk_name])
-            state = states.get(object_id)
-            if not state:
+            replayed = states.get(object_id)
+            if not replayed:
                 raise Broken(
                     f"{object_type} {object_id} has no entry in the ledger: the row was inserted directly "
                     "in the database"
                 )
-            for name, (value, seq) in state.items():
+            for name, (value, seq) in replayed.items():
                 if not _same(fields[name], row[name], value):
                     raise Broken(
                         f"{object_type} {object_id}: its {name} is {_shown(row[name])} in the database but "

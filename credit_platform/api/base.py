@@ -103,6 +103,9 @@ class ApiMixin:
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # type: ignore[misc]  (key, scope, quota first)
+        method = request.method.lower()
+        if method not in self.http_method_names or not hasattr(self, method):  # type: ignore[attr-defined]
+            return  # a method the endpoint does not have: dispatch answers 405, whatever the query
         known = self.known_query_parameters()
         unknown = sorted(set(request.query_params) - known)
         if unknown:

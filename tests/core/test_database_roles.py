@@ -50,11 +50,23 @@ class Connected:
         connection.settings_dict.update(self.saved)
 
 
+def _current_database() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_database()")
+        return cursor.fetchone()[0]
+
+
 @pytest.fixture
-def app_role(transactional_db):
+def app_role(transactional_db, settings):
     role, password = _create_role()
-    # As deployments do: setup_database (here without migrating again) grants the role its rights.
-    call_command("setup_database", app_role=role, skip_migrate=True, verbosity=0)
+    test_database = _current_database()
+    # As deployments do: setup_database (here without migrating again) switches to the owner named by
+    # DATABASE_OWNER_URL (its user and password only: the database stays DATABASE_URL's) and grants
+    # the application role, named by DATABASE_APP_URL, its rights.
+    settings.DATABASE_OWNER = {**connection.settings_dict, "NAME": "not_this_one", "HOST": "elsewhere"}
+    settings.DATABASE_APP = {"USER": role, "PASSWORD": password}
+    call_command("setup_database", skip_migrate=True, verbosity=0)
+    assert _current_database() == test_database  # and this process is itself again afterwards
     yield role, password
     _drop_role(role)
 
@@ -85,10 +97,13 @@ def test_the_application_role_does_the_platforms_work_and_cannot_hide_a_change(
     app_role, make_subject, make_record, department_a, regulator_a
 ):
     role, password = app_role
+    test_database = _current_database()
     with Connected(role, password):
         with connection.cursor() as cursor:
-            cursor.execute("SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user")
-            assert cursor.fetchone() == (role, False)
+            cursor.execute(
+                "SELECT current_user, rolsuper, current_database() FROM pg_roles WHERE rolname = current_user"
+            )
+            assert cursor.fetchone() == (role, False, test_database)
         # What the web and worker processes do: entries are appended, checkpoints signed, checked.
         record = make_record(make_subject("北京权限测试有限公司"), department_a)
         publish_record(record, actor=regulator_a)

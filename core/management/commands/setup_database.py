@@ -1,10 +1,11 @@
 """``manage.py setup_database``: migrate as the schema's owner, then grant the application role
 exactly what the web and worker processes need (core/dbroles.py).
 
-The owner's credentials come from ``DATABASE_OWNER_URL`` (same database as ``DATABASE_URL``;
-without it this process's own connection is the owner). The application role is the user of
-``DATABASE_APP_URL`` or else of ``DATABASE_URL``, or ``--app-role``; it is created (LOGIN, with the
-URL's password, no special attribute) when missing and the owner may create roles. Run it on every
+The owner's credentials (user and password) come from ``DATABASE_OWNER_URL``; the server and
+database are ``DATABASE_URL``'s. Without it this process's own connection is the owner. The
+application role is the user of ``DATABASE_APP_URL`` or else of ``DATABASE_URL``, or ``--app-role``;
+it is created (LOGIN, with the URL's password, no special attribute) when missing and the owner may
+create roles. Run it on every
 deployment, before the web and worker processes start (docker-compose's ``migrate`` service,
 ``make run``).
 """
@@ -20,7 +21,9 @@ from django.db import DatabaseError, connection
 
 from core import dbroles
 
-CREDENTIALS = ("NAME", "USER", "PASSWORD", "HOST", "PORT", "OPTIONS")
+# What DATABASE_OWNER_URL contributes: who connects. Where (host, port, database) stays that of
+# DATABASE_URL, so the grants always land in the database the application uses.
+CREDENTIALS = ("USER", "PASSWORD")
 
 
 class Command(BaseCommand):
@@ -33,15 +36,24 @@ class Command(BaseCommand):
         parser.add_argument("--skip-migrate", action="store_true", help="only (re)grant the privileges")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        verbosity = options.get("verbosity", 1)
         app = settings.DATABASE_APP or settings.DATABASES["default"]
         role = options["app_role"] or app.get("USER") or ""
         password = None if options["app_role"] else (app.get("PASSWORD") or None)
         owner = settings.DATABASE_OWNER
-        if owner:
-            # From here on this process is the owner: migrations and grants run with its rights.
-            connection.close()
-            connection.settings_dict.update({key: owner[key] for key in CREDENTIALS if key in owner})
+        saved = {key: connection.settings_dict.get(key) for key in CREDENTIALS}
+        try:
+            if owner:
+                # From here on this process is the owner: migrations and grants run with its rights.
+                connection.close()
+                connection.settings_dict.update({key: owner.get(key) for key in CREDENTIALS})
+            self._set_up(role, password, options)
+        finally:
+            if owner:
+                connection.close()
+                connection.settings_dict.update(saved)
+
+    def _set_up(self, role: str, password: str | None, options: dict[str, Any]) -> None:
+        verbosity = options.get("verbosity", 1)
         if not options["skip_migrate"]:
             call_command("migrate", interactive=False, verbosity=verbosity)
         with connection.cursor() as cursor:

@@ -326,3 +326,14 @@ def test_a_key_with_any_scope_reads_checkpoints_and_proofs_in_the_api(narrow_key
     assert narrow_key_client.get("/api/v1/ledger/proof/999999").json()["code"] == "not_found"
     assert narrow_key_client.get("/api/v1/ledger/checkpoints?limit=1001").status_code == 400
     assert client.get("/api/v1/ledger/checkpoints").status_code == 401  # the API's convention: a key
+
+
+def test_administrators_see_the_checkpoints_read_only_in_the_admin(client, published, platform_admin):
+    from django.contrib.auth.models import Permission
+
+    transparency.sign_checkpoint()
+    platform_admin.user_permissions.add(Permission.objects.get(codename="view_checkpoint"))
+    client.force_login(platform_admin)
+    page = client.get("/admin/core/checkpoint/")
+    assert page.status_code == 200 and Checkpoint.objects.get().root_hash in page.content.decode()
+    assert client.get("/admin/core/checkpoint/add/").status_code == 403

@@ -71,7 +71,7 @@ def leaf_of(chain_hash: str) -> bytes:
     return merkle.leaf_hash(bytes.fromhex(chain_hash))
 
 
-def _fetch(keys: Iterable[merkle.Key]) -> dict[merkle.Key, bytes]:
+def fetch_subtrees(keys: Iterable[merkle.Key]) -> dict[merkle.Key, bytes]:
     """The hashes of the subtrees ``keys``: leaves from the ledger, the rest from the node table
     (two queries, whatever the number of keys)."""
     keys = set(keys)
@@ -95,7 +95,7 @@ def _fetch(keys: Iterable[merkle.Key]) -> dict[merkle.Key, bytes]:
 
 def _compute(compute: Callable[[merkle.Subtrees], T]) -> T:
     """Run ``compute`` over the stored log: learn which subtrees it needs, fetch them, compute."""
-    hashes = _fetch(merkle.needed(compute))
+    hashes = fetch_subtrees(merkle.needed(compute))
     try:
         return compute(merkle.from_mapping(hashes))
     except LookupError as exc:
@@ -121,7 +121,7 @@ def _extend_batch(start: int, end: int) -> int:
     """Append the nodes completed by leaves ``start+1 .. end`` (``start`` even); checks that the
     entries are there without a gap and still chained. Returns how many nodes were written."""
     edge_keys = merkle.pieces(0, start)  # all of level >= 1 since ``start`` is even
-    stored = _fetch(edge_keys)
+    stored = fetch_subtrees(edge_keys)
     if len(stored) != len(edge_keys):
         raise LogError(f"the node table lost hashes below leaf {start}; run verify_ledger")
     compact = merkle.CompactRange(start, [stored[key] for key in edge_keys])

@@ -164,7 +164,7 @@ class _NodeCheck:
     def flush(self) -> None:
         if not self.pending:
             return
-        stored = transparency._fetch((level, index) for level, index, _ in self.pending)
+        stored = transparency.fetch_subtrees((level, index) for level, index, _ in self.pending)
         # The narrowest range first: it names the changed entries most precisely.
         for level, index, value in sorted(self.pending, key=lambda node: ((node[1] + 1) << node[0], node[0])):
             first, last = (index << level) + 1, (index + 1) << level

@@ -5,6 +5,10 @@ PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 # Starts an embedded PostgreSQL and Redis unless DATABASE_URL / REDIS_URL are set.
 EMBED := $(PY) -m credit_platform.embedded --
+# Least privilege: migrations and the demo data run as the owner; the web, worker and beat connect
+# as the application role (DATABASE_APP_URL, created by the embedded runner, granted its rights
+# by setup_database), which cannot update, delete or truncate the ledger nor disable its trigger.
+AS_APP := DATABASE_URL="$${DATABASE_APP_URL:-$$DATABASE_URL}" DATABASE_OWNER_URL= DATABASE_APP_URL=
 DEMO_SUBJECTS ?= 2000
 
 .PHONY: install system-deps run worker test lint format bench schema clean
@@ -23,15 +27,17 @@ system-deps:
 	@PYTHON=$(PYTHON) sh scripts/system-deps.sh
 
 run: install
-	$(EMBED) sh -c '$(MANAGE) migrate --noinput && \
+	$(EMBED) sh -c '$(MANAGE) setup_database && \
 		$(MANAGE) seed_demo --subjects $(DEMO_SUBJECTS) --seed 1 --if-empty && \
 		$(MANAGE) create_demo_users && \
-		exec $(VENV)/bin/honcho --procfile Procfile start'
+		$(AS_APP) exec $(VENV)/bin/honcho --procfile Procfile start'
 
 worker: install
-	$(EMBED) $(VENV)/bin/celery -A credit_platform worker --loglevel INFO
+	$(EMBED) sh -c '$(AS_APP) exec $(VENV)/bin/celery -A credit_platform worker --loglevel INFO'
 
 # One pytest worker per core (pytest-xdist); a test file stays on one worker (module fixtures).
+# The suite runs as the owner (pytest-django creates its databases); tests/core/test_database_roles.py
+# sets up an application role on the test database and proves what it can and cannot do.
 test: install
 	$(EMBED) $(PY) -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from core.models import JobRun, LedgerEntry
+from core.models import Checkpoint, JobRun, LedgerEntry
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -36,4 +36,13 @@ class JobRunAdmin(ReadOnlyAdmin):
     list_display = ("job", "started_at", "finished_at", "status", "counts")
     list_filter = ("job", "status")
     readonly_fields = ("job", "task_id", "started_at", "finished_at", "status", "counts", "error")
+    show_full_result_count = False
+
+
+@admin.register(Checkpoint)
+class CheckpointAdmin(ReadOnlyAdmin):
+    """The signed checkpoints of the ledger's Merkle log (also public at /ledger/checkpoints)."""
+
+    list_display = ("tree_size", "signed_at", "root_hash", "key_id")
+    readonly_fields = ("tree_size", "root_hash", "signed_at", "origin", "key_id", "signature")
     show_full_result_count = False

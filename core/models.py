@@ -62,3 +62,52 @@ class JobRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job} {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+
+class MerkleNode(models.Model):
+    """The hash of one perfect subtree of the ledger's Merkle tree (RFC 9162; core/merkle.py).
+
+    ``(level, index)`` covers the ledger entries ``index * 2**level + 1`` to
+    ``(index + 1) * 2**level`` (by ``seq``). Level 0 (the leaves) is not stored: a leaf hash is
+    SHA-256(0x00 || the entry's chain hash) and is read from the ledger itself. The checkpoint job
+    appends nodes as the ledger grows (never recomputing old ones), so a root or a proof costs
+    O(log n) lookups. Append-only like the ledger (database trigger).
+    """
+
+    pk = models.CompositePrimaryKey("level", "index")
+    level = models.SmallIntegerField(_("level"))
+    index = models.BigIntegerField(_("index"))
+    hash = models.BinaryField(_("hash"), max_length=32)
+
+    class Meta:
+        verbose_name = _("Merkle node")
+        verbose_name_plural = _("Merkle nodes")
+
+    def __str__(self) -> str:
+        return f"({self.level}, {self.index})"
+
+
+class Checkpoint(models.Model):
+    """A signed tree head: the ledger's first ``tree_size`` entries have the Merkle root
+    ``root_hash``, signed with the platform's Ed25519 key at ``signed_at``.
+
+    What is signed is the text ``core.transparency.checkpoint_body`` builds from these fields
+    (origin, size, root, time). Published at ``/ledger/checkpoints``; a checkpoint once signed
+    pins the history before it: ``verify_ledger`` and every mirror check the log against it.
+    Append-only (database trigger).
+    """
+
+    tree_size = models.BigIntegerField(_("tree size"), unique=True)
+    root_hash = models.CharField(_("root hash"), max_length=64)
+    signed_at = models.DateTimeField(_("signed at"))
+    origin = models.CharField(_("origin"), max_length=200)
+    key_id = models.CharField(_("signing key id"), max_length=16)
+    signature = models.CharField(_("Ed25519 signature"), max_length=100)
+
+    class Meta:
+        ordering = ["-tree_size"]
+        verbose_name = _("ledger checkpoint")
+        verbose_name_plural = _("ledger checkpoints")
+
+    def __str__(self) -> str:
+        return f"{self.tree_size} @ {self.signed_at:%Y-%m-%d %H:%M:%S}"

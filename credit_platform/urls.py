@@ -1,4 +1,5 @@
-"""Root URLs: admin, health probes, the public site, the API, enterprise accounts and portal."""
+"""Root URLs: admin, health probes, the public site, the ledger's checkpoints and proofs, the API,
+enterprise accounts and the portal."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -24,5 +25,6 @@ urlpatterns = [
     path("api/v1/", include("credit_platform.api.urls")),
     path("accounts/", include("allauth.urls")),
     path("enterprise/", include("enterprises.urls")),
+    path("ledger/", include("core.urls")),
     path("", include("disclosure.urls")),
 ]

@@ -9,10 +9,16 @@ One page at a time: fetch it (outside any transaction, with bounded retries on n
 its data: the origin no longer publishes it, so neither do we keep it) and store the page's
 ``next_cursor``. A failure before the commit changes nothing, so the stored cursor always names
 exactly the changes already applied: the next run resumes there, never skipping or losing one.
+
+Before the feed, the origin's ledger is checked as a Certificate Transparency monitor would
+(``pull_checkpoints``): its newest signed checkpoint is stored if its signature holds with the
+origin's key and a consistency proof shows it extends the largest checkpoint stored before; a
+fork (a rewritten or cut history) is an error naming the two sizes, and nothing is pulled.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 import urllib.error
@@ -25,8 +31,10 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core import merkle, signing, transparency
+from core.models import Checkpoint
 from disclosure.choices import ForeignObjectType
-from disclosure.models import ForeignObject, ForeignOrigin
+from disclosure.models import ForeignCheckpoint, ForeignObject, ForeignOrigin
 
 FEED_PATH = "/api/v1/changes"
 USER_AGENT = "credit-platform-federation/1"
@@ -49,6 +57,18 @@ class OriginRefused(FederationError):
     """The origin answered 401/403: a bad key or a key without the ``changes:read`` scope."""
 
 
+class NotPublished(FederationError):
+    """The origin answered 404: it does not publish what was asked (``detail``: its own words)."""
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
+
+
+class LedgerFork(FederationError):
+    """The origin's newest checkpoint does not extend the ones stored here: its history changed."""
+
+
 @dataclass
 class PullResult:
     origin: ForeignOrigin
@@ -58,6 +78,7 @@ class PullResult:
     removals: int = 0
     caught_up: bool = False
     cursors: list[str] = field(default_factory=list)
+    checkpoint: CheckpointResult | None = None
 
 
 def normalise_base_url(raw: str) -> str:
@@ -110,22 +131,22 @@ def _error_message(body: bytes) -> str:
     return ""
 
 
-def fetch_page(
+def fetch_json(
     base_url: str,
     key: str,
-    cursor: str,
-    limit: int,
+    path: str,
+    query: dict[str, str],
     *,
+    what: str = "change feed",
+    scope_hint: str = " The key needs the scope changes:read.",
     timeout: float = 30.0,
     retries: int = 3,
     sleep: Callable[[float], None] = time.sleep,
-) -> dict:
-    """One feed page as a dict; ``FederationError`` naming the problem otherwise. Network
-    failures, timeouts, 5xx and 429 are retried ``retries`` times with exponential backoff."""
-    query = {"limit": str(limit)}
-    if cursor:
-        query["after"] = cursor
-    url = f"{base_url}{FEED_PATH}?{urlencode(query)}"
+) -> object:
+    """One JSON answer of the origin's API (``what`` names it in errors); ``FederationError``
+    naming the problem otherwise. Network failures, timeouts, 5xx and 429 are retried ``retries``
+    times with exponential backoff; a 404 is ``NotPublished``."""
+    url = f"{base_url}{path}?{urlencode(query)}" if query else f"{base_url}{path}"
     request = urllib.request.Request(
         url,
         headers={"Authorization": f"Api-Key {key}", "Accept": "application/json", "User-Agent": USER_AGENT},
@@ -150,12 +171,13 @@ def fetch_page(
                 ) from exc
             if status == 403:
                 raise OriginRefused(
-                    f"The origin {base_url} refused access to its change feed (HTTP 403"
-                    f"{', ' + detail if detail else ''}). The key needs the scope changes:read."
+                    f"The origin {base_url} refused access to its {what} (HTTP 403"
+                    f"{', ' + detail if detail else ''}).{scope_hint}"
                 ) from exc
             if status == 404:
-                raise FederationError(
-                    f"There is no change feed at {url.split('?')[0]} (HTTP 404). Is the base URL right?"
+                raise NotPublished(
+                    f"There is no {what} at {url.split('?')[0]} (HTTP 404). Is the base URL right?",
+                    detail,
                 ) from exc
             if 300 <= status < 400:
                 raise FederationError(
@@ -174,7 +196,7 @@ def fetch_page(
             problem = str(getattr(exc, "reason", exc)) or type(exc).__name__
         if attempt > retries:
             raise FederationError(
-                f"Cannot read the change feed of {base_url}: {problem} "
+                f"Cannot read the {what} of {base_url}: {problem} "
                 f"(gave up after {attempt} attempt{'s' if attempt > 1 else ''})."
             )
         sleep(wait if wait is not None else min(RETRY_BASE_SECONDS * 2 ** (attempt - 1), RETRY_MAX_SECONDS))
@@ -187,6 +209,26 @@ def fetch_page(
         return json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise FederationError(f"The origin {base_url} answered with malformed JSON: {exc}.") from exc
+
+
+def fetch_page(
+    base_url: str,
+    key: str,
+    cursor: str,
+    limit: int,
+    *,
+    timeout: float = 30.0,
+    retries: int = 3,
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict:
+    """One feed page as a dict; ``FederationError`` naming the problem otherwise."""
+    query = {"limit": str(limit)}
+    if cursor:
+        query["after"] = cursor
+    try:
+        return fetch_json(base_url, key, FEED_PATH, query, timeout=timeout, retries=retries, sleep=sleep)
+    except NotPublished as exc:
+        raise FederationError(str(exc)) from exc
 
 
 def _check_page(page) -> list[dict]:
@@ -277,6 +319,188 @@ def apply_page(origin: ForeignOrigin, expected_cursor: str, page: dict) -> tuple
     return len(latest) - removals, removals
 
 
+# -- The origin's ledger checkpoints ---------------------------------------------------------------
+
+CHECKPOINTS_PATH = "/api/v1/ledger/checkpoints"
+CONSISTENCY_PATH = "/api/v1/ledger/consistency"
+LEDGER_WHAT = "ledger checkpoints"
+TIMESTAMP = "%Y-%m-%dT%H:%M:%SZ"
+LEDGER_SCOPE_HINT = " Its ledger checkpoints are public: any key of the origin should read them."
+
+
+@dataclass
+class CheckpointResult:
+    """What the checkpoint step did: the origin's newest tree size, whether it was new here, and the
+    largest one stored before (the one it was proven consistent with)."""
+
+    tree_size: int | None = None
+    stored: bool = False
+    previous_size: int | None = None
+    note: str = ""
+
+
+def _parse_checkpoint(data: object, base_url: str) -> Checkpoint:
+    """An unsaved ``Checkpoint`` from the origin's JSON (never saved: it only carries the fields)."""
+    if not isinstance(data, dict):
+        raise FederationError(f"The origin {base_url} sent a checkpoint that is not a JSON object.")
+    try:
+        checkpoint = Checkpoint(
+            tree_size=int(data["tree_size"]),
+            root_hash=str(data["root_hash"]),
+            signed_at=dt.datetime.strptime(str(data["timestamp"]), "%Y-%m-%dT%H:%M:%SZ").replace(
+                tzinfo=dt.UTC
+            ),
+            origin=str(data["origin"]),
+            key_id=str(data["key_id"]),
+            signature=str(data["signature"]),
+        )
+        bytes.fromhex(checkpoint.root_hash)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise FederationError(f"The origin {base_url} sent a malformed checkpoint ({exc}).") from exc
+    if checkpoint.tree_size < 1 or len(checkpoint.root_hash) != 64 or "\n" in checkpoint.origin:
+        raise FederationError(f"The origin {base_url} sent a malformed checkpoint.")
+    return checkpoint
+
+
+def _check_signature(checkpoint: Checkpoint, key_pem: str, base_url: str) -> None:
+    try:
+        key = signing.load_public_key_pem(key_pem.encode())
+    except ValueError as exc:
+        raise FederationError(f"The public key of {base_url} cannot be used: {exc}.") from exc
+    pinned = signing.key_id_of(key)
+    if checkpoint.key_id != pinned:
+        raise FederationError(
+            f"The checkpoint of size {checkpoint.tree_size} from {base_url} is signed with the key "
+            f"{checkpoint.key_id}, not the origin's key {pinned} pinned here. If the origin really "
+            "changed its key, confirm the new one out of band and give it with --origin-public-key."
+        )
+    if not signing.verify(transparency.body_of(checkpoint), checkpoint.signature, key):
+        raise FederationError(
+            f"The signature of the checkpoint of size {checkpoint.tree_size} from {base_url} does not "
+            "hold: it was altered on the way or not signed by the origin. Nothing was stored."
+        )
+
+
+def _fork(base_url: str, stored: ForeignCheckpoint, size: int | None, why: str) -> LedgerFork:
+    pinned = (
+        f"the checkpoint of size {stored.tree_size} (root {stored.root_hash[:16]}..., signed "
+        f"{transparency.timestamp(stored.signed_at)}) stored here"
+    )
+    if size is None:
+        head = f"The ledger of {base_url} can no longer be checked against {pinned}: {why}."
+    else:
+        head = (
+            f"The ledger of {base_url} forked: its checkpoint of size {size} does not extend {pinned}: {why}."
+        )
+    return LedgerFork(f"{head} Nothing was stored or pulled; keep the stored checkpoints as evidence.")
+
+
+def pull_checkpoints(
+    origin: ForeignOrigin,
+    key: str,
+    *,
+    pinned_key: str = "",
+    timeout: float = 30.0,
+    retries: int = 3,
+    sleep: Callable[[float], None] = time.sleep,
+) -> CheckpointResult:
+    """Fetch the origin's newest checkpoint, check its signature with the origin's key (the one
+    pinned by the first checkpoint stored, or ``pinned_key``), prove it consistent with the largest
+    checkpoint stored before (RFC 9162 consistency proof from the origin's API) and store it.
+    ``LedgerFork`` names the two sizes when the origin's history no longer extends what it signed.
+    An origin that never published a checkpoint is noted, not refused; one that stopped is refused."""
+    base_url = origin.base_url
+    options = {"timeout": timeout, "retries": retries, "sleep": sleep}
+    largest = ForeignCheckpoint.objects.filter(origin=origin).order_by("-tree_size").first()
+    after = str(largest.tree_size) if largest else "0"
+    try:
+        listing = fetch_json(
+            base_url,
+            key,
+            CHECKPOINTS_PATH,
+            {"after": after, "limit": "1"},
+            what=LEDGER_WHAT,
+            scope_hint=LEDGER_SCOPE_HINT,
+            **options,
+        )
+    except NotPublished as exc:
+        if largest is not None:
+            raise _fork(base_url, largest, None, "it no longer publishes checkpoints") from exc
+        return CheckpointResult(note=f"{base_url} publishes no ledger checkpoints; its log cannot be checked")
+    if not isinstance(listing, dict) or "latest" not in listing:
+        raise FederationError(f"The origin's answer at {CHECKPOINTS_PATH} is not a checkpoint listing.")
+    if listing["latest"] is None:
+        if largest is not None:
+            raise _fork(base_url, largest, None, "it no longer has any checkpoint")
+        return CheckpointResult(note=f"{base_url} has signed no ledger checkpoint yet")
+    latest = _parse_checkpoint(listing["latest"], base_url)
+    # The key: the one pinned by the first checkpoint stored (or given by the operator, e.g. after
+    # the origin announced a new key), else the one the origin publishes (trust on first use).
+    key_pem = pinned_key or (largest.public_key if largest else str(listing.get("public_key") or ""))
+    _check_signature(latest, key_pem, base_url)
+    result = CheckpointResult(
+        tree_size=latest.tree_size, previous_size=largest.tree_size if largest else None
+    )
+    if largest is not None:
+        if latest.tree_size < largest.tree_size:
+            raise _fork(
+                base_url, largest, latest.tree_size, "its newest tree is smaller (entries were removed)"
+            )
+        if latest.tree_size == largest.tree_size:
+            if latest.root_hash != largest.root_hash:
+                raise _fork(base_url, largest, latest.tree_size, "the same size has a different root")
+            return result
+        try:
+            proof = fetch_json(
+                base_url,
+                key,
+                CONSISTENCY_PATH,
+                {"first": str(largest.tree_size), "second": str(latest.tree_size)},
+                what="ledger consistency proof",
+                scope_hint=LEDGER_SCOPE_HINT,
+                **options,
+            )
+        except NotPublished as exc:
+            raise _fork(
+                base_url,
+                largest,
+                latest.tree_size,
+                f"it has no consistency proof from size {largest.tree_size} ({exc.detail or 'HTTP 404'})",
+            ) from exc
+        path = proof.get("consistency_path") if isinstance(proof, dict) else None
+        if not isinstance(path, list) or not all(isinstance(v, str) and len(v) == 64 for v in path):
+            raise FederationError(f"The origin's consistency proof from {base_url} is malformed.")
+        try:
+            hashes = [bytes.fromhex(value) for value in path]
+        except ValueError as exc:
+            raise FederationError(f"The origin's consistency proof from {base_url} is malformed.") from exc
+        if not merkle.consistent(
+            largest.tree_size,
+            latest.tree_size,
+            bytes.fromhex(largest.root_hash),
+            bytes.fromhex(latest.root_hash),
+            hashes,
+        ):
+            raise _fork(base_url, largest, latest.tree_size, "the consistency proof does not hold")
+    with transaction.atomic():
+        locked = ForeignOrigin.objects.select_for_update().get(pk=origin.pk)
+        row, result.stored = ForeignCheckpoint.objects.get_or_create(
+            origin=locked,
+            tree_size=latest.tree_size,
+            defaults={
+                "root_hash": latest.root_hash,
+                "signed_at": latest.signed_at,
+                "signed_origin": latest.origin[:200],
+                "key_id": latest.key_id,
+                "signature": latest.signature,
+                "public_key": key_pem,
+            },
+        )
+        if row.root_hash != latest.root_hash:  # another pull stored this size meanwhile
+            raise _fork(base_url, row, latest.tree_size, "the same size has a different root")
+    return result
+
+
 def pull(
     base_url: str,
     key: str,
@@ -288,13 +512,21 @@ def pull(
     retries: int = 3,
     on_page: Callable[[PullResult], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    checkpoints: bool = True,
+    pinned_key: str = "",
 ) -> PullResult:
-    """Pull pages from the origin's stored cursor until it has no more (or ``max_pages``)."""
+    """Check the origin's ledger checkpoints (``pull_checkpoints``: a fork stops here, before any
+    change is applied), then pull pages from the stored cursor until it has no more (or
+    ``max_pages``)."""
     base_url = normalise_base_url(base_url)
     if not key:
         raise FederationError("No API key given for the origin.")
     origin = get_origin(base_url, origin_name)
     result = PullResult(origin=origin)
+    if checkpoints:
+        result.checkpoint = pull_checkpoints(
+            origin, key, pinned_key=pinned_key, timeout=timeout, retries=retries, sleep=sleep
+        )
     while max_pages is None or result.pages < max_pages:
         cursor = ForeignOrigin.objects.values_list("cursor", flat=True).get(pk=origin.pk)
         try:

@@ -202,3 +202,36 @@ class ForeignObject(models.Model):
 
     def __str__(self) -> str:
         return f"{self.origin}: {self.object_type} {self.remote_id}"
+
+
+class ForeignCheckpoint(models.Model):
+    """A signed checkpoint of another platform's ledger, as this platform saw it when pulling its
+    feed (disclosure/federation.py). Each one stored was checked: its signature with the origin's
+    key (pinned on first contact), and its consistency with the largest one stored before. So the
+    set is what a mirror keeps: should the origin ever rewrite its history, the next pull fails
+    naming the two sizes that no longer fit."""
+
+    origin = models.ForeignKey(
+        ForeignOrigin, on_delete=models.PROTECT, related_name="checkpoints", verbose_name=_("origin platform")
+    )
+    tree_size = models.BigIntegerField(_("tree size"))
+    root_hash = models.CharField(_("root hash"), max_length=64)
+    signed_at = models.DateTimeField(_("signed at"))
+    signed_origin = models.CharField(_("origin named in the checkpoint"), max_length=200)
+    key_id = models.CharField(_("signing key id"), max_length=16)
+    signature = models.CharField(_("Ed25519 signature"), max_length=100)
+    public_key = models.TextField(_("public key (PEM)"))
+    seen_at = models.DateTimeField(_("seen at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["origin", "-tree_size"]
+        verbose_name = _("foreign ledger checkpoint")
+        verbose_name_plural = _("foreign ledger checkpoints")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["origin", "tree_size"], name="disclosure_foreigncheckpoint_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.origin}: {self.tree_size}"

@@ -4,6 +4,7 @@ for any other path. A new app's API is one line here."""
 from django.urls import re_path
 
 from accounts.api import urls as accounts_urls
+from core.api import urls as core_urls
 from credit_platform.api.errors import not_found
 from disclosure.api import urls as disclosure_urls
 from enterprises.api import urls as enterprises_urls
@@ -15,5 +16,6 @@ urlpatterns = [
     *disclosure_urls.urlpatterns,
     *accounts_urls.urlpatterns,
     *enterprises_urls.urlpatterns,
+    *core_urls.urlpatterns,
     re_path(r"^[\s\S]*$", not_found),  # any path, newlines included
 ]

@@ -38,7 +38,11 @@ allow-x00 = false
 
 [parameters]
 "path.code" = "{subject.code}"
-"query.after" = "{feed.encode_cursor(0)}"
+
+# The change feed's cursor (the ledger's checkpoints take a tree size as "after": not this one).
+[[operations]]
+include-name = "GET /api/v1/changes"
+parameters = {{ "query.after" = "{feed.encode_cursor(0)}" }}
 
 # Watched codes must pass their check characters (GB 32100), which no schema pattern states:
 # there a schema-valid body may be refused with 400 invalid_code, as documented.

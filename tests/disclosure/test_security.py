@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+import time_machine
 from django.test import override_settings
 from django.urls import reverse
+
+from tests.base import SUITE_NOW
 
 pytestmark = pytest.mark.django_db
 
@@ -77,6 +80,13 @@ def test_production_refuses_to_start_without_a_report_signing_key():
     )
     assert result.returncode != 0
     assert "REPORT_SIGNING_KEY must be set" in result.stderr
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    """Rate limits count per fixed window: a slow machine must not cross a window's end mid-test."""
+    with time_machine.travel(SUITE_NOW, tick=False):
+        yield
 
 
 @override_settings(RATELIMIT_SEARCH="3/m")

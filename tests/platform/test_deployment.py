@@ -17,14 +17,29 @@ def _compose() -> dict:
 
 def test_compose_runs_the_production_stack_with_health_checks():
     services = _compose()["services"]
-    assert set(services) == {"postgres", "redis", "web", "worker", "beat"}
+    assert set(services) == {"postgres", "redis", "migrate", "web", "worker", "beat"}
     for name, service in services.items():
-        assert "healthcheck" in service, f"{name} has no health check"
+        if name != "migrate":  # a one-shot job: "completed successfully" is its health
+            assert "healthcheck" in service, f"{name} has no health check"
     assert "gunicorn" in services["web"]["command"]
     assert services["worker"]["command"][:4] == ["celery", "-A", "credit_platform", "worker"]
     assert services["beat"]["command"][:4] == ["celery", "-A", "credit_platform", "beat"]
     for name in ("web", "worker", "beat"):
         assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
+        assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+
+
+def test_compose_runs_the_app_as_a_least_privileged_role_and_only_migrate_as_the_owner():
+    services = _compose()["services"]
+    owner = services["postgres"]["environment"]["POSTGRES_USER"]
+    assert services["migrate"]["command"] == ["python", "manage.py", "setup_database"]
+    assert f"postgresql://{owner}:" in services["migrate"]["environment"]["DATABASE_OWNER_URL"]
+    for name in ("web", "worker", "beat"):
+        env = services[name]["environment"]
+        app_url = "postgresql://credit_app:${APP_DB_PASSWORD:?set APP_DB_PASSWORD}@"
+        assert env["DATABASE_URL"].startswith(app_url)
+        assert "DATABASE_OWNER_URL" not in env, f"{name} must not hold the owner's credentials"
+        assert "migrate" not in str(services[name]["command"])
 
 
 def test_compose_keeps_data_in_volumes_and_requires_every_secret():

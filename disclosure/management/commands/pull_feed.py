@@ -3,6 +3,9 @@ objects (disclosure/federation.py), resuming from the cursor stored for that ori
 
 The API key is read from ``--key-file`` (preferred), ``--key`` or the ``PULL_FEED_KEY``
 environment variable, so it need not appear in the shell history or the process list.
+
+First the origin's ledger checkpoints are checked and kept (signature with the origin's key,
+consistency with those stored before); a fork of its ledger stops the command, naming the sizes.
 """
 
 from __future__ import annotations
@@ -87,6 +90,12 @@ class Command(BaseCommand):
             help="retries of a network failure, timeout, 5xx or 429 answer (default 3)",
         )
         parser.add_argument("--timeout", type=_seconds, default=30.0, help="seconds per request (default 30)")
+        parser.add_argument(
+            "--origin-public-key",
+            type=Path,
+            help="the origin's Ed25519 public key (PEM), confirmed out of band; default: the key it "
+            "publishes, pinned by the first checkpoint stored",
+        )
 
     def _key(self, options: dict) -> str:
         if options.get("key_file") and options.get("key"):
@@ -109,6 +118,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         key = self._key(options)
+        pinned_key = ""
+        if options.get("origin_public_key"):
+            path = options["origin_public_key"]
+            try:
+                pinned_key = Path(path).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise CommandError(f"The public key file {path} cannot be read: {exc}") from exc
         verbosity = options.get("verbosity", 1)
 
         def progress(result: federation.PullResult) -> None:
@@ -125,9 +141,18 @@ class Command(BaseCommand):
                 timeout=options["timeout"],
                 retries=options["retries"],
                 on_page=progress,
+                pinned_key=pinned_key,
             )
         except federation.FederationError as exc:
             raise CommandError(str(exc)) from exc
+        if verbosity >= 1 and result.checkpoint is not None:
+            checked = result.checkpoint
+            if checked.tree_size is None:
+                self.stdout.write(self.style.WARNING(f"{checked.note}."))
+            else:
+                since = f", consistent with size {checked.previous_size}" if checked.previous_size else ""
+                kept = "stored" if checked.stored else "already stored"
+                self.stdout.write(f"ledger checkpoint of size {checked.tree_size} verified{since}; {kept}.")
         if verbosity >= 1:
             state = "caught up" if result.caught_up else "more changes are waiting (run again)"
             self.stdout.write(

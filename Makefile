@@ -25,6 +25,7 @@ system-deps:
 run: install
 	$(EMBED) sh -c '$(MANAGE) migrate --noinput && \
 		$(MANAGE) seed_demo --subjects $(DEMO_SUBJECTS) --seed 1 --if-empty && \
+		$(MANAGE) seed_sanctions_demo --seed 1 --if-empty && \
 		$(MANAGE) create_demo_users && \
 		exec $(VENV)/bin/honcho --procfile Procfile start'
 

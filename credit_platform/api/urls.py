@@ -7,11 +7,13 @@ from accounts.api import urls as accounts_urls
 from credit_platform.api.errors import not_found
 from disclosure.api import urls as disclosure_urls
 from registry.api import urls as registry_urls
+from sanctions.api import urls as sanctions_urls
 
 app_name = "api"
 urlpatterns = [
     *registry_urls.urlpatterns,
     *disclosure_urls.urlpatterns,
     *accounts_urls.urlpatterns,
+    *sanctions_urls.urlpatterns,
     re_path(r"^[\s\S]*$", not_found),  # any path, newlines included
 ]

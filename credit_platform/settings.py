@@ -254,6 +254,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "PREPROCESSING_HOOKS": ["credit_platform.api.schema.canonical_paths"],
+    # One name for a choice set used by several fields (a measure's scenarios, a check's scenario).
+    "ENUM_NAME_OVERRIDES": {
+        "ScenarioEnum": "sanctions.choices.Scenario",
+        "MeasureTypeEnum": "sanctions.choices.MeasureType",
+        "ListKindEnum": "sanctions.choices.ListKind",
+    },
     # No badge image from validator.swagger.io (unreachable from many networks): templates/drf_spectacular/.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }

@@ -353,14 +353,14 @@ BEHAVIOUR_RULES = [
     ),
 ]
 
-# Indicator system v1: base 100; A from 105, B from 95, C from 80, D below.
+# Indicator system v1: base 100; A from 105, B from 95, C from 70, D below (a dishonesty list: D).
 INDICATOR_SYSTEM = {
     "code": "beijing-grading",
     "version": 1,
     "name": "北京市公共信用综合评价指标体系",
     "threshold_a": Decimal("105"),
     "threshold_b": Decimal("95"),
-    "threshold_c": Decimal("80"),
+    "threshold_c": Decimal("70"),
     "notes": "国办发〔2019〕35号：以公共信用综合评价结果为依据实施分级分类监管。",
 }
 # (code, name, kind, points per unit, counted up to, window months)

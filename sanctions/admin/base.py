@@ -21,7 +21,20 @@ from sanctions.services import catalogue
 from sanctions.services.common import InvalidTransition
 
 
-class ScopedAdmin(admin.ModelAdmin):
+class RefusalMixin:
+    """A service that refuses a save (``save_model`` re-raises after ``refused``) answers with the
+    form page again and the reason, not an error page."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (ValidationError, PermissionDenied, InvalidTransition):
+            if not getattr(request, "_sanctions_refused", False):
+                raise
+            return HttpResponseRedirect(request.get_full_path())
+
+
+class ScopedAdmin(RefusalMixin, admin.ModelAdmin):
     """Rows of the departments the user acts for (core/scope.py); nothing is deleted in place."""
 
     scope_field = "department_id"
@@ -30,16 +43,6 @@ class ScopedAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return scope_of(request.user).filter(super().get_queryset(request), self.scope_field)
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        """A service that refuses the save (save_model re-raises after its message) answers with
-        the form page again, not an error page."""
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except (ValidationError, PermissionDenied, InvalidTransition):
-            if not getattr(request, "_sanctions_refused", False):
-                raise
-            return HttpResponseRedirect(request.get_full_path())
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -70,10 +73,8 @@ class ScopedAdmin(admin.ModelAdmin):
         obj = self.get_queryset(request).filter(pk=object_id).first() if str(object_id).isdigit() else None
         actions = []
         if obj is not None:
-            opts = self.model._meta
             actions = [
-                {"name": f"{opts.app_label}_{opts.model_name}_{action.name}", "label": action.label}
-                for action in self._allowed_actions(request, obj)
+                {"name": action.name, "label": action.label} for action in self._allowed_actions(request, obj)
             ]
         extra_context = {**(extra_context or {}), "object_actions": actions}
         return super().change_view(request, object_id, form_url, extra_context)
@@ -179,12 +180,16 @@ def history_inline(model_class, fk: str) -> type[admin.TabularInline]:
     return HistoryInline
 
 
-class CatalogueAdmin(admin.ModelAdmin):
+class CatalogueAdmin(RefusalMixin, admin.ModelAdmin):
     """Rules as data (platform administrators): saved through ``catalogue.save_item`` (ledger);
     deactivate instead of deleting."""
 
     def save_model(self, request, obj, form, change):
-        catalogue.save_item(obj, actor=request.user)
+        try:
+            catalogue.save_item(obj, actor=request.user)
+        except ValidationError as exc:
+            refused(request, exc)
+            raise
 
     def has_delete_permission(self, request, obj=None):
         return False

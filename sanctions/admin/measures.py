@@ -41,6 +41,20 @@ class MeasureForm(forms.ModelForm):
             "is_active",
         ]
 
+    def clean(self):
+        data = super().clean()
+        probe = Measure(
+            list_kind=data.get("list_kind", ""),
+            measure_type=data.get("measure_type", ""),
+            scenarios=data.get("scenarios") or [],
+        )
+        try:
+            measures.check_measure_consistency(probe)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                self.add_error(field, errors)
+        return data
+
 
 class MeasureCheckForm(forms.Form):
     code = forms.CharField(label=_("Unified social credit code"), max_length=40)

@@ -15,7 +15,7 @@ class MeasureSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
     list = serializers.ChoiceField(source="list_kind", choices=ListKind.choices)
-    type = serializers.ChoiceField(source="measure_type", choices=MeasureType.choices)
+    measure_type = serializers.ChoiceField(choices=MeasureType.choices)
     content = serializers.CharField()
     legal_basis = serializers.CharField()
     implementing_department = serializers.CharField()
@@ -75,7 +75,7 @@ class MeasureQuerySerializer(serializers.Serializer):
 
 class MeasureListQuerySerializer(serializers.Serializer):
     list = serializers.ChoiceField(choices=ListKind.choices, required=False)
-    type = serializers.ChoiceField(choices=MeasureType.choices, required=False)
+    measure_type = serializers.ChoiceField(choices=MeasureType.choices, required=False)
     scenario = serializers.ChoiceField(choices=Scenario.choices, required=False)
 
 

@@ -37,11 +37,11 @@ from sanctions.services import measures
 )
 class MeasureViewSet(ApiMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Every active measure: what it is, its legal basis, implementing department, scenarios and
-    duration. Filters: ``list``, ``type``, ``scenario``."""
+    duration. Filters: ``list``, ``measure_type``, ``scenario``."""
 
     required_scope = Scope.SANCTIONS_CHECK
     serializer_class = MeasureSerializer
-    query_parameters = ("list", "type", "scenario")
+    query_parameters = ("list", "measure_type", "scenario")
     queryset = Measure.objects.none()
 
     def get_queryset(self):
@@ -50,8 +50,8 @@ class MeasureViewSet(ApiMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
         found = Measure.objects.filter(is_active=True).order_by("list_kind", "code")
         if "list" in form.validated_data:
             found = found.filter(list_kind=form.validated_data["list"])
-        if "type" in form.validated_data:
-            found = found.filter(measure_type=form.validated_data["type"])
+        if "measure_type" in form.validated_data:
+            found = found.filter(measure_type=form.validated_data["measure_type"])
         if "scenario" in form.validated_data:
             found = found.filter(scenarios__contains=[form.validated_data["scenario"]])
         return found

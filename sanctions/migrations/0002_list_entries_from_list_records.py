@@ -108,7 +108,7 @@ def backward(apps, schema_editor) -> None:
     ListEntry = apps.get_model("sanctions", "ListEntry")
     Transition = apps.get_model("sanctions", "ListEntryTransition")
     adopted = ListEntry.objects.filter(origin="adopted")
-    Transition.objects.filter(entry__in=adopted).delete()
+    Transition.objects.filter(entry_id__in=adopted.values("pk")).delete()
     adopted.delete()
 
 

@@ -157,18 +157,27 @@ def record_feedback(
 def feedback_counts(feedback: QuerySet | None = None) -> list[dict[str, Any]]:
     """Per implementing department: reports, measures applied and not applied (one query)."""
     feedback = MeasureFeedback.objects.all() if feedback is None else feedback
-    return list(
+    rows = (
         feedback.order_by()
         .values("implementing_department")
         .annotate(
             total=Count("id"),
-            applied=Count("id", filter=Q(applied=True)),
-            not_applied=Count("id", filter=Q(applied=False)),
-            rewards=Count("id", filter=Q(measure__measure_type=MeasureType.REWARD)),
-            punishments=Count("id", filter=Q(measure__measure_type=MeasureType.PUNISHMENT)),
+            n_applied=Count("id", filter=Q(applied=True)),
+            n_rewards=Count("id", filter=Q(measure__measure_type=MeasureType.REWARD)),
         )
         .order_by("-total", "implementing_department")
     )
+    return [
+        {
+            "implementing_department": row["implementing_department"],
+            "total": row["total"],
+            "applied": row["n_applied"],
+            "not_applied": row["total"] - row["n_applied"],
+            "rewards": row["n_rewards"],
+            "punishments": row["total"] - row["n_rewards"],
+        }
+        for row in rows
+    ]
 
 
 def check_measure_consistency(measure: Measure) -> None:

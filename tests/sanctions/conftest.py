@@ -11,6 +11,7 @@ from core.models import LedgerEntry
 from registry.choices import RecordCategory, Sector, Severity
 from sanctions.choices import ListKind
 from sanctions.services import consumer, grades, lists
+from tests.api.conftest import agency, client_for, make_key  # noqa: F401  (the API personas)
 
 
 @pytest.fixture(autouse=True)

@@ -116,7 +116,7 @@ class Command(BaseCommand):
                 proposals.confirm_proposal(
                     proposal,
                     actor=None,
-                    document_number=f"京信列〔{today.year}〕{proposal.pk}号",
+                    document_number=f"京信列〔{today.year}〕{index}号",
                     starts_on=today,
                 )
                 confirmed += 1

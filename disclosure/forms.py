@@ -96,12 +96,14 @@ class ListChangesForm(PublicForm):
     """Filters of a list's additions and removals."""
 
     since = forms.DateField(label=_("Since"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    district = forms.ChoiceField(label=_("District"), required=False, choices=())
     department = forms.ModelChoiceField(
         label=_("Listing department"), required=False, queryset=Department.objects.filter(is_active=True)
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["district"].choices = _blank(_("All districts")) + list(District.choices)
         self.fields["department"].empty_label = _("All departments")
 
 

@@ -56,6 +56,7 @@ def list_changes(
     *,
     since: dt.date | None = None,
     department_id: int | None = None,
+    district: str = "",
     limit: int = MAX_CHANGES,
 ) -> list[ListChange]:
     """Additions and removals of ``list_kind`` since ``since`` (default: the last 90 days),
@@ -82,6 +83,9 @@ def list_changes(
     if department_id is not None:
         added = added.filter(department_id=department_id)
         removed = removed.filter(department_id=department_id)
+    if district:
+        added = added.filter(subject__district=district)
+        removed = removed.filter(subject__district=district)
     changes = [
         ListChange(
             "added",

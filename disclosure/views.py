@@ -251,8 +251,13 @@ def list_page(request, slug: str):
     category = LISTS[slug]
     form = ListFilterForm(request.GET or None)
     records = CreditRecord.objects.public().filter(category=category)
+    recent_filters = {}
     if form.is_valid():
         data = form.cleaned_data
+        recent_filters = {
+            "district": data["district"],
+            "department_id": data["department"].pk if data["department"] else None,
+        }
         if data["district"]:
             records = records.filter(subject__district=data["district"])
         if data["department"]:
@@ -271,7 +276,7 @@ def list_page(request, slug: str):
         "kind": ListKind(kind),
         "category": RecordCategory(category),
         "lists": LISTS,
-        "recent": lists.list_changes(kind, limit=10),
+        "recent": lists.list_changes(kind, limit=10, **recent_filters),
     }
     return render(request, "disclosure/list.html", context)
 
@@ -282,10 +287,14 @@ def list_changes(request, slug: str):
     kind = _list_kind(slug)
     form = ListChangesForm(request.GET or None)
     since = department = None
+    district = ""
     if form.is_valid():
         since = form.cleaned_data["since"]
         department = form.cleaned_data["department"]
-    changes = lists.list_changes(kind, since=since, department_id=department.pk if department else None)
+        district = form.cleaned_data["district"]
+    changes = lists.list_changes(
+        kind, since=since, department_id=department.pk if department else None, district=district
+    )
     context = {
         "form": form,
         "slug": slug,

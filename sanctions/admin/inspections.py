@@ -217,9 +217,14 @@ class InspectionTaskAdmin(ScopedAdmin):
             raise
         obj.__dict__.update(saved.__dict__)
 
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
     def save_related(self, request, form, formsets, change):
-        if change and form.instance.status == InspectionStatus.DRAFT:
-            form.save_m2m()
+        for formset in formsets:  # read-only inlines: nothing to save, but the admin's log reads them
+            self.save_formset(request, form, formset, change=change)
+        if change and form.instance.status == InspectionStatus.DRAFT and "inspectors" in form.changed_data:
+            inspections.change_pool(form.instance, list(form.cleaned_data["inspectors"]), actor=request.user)
 
 
 class ResultForm(forms.Form):

@@ -30,6 +30,7 @@ def save_item(instance: models.Model, *, actor: Any) -> models.Model:
         stored = model.objects.select_for_update().filter(pk=instance.pk).first()
         before = ledger.snapshot(stored) if stored is not None else None
     instance.save()
+    instance.refresh_from_db()  # stored values (0.03 is stored as 0.0300): no spurious change
     after = ledger.snapshot(instance)
     name = f"sanctions.{model._meta.model_name}"
     if before is None:

@@ -224,6 +224,25 @@ def create_task(
 
 
 @transaction.atomic
+def change_pool(task: InspectionTask, inspectors: Sequence[Inspector], *, actor: Any) -> InspectionTask:
+    """Set the inspector pool of a draft task (the draw records the pool it used)."""
+    task = InspectionTask.objects.select_for_update().get(pk=task.pk)
+    _require_task(actor, task)
+    if task.status != InspectionStatus.DRAFT:
+        raise InvalidTransition(_("The pool of a drawn task is part of its draw."))
+    if any(inspector.department_id != task.department_id for inspector in inspectors):
+        raise ValidationError({"inspectors": _("Inspectors must belong to the task's department.")})
+    before = sorted(task.inspectors.values_list("pk", flat=True))
+    task.inspectors.set(inspectors)
+    after = sorted(inspector.pk for inspector in inspectors)
+    if before != after:
+        ledger.record(
+            "sanctions.inspectiontask.updated", task, actor, {"inspectors": before}, {"inspectors": after}
+        )
+    return task
+
+
+@transaction.atomic
 def draw(task: InspectionTask, *, actor: Any, seed: str | None = None) -> InspectionTask:
     """Draw the subjects and their inspectors: the seed (random unless given), the population
     and the pool are recorded with the task and in the ledger."""

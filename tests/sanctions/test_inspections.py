@@ -17,7 +17,7 @@ from django.utils import timezone
 from registry.choices import District, RecordCategory, RecordStatus
 from registry.models import CreditRecord
 from sanctions.choices import Grade, InspectionOutcome, InspectionStatus
-from sanctions.models import CreditGrade, InspectionAssignment, Inspector
+from sanctions.models import CreditGrade, InspectionAssignment, InspectionTask, Inspector
 from sanctions.services import grades, inspections
 from tests.base import valid_code
 from tests.sanctions.conftest import ledger_actions
@@ -238,3 +238,44 @@ def test_regulators_draw_and_check_draws_in_the_admin(client, task, population, 
     assert response.status_code == 302
     page = client.get(reverse("admin:sanctions_inspectiontask_change", args=[task.pk]))
     assert page.status_code == 200 and "admin-seed" in page.content.decode()
+
+
+def test_regulators_create_a_task_in_the_admin_and_change_its_pool(client, regulator_a, department_a, pool):
+    client.force_login(regulator_a)
+    data = {
+        "department": department_a.pk,
+        "name": "食品经营者抽查",
+        "reference": "京市监抽〔2026〕9号",
+        "legal_basis": "《食品安全法》第一百一十条",
+        "district": "",
+        "subject_type": "",
+        "industry_contains": "餐饮",
+        "ratio_a": "0.03",
+        "ratio_b": "0.05",
+        "ratio_c": "0.10",
+        "ratio_d": "0.20",
+        "ratio_ungraded": "0.05",
+        "inspectors_per_subject": "2",
+        "inspectors": [inspector.pk for inspector in pool[:3]],
+    }
+    response = client.post(reverse("admin:sanctions_inspectiontask_add"), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    task = InspectionTask.objects.get(reference="京市监抽〔2026〕9号")
+    assert set(task.inspectors.all()) == set(pool[:3]) and task.created_by == regulator_a
+
+    data["inspectors"] = [inspector.pk for inspector in pool]
+    data.update(
+        {
+            "assignments-TOTAL_FORMS": "0",
+            "assignments-INITIAL_FORMS": "0",
+            "transitions-TOTAL_FORMS": "0",
+            "transitions-INITIAL_FORMS": "0",
+        }
+    )
+    response = client.post(reverse("admin:sanctions_inspectiontask_change", args=[task.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert task.inspectors.count() == len(pool)
+    assert ledger_actions("sanctions.inspectiontask", task.pk) == [
+        "sanctions.inspectiontask.created",
+        "sanctions.inspectiontask.updated",
+    ]

@@ -6,6 +6,12 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from credit_platform.api.fields import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictIntegerField,
+    StrictSlugField,
+)
 from sanctions.choices import ListKind, MeasureType, Scenario
 
 
@@ -82,17 +88,17 @@ class MeasureListQuerySerializer(serializers.Serializer):
 class FeedbackRequestSerializer(serializers.Serializer):
     """What the calling system did with a measure the check gave it."""
 
-    subject_code = serializers.CharField(
+    subject_code = StrictCharField(
         min_length=15, max_length=18, help_text=_("The subject's credit code (or registration number).")
     )
-    measure = serializers.SlugField(max_length=60, help_text=_("The measure's code."))
-    entry = serializers.IntegerField(min_value=1, max_value=2**62, help_text=_("The list entry's id."))
+    measure = StrictSlugField(max_length=60, help_text=_("The measure's code."))
+    entry = StrictIntegerField(min_value=1, max_value=2**62, help_text=_("The list entry's id."))
     scenario = serializers.ChoiceField(choices=Scenario.choices)
-    applied = serializers.BooleanField(help_text=_("Whether the system applied the measure."))
-    case_reference = serializers.CharField(
+    applied = StrictBooleanField(help_text=_("Whether the system applied the measure."))
+    case_reference = StrictCharField(
         max_length=100, required=False, allow_blank=True, help_text=_("The case in the calling system.")
     )
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    note = StrictCharField(max_length=2000, required=False, allow_blank=True)
 
 
 class FeedbackSerializer(serializers.Serializer):

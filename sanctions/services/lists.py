@@ -469,3 +469,17 @@ def entry_for_record(record: CreditRecord, today: dt.date) -> ListEntry:
         if ended
         else "",
     )
+
+
+def entries_for_enterprise(user: Any):
+    """The list entries (every list, the key-attention list included) of the subject ``user``'s
+    enterprise account is bound to, newest first; none when the account is not bound. Called by
+    the enterprise portal: the subject learns of an internal listing this way."""
+    code = getattr(user, "subject_code", "") if user is not None and user.is_authenticated else ""
+    if not code:
+        return ListEntry.objects.none()
+    return (
+        ListEntry.objects.filter(subject__code=code)
+        .select_related("department")
+        .order_by("-starts_on", "-id")
+    )

@@ -158,3 +158,13 @@ def test_revoking_a_listing_revokes_it_everywhere(list_on, subject, regulator_a)
     entry.refresh_from_db()
     assert entry.status == EntryStatus.REVOKED
     assert not CreditRecord.objects.public().filter(pk=entry.record_id).exists()
+
+
+def test_the_enterprise_account_sees_its_own_entries_the_internal_ones_included(
+    list_on, subject, make_subject
+):
+    watched = list_on(subject, ListKind.KEY_ATTENTION)
+    list_on(make_subject("北京别家有限公司"), ListKind.KEY_ATTENTION)
+    owner = User.objects.create_user("owner", subject_code=subject.code)
+    assert list(lists.entries_for_enterprise(owner)) == [watched]
+    assert not lists.entries_for_enterprise(User.objects.create_user("unbound")).exists()

@@ -217,9 +217,10 @@ def test_results_are_published_as_public_spot_check_records(task, population, re
     assert CreditRecord.objects.public().filter(category=RecordCategory.SPOT_CHECK).count() == len(
         assignments
     )
-    assert "sanctions.inspectionassignment.published" in ledger_actions(
-        "sanctions.inspectionassignment", assignments[0].pk
-    )
+    assert ledger_actions("sanctions.inspectionassignment", assignments[0].pk) == [
+        "sanctions.inspectionassignment.result_recorded",
+        "sanctions.inspectionassignment.published",
+    ]
 
 
 def test_regulators_draw_and_check_draws_in_the_admin(client, task, population, regulator_a, regulator_b):

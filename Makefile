@@ -29,6 +29,7 @@ system-deps:
 run: install
 	$(EMBED) sh -c '$(MANAGE) setup_database && \
 		$(MANAGE) seed_demo --subjects $(DEMO_SUBJECTS) --seed 1 --if-empty && \
+		$(MANAGE) seed_sanctions_demo --seed 1 --if-empty && \
 		$(MANAGE) create_demo_users && \
 		$(AS_APP) exec $(VENV)/bin/honcho --procfile Procfile start'
 

@@ -13,8 +13,8 @@ class Scope(models.TextChoices):
     CHANGES_READ = "changes:read", _("Follow the change feed")
     EXPORT = "export", _("Download bulk exports")
     WEBHOOKS = "webhooks:manage", _("Register webhooks and see their deliveries")
-    # Reserved for /api/v1/subjects/<code>/measures (joint reward and punishment measures, a
-    # later issue): keys may be granted it now; the endpoint arrives without a breaking change.
+    # Business systems' measure check (sanctions/api/): /api/v1/subjects/<code>/measures,
+    # /api/v1/measures and /api/v1/measure-feedback.
     SANCTIONS_CHECK = "sanctions:check", _("Check joint reward and punishment measures of a subject")
     # For supervisors (e.g. a regulators' dashboard of another system): records not published
     # within 7 working days of their decision (双公示, DOMAIN.md 2), per department.

@@ -24,6 +24,55 @@ ENTERPRISE_DECISIONS = [
     "enterprises.view_representativeoffice",
 ]
 
+# Joint reward and punishment (sanctions/): a regulator lists and delists for their department,
+# decides proposals, lifts measures, checks measures, runs random inspections, admits to the
+# credit sandbox and handles its clues; grades and catalogues are read-only to them.
+SANCTIONS_REGULATOR = [
+    "sanctions.view_listentry",
+    "sanctions.list_subject",
+    "sanctions.delist_subject",
+    "sanctions.view_listproposal",
+    "sanctions.decide_proposal",
+    "sanctions.view_measure",
+    "sanctions.lift_measure",
+    "sanctions.check_measures",
+    "sanctions.view_measurelift",
+    "sanctions.view_behaviourrule",
+    "sanctions.view_indicatorsystem",
+    "sanctions.view_indicator",
+    "sanctions.view_creditgrade",
+    "sanctions.view_inspector",
+    "sanctions.add_inspector",
+    "sanctions.change_inspector",
+    "sanctions.view_inspectiontask",
+    "sanctions.add_inspectiontask",
+    "sanctions.change_inspectiontask",
+    "sanctions.draw_inspection",
+    "sanctions.view_inspectionassignment",
+    "sanctions.view_sandboxmembership",
+    "sanctions.admit_to_sandbox",
+    "sanctions.view_risktrigger",
+    "sanctions.view_earlywarningclue",
+    "sanctions.handle_clue",
+]
+# Platform administrators also keep the catalogues (rules as data) and see the feedback counts.
+SANCTIONS_ADMIN = [
+    "sanctions.add_measure",
+    "sanctions.change_measure",
+    "sanctions.view_feedback_counts",
+    "sanctions.view_measurefeedback",
+    "sanctions.add_behaviourrule",
+    "sanctions.change_behaviourrule",
+    "sanctions.add_risktrigger",
+    "sanctions.change_risktrigger",
+    "sanctions.add_indicatorsystem",
+    "sanctions.change_indicatorsystem",
+    "sanctions.add_indicator",
+    "sanctions.change_indicator",
+    "sanctions.delete_indicator",
+    "sanctions.view_consumerposition",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     # Department staff: enter and edit their own department's records and the subjects they name.
     REGULATOR: [
@@ -36,6 +85,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "registry.view_department",
         # Enterprise portal (enterprises/admin.py): decisions of the subject's registering department.
         *ENTERPRISE_DECISIONS,
+        *SANCTIONS_REGULATOR,
     ],
     # Platform operators: every department, code overrides, the ledger and the reference tables.
     PLATFORM_ADMIN: [
@@ -87,6 +137,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "enterprises.view_consentuse",
         "enterprises.view_transition",
         "enterprises.view_monthlyvisits",
+        *SANCTIONS_REGULATOR,
+        *SANCTIONS_ADMIN,
     ],
 }
 

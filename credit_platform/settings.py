@@ -309,10 +309,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "PREPROCESSING_HOOKS": ["credit_platform.api.schema.canonical_paths"],
+    # One name for a choice set used by several fields (a measure's scenarios, a check's scenario).
+    # A record's status appears in several answers (overdue list, consented private records).
+    "ENUM_NAME_OVERRIDES": {
+        "ScenarioEnum": "sanctions.choices.Scenario",
+        "MeasureTypeEnum": "sanctions.choices.MeasureType",
+        "ListKindEnum": "sanctions.choices.ListKind",
+        "RecordStatusEnum": "registry.choices.RecordStatus",
+    },
     # No badge image from validator.swagger.io (unreachable from many networks): templates/drf_spectacular/.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
-    # A record's status appears in several answers (overdue list, consented private records).
-    "ENUM_NAME_OVERRIDES": {"RecordStatusEnum": "registry.choices.RecordStatus"},
 }
 
 # Content-Security-Policy (django-csp): the public site loads nothing from elsewhere and runs no

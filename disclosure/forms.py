@@ -63,11 +63,48 @@ class FeedFilterForm(PublicForm):
 
 
 class ListFilterForm(PublicForm):
+    """Filters of a public list page."""
+
     district = forms.ChoiceField(label=_("District"), required=False, choices=())
+    department = forms.ModelChoiceField(
+        label=_("Listing department"), required=False, queryset=Department.objects.filter(is_active=True)
+    )
+    listed_from = forms.DateField(
+        label=_("Listed from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    listed_until = forms.DateField(
+        label=_("Listed until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["district"].choices = _blank(_("All districts")) + list(District.choices)
+        self.fields["department"].empty_label = _("All departments")
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("listed_from")
+            and data.get("listed_until")
+            and data["listed_from"] > data["listed_until"]
+        ):
+            self.add_error("listed_until", _("The end of the period is before its start."))
+        return data
+
+
+class ListChangesForm(PublicForm):
+    """Filters of a list's additions and removals."""
+
+    since = forms.DateField(label=_("Since"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    district = forms.ChoiceField(label=_("District"), required=False, choices=())
+    department = forms.ModelChoiceField(
+        label=_("Listing department"), required=False, queryset=Department.objects.filter(is_active=True)
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["district"].choices = _blank(_("All districts")) + list(District.choices)
+        self.fields["department"].empty_label = _("All departments")
 
 
 class VerifyLookupForm(PublicForm):

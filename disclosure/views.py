@@ -7,12 +7,17 @@ disclosure/reports.py. Search and report generation are rate-limited per client.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.syndication.views import Feed
 from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -20,8 +25,15 @@ from django_ratelimit.core import is_ratelimited
 
 from core import cache
 from core.paging import capped_page, parse_page
-from disclosure import reports, signing
-from disclosure.forms import FeedFilterForm, ListFilterForm, SearchForm, VerifyLookupForm, VerifyUploadForm
+from disclosure import lists, reports, signing
+from disclosure.forms import (
+    FeedFilterForm,
+    ListChangesForm,
+    ListFilterForm,
+    SearchForm,
+    VerifyLookupForm,
+    VerifyUploadForm,
+)
 from disclosure.public import ANNUAL_REPORT_TAB, BASIC_TAB, TAB_ORDER, subject_page
 from enterprises import visits
 from enterprises.choices import VisitKind
@@ -29,12 +41,11 @@ from registry.choices import DISHONESTY_CATEGORIES, RecordCategory
 from registry.models import CreditRecord, Subject
 from registry.projection import RECORD_RELATED, public_record, public_subject
 from registry.search import SearchFilters, match_reason, search_subjects
+from sanctions.choices import LIST_RECORD_CATEGORY, LIST_SLUGS, ListKind
 
 FEED_CATEGORIES = (RecordCategory.LICENCE, RecordCategory.PENALTY)
-LISTS = {
-    "business-abnormality": RecordCategory.BUSINESS_ABNORMALITY,
-    "serious-dishonesty": RecordCategory.SERIOUS_DISHONESTY,
-}
+# The public lists (/lists/<slug>/): slug -> the record category that shows its entries.
+LISTS = {slug: LIST_RECORD_CATEGORY[kind] for slug, kind in LIST_SLUGS.items()}
 
 
 def _rate_limited(request, group: str, setting: str) -> bool:
@@ -211,21 +222,157 @@ def publicity_feed(request):
     return render(request, "disclosure/feed.html", {"form": form, "page": page})
 
 
+def _list_kind(slug: str) -> str:
+    kind = lists.list_kind_for(slug)
+    if kind is None:
+        raise Http404(_("There is no such list."))
+    return kind
+
+
+def _list_counts() -> dict[str, int]:
+    """Subjects on each public list now, cached like the headline counts."""
+
+    def compute():
+        counts = dict(
+            CreditRecord.objects.public()
+            .filter(category__in=LISTS.values())
+            .order_by()
+            .values("category")
+            .annotate(n=Count("id"))
+            .values_list("category", "n")
+        )
+        return {slug: counts.get(category, 0) for slug, category in LISTS.items()}
+
+    return cache.cached(f"disclosure:list-counts:{cache.global_version()}", compute, timeout=300)
+
+
+@require_GET
+def lists_index(request):
+    """Every public list, with how many entries it holds; why the key-attention list is not here."""
+    counts = _list_counts()
+    rows = [{"slug": slug, "kind": kind, "count": counts.get(slug, 0)} for slug, kind in lists.public_lists()]
+    return render(
+        request, "disclosure/lists_index.html", {"lists": rows, "key_attention": ListKind.KEY_ATTENTION}
+    )
+
+
 @require_GET
 def list_page(request, slug: str):
-    """Subjects on the business abnormality list or the serious illegal and dishonest list."""
-    category = LISTS.get(slug)
-    if category is None:
-        raise Http404(_("There is no such list."))
+    """The subjects on a public list now: filters by district, listing department and date."""
+    kind = _list_kind(slug)
+    category = LISTS[slug]
     form = ListFilterForm(request.GET or None)
     records = CreditRecord.objects.public().filter(category=category)
-    if form.is_valid() and form.cleaned_data["district"]:
-        records = records.filter(subject__district=form.cleaned_data["district"])
+    recent_filters = {}
+    if form.is_valid():
+        data = form.cleaned_data
+        recent_filters = {
+            "district": data["district"],
+            "department_id": data["department"].pk if data["department"] else None,
+        }
+        if data["district"]:
+            records = records.filter(subject__district=data["district"])
+        if data["department"]:
+            records = records.filter(department=data["department"])
+        if data["listed_from"]:
+            records = records.filter(decision_date__gte=data["listed_from"])
+        if data["listed_until"]:
+            records = records.filter(decision_date__lte=data["listed_until"])
     records = records.select_related(*RECORD_RELATED).order_by("-decision_date", "-id")
     page = capped_page(records, parse_page(request.GET.get("page")), per_page=30)
     page.object_list = [public_record(record) for record in page.object_list]
-    context = {"form": form, "page": page, "slug": slug, "category": RecordCategory(category), "lists": LISTS}
+    context = {
+        "form": form,
+        "page": page,
+        "slug": slug,
+        "kind": ListKind(kind),
+        "category": RecordCategory(category),
+        "lists": LISTS,
+        "recent": lists.list_changes(kind, limit=10, **recent_filters),
+    }
     return render(request, "disclosure/list.html", context)
+
+
+@require_GET
+def list_changes(request, slug: str):
+    """Additions to and removals from a public list, newest first (also as an Atom feed)."""
+    kind = _list_kind(slug)
+    form = ListChangesForm(request.GET or None)
+    since = department = None
+    district = ""
+    if form.is_valid():
+        since = form.cleaned_data["since"]
+        department = form.cleaned_data["department"]
+        district = form.cleaned_data["district"]
+    changes = lists.list_changes(
+        kind, since=since, department_id=department.pk if department else None, district=district
+    )
+    context = {
+        "form": form,
+        "slug": slug,
+        "kind": ListKind(kind),
+        "changes": changes,
+        "days": lists.CHANGES_DAYS,
+    }
+    return render(request, "disclosure/list_changes.html", context)
+
+
+class ListChangesFeed(Feed):
+    """Atom feed of a public list's additions and removals (the last 90 days)."""
+
+    feed_type = Atom1Feed
+
+    def get_object(self, request, slug: str):
+        return slug, _list_kind(slug)
+
+    def title(self, obj) -> str:
+        return _("%(list)s: additions and removals") % {"list": ListKind(obj[1]).label}
+
+    def link(self, obj) -> str:
+        return reverse("disclosure:list_changes", args=[obj[0]])
+
+    def subtitle(self, obj) -> str:
+        return _("Subjects added to and removed from the list in the last %(days)d days.") % {
+            "days": lists.CHANGES_DAYS
+        }
+
+    def items(self, obj):
+        return lists.list_changes(obj[1])
+
+    def item_title(self, item) -> str:
+        if item.added:
+            return _("Added: %(name)s") % {"name": item.subject_name}
+        return _("Removed: %(name)s") % {"name": item.subject_name}
+
+    def item_description(self, item) -> str:
+        if item.added:
+            return _("%(name)s (%(code)s) was listed by %(department)s, decision %(document)s.") % {
+                "name": item.subject_name,
+                "code": item.subject_code,
+                "department": item.department_name,
+                "document": item.document_number,
+            }
+        return _("%(name)s (%(code)s) is no longer on the list.") % {
+            "name": item.subject_name,
+            "code": item.subject_code,
+        }
+
+    def item_link(self, item) -> str:
+        return reverse("disclosure:subject", args=[item.subject_code])
+
+    def item_guid(self, item) -> str:
+        return item.key
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, item):
+        return dt.datetime.combine(item.on, dt.time(), tzinfo=ZoneInfo("Asia/Shanghai"))
+
+    def item_updateddate(self, item):
+        return self.item_pubdate(item)
+
+
+list_feed = require_GET(ListChangesFeed())
 
 
 @require_GET

@@ -414,3 +414,44 @@ def correct_record(record: CreditRecord, *, actor: Actor, reason: str, **changes
     )
     cache.subjects_changed([record.subject_id])
     return record
+
+
+@transaction.atomic
+def end_list_record(
+    record: CreditRecord, *, actor: Any, reason: str, last_day: dt.date, repaired: bool = False
+) -> CreditRecord:
+    """A list entry ended before its record's ``valid_until`` (delisting, credit repair, a listing
+    revoked): the last day on the list becomes ``last_day`` and the record leaves public output at
+    once (DOMAIN.md 2: within 3 working days for the serious list). A published record becomes
+    expired (repaired, after credit repair); one never published is revoked.
+
+    List membership belongs to the sanctions app, which calls this after deciding who may end the
+    listing; the change feed announces the removal. Ending an already ended record changes nothing.
+    """
+    from registry.choices import LIST_CATEGORIES
+
+    record = CreditRecord.objects.select_for_update().get(pk=record.pk)
+    if record.category not in LIST_CATEGORIES:
+        raise ValidationError(_("Only a list record ends with its list entry."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for ending the list entry.")})
+    if record.status in (RecordStatus.EXPIRED, RecordStatus.REPAIRED, RecordStatus.REVOKED):
+        return record
+    if record.valid_until is None or record.valid_until > last_day:
+        before = {"valid_until": ledger.to_json_value(record.valid_until)}
+        record.valid_until = last_day
+        record.save(update_fields=["valid_until", "updated_at"])
+        ledger.record(
+            "registry.record.list_ended",
+            record,
+            actor,
+            before,
+            {"valid_until": last_day.isoformat(), "reason": reason.strip()},
+        )
+    if record.status == RecordStatus.PUBLISHED:
+        to_status = RecordStatus.REPAIRED if repaired else RecordStatus.EXPIRED
+    else:
+        to_status = RecordStatus.REVOKED
+    record = transition_record(record, to_status, actor=actor, reason=reason.strip())
+    cache.subjects_changed([record.subject_id])
+    return record

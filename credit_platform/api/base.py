@@ -10,6 +10,7 @@ from typing import Any
 
 import django_filters
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework import exceptions
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -105,7 +106,8 @@ class ApiMixin:
         super().initial(request, *args, **kwargs)  # type: ignore[misc]  (key, scope, quota first)
         method = request.method.lower()
         if method not in self.http_method_names or not hasattr(self, method):  # type: ignore[attr-defined]
-            return  # DRF answers 405: the parameters of a method the endpoint lacks do not matter
+            # A method the endpoint does not have is a 405, whatever its query string says.
+            raise exceptions.MethodNotAllowed(request.method)
         known = self.known_query_parameters()
         unknown = sorted(set(request.query_params) - known)
         if unknown:

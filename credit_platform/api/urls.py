@@ -9,6 +9,7 @@ from credit_platform.api.errors import not_found
 from disclosure.api import urls as disclosure_urls
 from enterprises.api import urls as enterprises_urls
 from registry.api import urls as registry_urls
+from sanctions.api import urls as sanctions_urls
 
 app_name = "api"
 urlpatterns = [
@@ -17,5 +18,6 @@ urlpatterns = [
     *accounts_urls.urlpatterns,
     *enterprises_urls.urlpatterns,
     *core_urls.urlpatterns,
+    *sanctions_urls.urlpatterns,
     re_path(r"^[\s\S]*$", not_found),  # any path, newlines included
 ]

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
+from credit_platform.api.fields import StrictCharField
 from registry.choices import (
     District,
     PenaltyType,
@@ -129,10 +130,8 @@ def record_data(record: CreditRecord | PublicRecord) -> dict[str, Any]:
 
 class MatchQuerySerializer(serializers.Serializer):
     # Not trimmed: the lengths are those of what was sent, as the schema states them.
-    name = serializers.CharField(max_length=200, allow_blank=True, default="", trim_whitespace=False)
-    code = serializers.CharField(
-        max_length=30, required=False, allow_blank=True, default="", trim_whitespace=False
-    )
+    name = StrictCharField(max_length=200, allow_blank=True, default="", trim_whitespace=False)
+    code = StrictCharField(max_length=30, required=False, allow_blank=True, default="", trim_whitespace=False)
     district = serializers.ChoiceField(choices=Subject._meta.get_field("district").choices, required=False)
 
     def validate(self, attrs: dict) -> dict:

@@ -49,6 +49,12 @@ parameters = {{ "query.after" = "{feed.encode_cursor(0)}" }}
 [[operations]]
 include-name = "POST /api/v1/webhooks"
 checks.positive_data_acceptance.expected-statuses = [201, 400, 401, 403, 429]
+
+# Feedback names a measure code, a list entry id and a subject code that must exist and fit
+# together (the entry is the subject's, the measure belongs to its list): beyond a schema.
+[[operations]]
+include-name = "POST /api/v1/measure-feedback"
+checks.positive_data_acceptance.expected-statuses = [201, 400, 401, 403, 404, 429]
 """,
         encoding="utf-8",
     )

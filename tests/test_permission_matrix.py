@@ -7,7 +7,9 @@ who may view, add, change and delete it and which objects to open (``ADMIN_MODEL
 the answer per method and persona (``ADMIN_PAGES``, ``PUBLIC_PAGES``); per API endpoint, its scope
 and its answers with that scope (``API_ENDPOINTS``: every API persona, and three site personas,
 since the API reads keys and never sessions). ``test_every_url_pattern_is_in_the_matrix`` fails,
-naming the patterns, when a URL is not covered: a new app adds its declarations here (README,
+naming the patterns, when a URL is not covered. An app declares its own URLs in
+``tests/<app>/matrix.py`` (a ``build(world)`` adding its objects to the world, and its
+``ADMIN_MODELS``, ``PAGES`` and ``API_ENDPOINTS``), imported in ``APP_MATRICES`` below (README,
 "Development").
 
 Where existence must not leak, the answer to an object a persona may not see is the answer to an
@@ -153,6 +155,8 @@ def build_world() -> World:
             last_event="subject.created",
         ),
     )
+    for app in APP_MATRICES:
+        app.build(world)
     world.keys = {
         name: create_key(agency, name=name, per_minute=100_000, per_day=1_000_000, **fields)[1]
         for name, fields in API_PERSONAS.items()
@@ -410,10 +414,16 @@ def _catch_alls() -> Iterator[Case]:
             yield Case(persona, method, "api:unknown", fixed("/api/v1/no-such-endpoint"), 404, api=True)
 
 
+# Each app's own declarations (tests/<app>/matrix.py): one import and one line here.
+APP_MATRICES: tuple = ()
+
 CASES: list[Case] = [
     *(case for model in ADMIN_MODELS for case in model.cases()),
     *(case for page in (*ADMIN_PAGES, *PUBLIC_PAGES) for case in page.cases()),
     *(case for endpoint in API_ENDPOINTS for case in endpoint.cases()),
+    *(case for app in APP_MATRICES for model in app.ADMIN_MODELS for case in model.cases()),
+    *(case for app in APP_MATRICES for page in app.PAGES for case in page.cases()),
+    *(case for app in APP_MATRICES for endpoint in app.API_ENDPOINTS for case in endpoint.cases()),
     *_catch_alls(),
 ]
 
@@ -458,7 +468,9 @@ def test_every_url_pattern_is_in_the_matrix(world: World, db: None) -> None:
 
 
 def test_every_admin_model_and_autocomplete_field_is_declared() -> None:
-    declared = {model.label for model in ADMIN_MODELS}
+    declared = {
+        model.label for model in (*ADMIN_MODELS, *(m for app in APP_MATRICES for m in app.ADMIN_MODELS))
+    }
     registered = {model._meta.label_lower for model in admin.site._registry}
     assert declared == registered, sorted(declared ^ registered)
     autocompletes = {
@@ -466,7 +478,8 @@ def test_every_admin_model_and_autocomplete_field_is_declared() -> None:
         for m, model_admin in admin.site._registry.items()
         for name in model_admin.autocomplete_fields
     }
-    pages = {page.query.split("&term=")[0] for page in ADMIN_PAGES if page.name == "admin:autocomplete"}
+    all_pages = (*ADMIN_PAGES, *(page for app in APP_MATRICES for page in app.PAGES))
+    pages = {page.query.split("&term=")[0] for page in all_pages if page.name == "admin:autocomplete"}
     assert autocompletes <= pages, sorted(autocompletes - pages)
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from registry.models import CreditRecord
 from sanctions.choices import ENDED_STATUSES, LIST_RECORD_CATEGORY, LIST_SLUGS, ListKind
 from sanctions.models import ListEntry
+from sanctions.services import proposals
 
 # How far back the change pages and feeds reach, and how many items they show at most.
 CHANGES_DAYS = 90
@@ -111,3 +112,32 @@ def list_changes(
     ]
     changes.sort(key=lambda change: (change.on, change.key), reverse=True)
     return changes[:limit]
+
+
+@dataclass(frozen=True)
+class ThreeYearNotice:
+    """Public notice (DOMAIN.md 8): a subject whose entry on the business abnormality list reaches
+    three years on ``mark_on``, when it is proposed for the serious illegal and dishonest list."""
+
+    subject_code: str
+    subject_name: str
+    department_name: str
+    listed_on: dt.date
+    mark_on: dt.date
+
+
+def three_year_notices(limit: int = MAX_CHANGES) -> list[ThreeYearNotice]:
+    """The notices of the 60 days before the 3-year mark, for entries whose list record is public."""
+    entries = proposals.three_year_notices()
+    public = set(
+        CreditRecord.objects.public()
+        .filter(pk__in=[entry.record_id for entry in entries if entry.record_id])
+        .values_list("pk", flat=True)
+    )
+    return [
+        ThreeYearNotice(
+            entry.subject.code, entry.subject.name, entry.department.name, entry.starts_on, entry.mark
+        )
+        for entry in entries
+        if entry.record_id in public
+    ][:limit]

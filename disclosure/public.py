@@ -18,6 +18,8 @@ from registry.choices import RecordCategory
 from registry.models import CreditRecord, RecordCorrection, Subject
 from registry.projection import RECORD_RELATED, PublicRecord, PublicSubject, public_record, public_subject
 from registry.workdays import beijing_today
+from sanctions.choices import PUBLIC_MARKS, EntryStatus, ListKind
+from sanctions.models import ListEntry
 
 # Tabs of the subject page, in the order Credit China shows them (DOMAIN.md section 7); the
 # registration (basic) information tab is the subject itself.
@@ -69,6 +71,9 @@ class SubjectPage:
     # Filed and declared by the enterprise itself (annual reports, instant information, voluntary
     # registrations labelled as self-declared, signed commitments): beside the records, not records.
     filings: PublicFilings = field(default_factory=PublicFilings)
+    # Public marks without a list record (an individual business's abnormal operating status):
+    # list kind -> how many entries mark the subject now.
+    marks: dict[str, int] = field(default_factory=dict)
 
     @property
     def public_record_count(self) -> int:
@@ -86,7 +91,9 @@ class SubjectPage:
 
     @property
     def band(self) -> list[BandItem]:
-        items = []
+        items = [
+            BandItem(kind, str(ListKind(kind).label), n, "warning", True) for kind, n in self.marks.items()
+        ]
         for category, tone in PROMINENT_CATEGORIES.items():
             if self.counts.get(category):
                 label = RecordCategory(category).label
@@ -115,6 +122,15 @@ def _load_subject_page(subject: Subject) -> SubjectPage:
     page = SubjectPage(
         subject=public_subject(subject, subject.former_names.all()), filings=public_filings(subject)
     )
+    page.marks = {
+        row["list_kind"]: row["n"]
+        for row in ListEntry.objects.filter(
+            subject=subject, list_kind__in=PUBLIC_MARKS, status=EntryStatus.ACTIVE
+        )
+        .order_by()
+        .values("list_kind")
+        .annotate(n=Count("id"))
+    }
     records = CreditRecord.objects.public().filter(subject=subject)
     page.counts = {
         row["category"]: row["n"] for row in records.order_by().values("category").annotate(n=Count("id"))

@@ -289,6 +289,7 @@ def list_page(request, slug: str):
         "category": RecordCategory(category),
         "lists": LISTS,
         "recent": lists.list_changes(kind, limit=10, **recent_filters),
+        "notices": lists.three_year_notices() if kind == ListKind.BUSINESS_ABNORMALITY else [],
     }
     return render(request, "disclosure/list.html", context)
 

@@ -16,6 +16,9 @@ class ListKind(models.TextChoices):
     BUSINESS_ABNORMALITY = "business_abnormality", _("Business abnormality list")
     KEY_ATTENTION = "key_attention", _("Key-attention list (重点关注对象)")
     DISHONEST_JUDGMENT_DEBTOR = "dishonest_judgment_debtor", _("Dishonest judgment debtors")
+    # DOMAIN.md 8: an individual business that does not file is marked, not listed (个体工商户年度
+    # 报告暂行办法 art. 13): the mark shows on its page (no list page, no list record).
+    ABNORMAL_OPERATION = "abnormal_operation", _("Abnormal operating status (individual business)")
 
 
 # The record category that shows an entry of each public list (registry/choices.py
@@ -34,7 +37,10 @@ DISHONESTY_LISTS = (
     ListKind.SERIOUS_DISHONESTY,
     ListKind.BUSINESS_ABNORMALITY,
     ListKind.DISHONEST_JUDGMENT_DEBTOR,
+    ListKind.ABNORMAL_OPERATION,
 )
+# Lists that are public without a list page: their entries show as a mark on the subject's page.
+PUBLIC_MARKS = (ListKind.ABNORMAL_OPERATION,)
 # URL slugs of the public list pages (/lists/<slug>/), in the order the index shows them.
 LIST_SLUGS: dict[str, str] = {
     "red-list": ListKind.RED_LIST,
@@ -78,6 +84,7 @@ class RuleKind(models.TextChoices):
     SERIOUS_PENALTY_IN_SECTOR = "serious_penalty_in_sector", _("A penalty of a severity in a sector")
     PENALTIES_IN_WINDOW = "penalties_in_window", _("A number of penalties within a period")
     ANNUAL_REPORT_NOT_FILED = "annual_report_not_filed", _("Annual report not filed by its deadline")
+    STILL_ABNORMAL = "still_abnormal", _("Still on the business abnormality list after a period")
 
 
 class MeasureType(models.TextChoices):

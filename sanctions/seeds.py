@@ -351,6 +351,18 @@ BEHAVIOUR_RULES = [
             "《企业经营异常名录管理暂行办法》第四条。",
         },
     ),
+    (
+        "abnormality-three-years",
+        "列入经营异常名录届满三年仍未履行相关义务",
+        RuleKind.STILL_ABNORMAL,
+        ListKind.SERIOUS_DISHONESTY,
+        {
+            "window_months": 36,
+            "legal_basis": "《企业信息公示暂行条例》第十七条第二款；《市场监督管理严重违法失信名单管理办法》"
+            "（国家市场监督管理总局令第44号）第十三条：被列入经营异常名录届满三年仍未履行相关义务的，"
+            "列入严重违法失信名单。",
+        },
+    ),
 ]
 
 # Indicator system v1: base 100; A from 105, B from 95, C from 70, D below (a dishonesty list: D).

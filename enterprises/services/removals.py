@@ -1,8 +1,8 @@
 """Applying to leave the business abnormality list after filing late (DOMAIN.md 8: removal on
 application to the department that listed the subject, once the missing reports are filed).
 
-The decision here is the application's: its approval is the point where the list entry is to be
-ended (the sanctions app's delisting, wired by the lead: see ``decide_removal``)."""
+The decision here is the application's; its approval delists the entry (sanctions) in the same
+transaction: see ``decide_removal``."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ from enterprises.services.common import change_status, record_change, require_re
 from registry.choices import RecordCategory, RecordStatus
 from registry.models import CreditRecord, Subject
 from registry.workdays import beijing_today
+from sanctions.models import ListEntry
+from sanctions.services.lists import LIVE_STATUSES, delist_subject
 
 REMOVAL_TRANSITIONS: dict[str, set[str]] = {
     RemovalStatus.PENDING: {RemovalStatus.APPROVED, RemovalStatus.REFUSED, RemovalStatus.WITHDRAWN},
@@ -95,10 +97,9 @@ def apply_for_removal(
 def decide_removal(
     application: RemovalApplication, *, actor: Any, approve: bool, reason: str = ""
 ) -> RemovalApplication:
-    """The listing department approves or refuses (with a reason) the application.
-
-    Approval does not yet end the list entry: the lead connects it to the sanctions app's
-    delisting (the entry ``application.listing_record``), in this transaction.
+    """The listing department approves or refuses (with a reason) the application. Approval
+    removes the subject from the list in the same transaction: the list entry shown by
+    ``application.listing_record`` is delisted (sanctions), and its record leaves public output.
     """
     application = RemovalApplication.objects.select_for_update().get(pk=application.pk)
     require_regulator(actor, DECIDE_PERMISSION, application.department_id)
@@ -110,6 +111,17 @@ def decide_removal(
         timezone.now(),
         reason,
     )
+    if approve:
+        entry = ListEntry.objects.filter(
+            record_id=application.listing_record_id, status__in=LIVE_STATUSES
+        ).first()
+        if entry is None:
+            raise ValidationError(_("This listing has already ended: nothing is left to remove."))
+        delist_subject(
+            entry,
+            actor=actor,
+            reason=reason or _("Removal on application: the missing annual reports were filed."),
+        )
     change_status(
         application,
         RemovalStatus.APPROVED if approve else RemovalStatus.REFUSED,

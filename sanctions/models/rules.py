@@ -17,7 +17,10 @@ class BehaviourRule(models.Model):
 
     - serious_penalty_in_sector: ``severity``, ``sector`` (empty: any), ``window_months``;
     - penalties_in_window: ``count`` penalties of ``severity`` within ``window_months``;
-    - annual_report_not_filed: ``due_month``/``due_day`` (30 June) of the year after the report year.
+    - annual_report_not_filed: ``due_month``/``due_day`` (30 June) of the year after the report year
+      (evaluated by the enterprise portal, which holds the filings: enterprises/jobs.py);
+    - still_abnormal: an entry still on the business abnormality list ``window_months`` (36) after
+      it started; 60 days before, the abnormality list page gives public notice.
     """
 
     code = models.SlugField(_("code"), max_length=60, unique=True)

@@ -25,7 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import ledger
+from core import cache, ledger
 from registry import publication
 from registry import services as registry
 from registry.choices import LIST_CATEGORIES, RecordStatus, Severity
@@ -188,6 +188,7 @@ def list_subject(
         None,
         {**_entry_snapshot(entry), "basis": sorted(item.pk for item in basis)},
     )
+    cache.subjects_changed([entry.subject_id])  # a mark without a record shows on the page too
     return entry
 
 
@@ -216,6 +217,7 @@ def _end(entry: ListEntry, to_status: str, *, actor: Any, reason: str, today: dt
             last_day=today - dt.timedelta(days=1),
             repaired=to_status in _RECORD_REPAIRED,
         )
+    cache.subjects_changed([entry.subject_id])
     return entry
 
 
@@ -311,6 +313,7 @@ def _bulk_move(entries: list[ListEntry], targets: dict[int, dict[str, Any]], rea
     ListEntry.objects.bulk_update(entries, fields, batch_size=1000)
     ListEntryTransition.objects.bulk_create(transitions, batch_size=1000)
     ledger.append(changes)
+    cache.subjects_changed(entry.subject_id for entry in entries)
     return len(entries)
 
 

@@ -27,7 +27,7 @@ from registry.choices import RecordCategory, RecordStatus, Sector, Severity
 from registry.models import CreditRecord
 from registry.publicity import first_day_after
 from registry.workdays import beijing_today
-from sanctions.choices import ListKind, ProposalStatus, RuleKind
+from sanctions.choices import EntryStatus, ListKind, ProposalStatus, RuleKind
 from sanctions.models import BehaviourRule, ListEntry, ListProposal, ProposalBasis, ProposalTransition
 from sanctions.services import lists
 from sanctions.services.common import InvalidTransition, move, require, require_reason
@@ -48,9 +48,17 @@ DEFAULT_LISTING_MONTHS = {ListKind.SERIOUS_DISHONESTY: 36, ListKind.KEY_ATTENTIO
 
 @dataclass
 class Match:
+    """A subject a rule found, with the records behind it. ``department_id`` and ``key`` are for
+    matches without records (an unfiled annual report, a listing that lasted): who decides, and
+    what the match is about (one proposal per rule, subject and key); ``list_kind`` overrides the
+    rule's target (an individual business is marked, not listed)."""
+
     subject_id: int
     record_ids: list[int]
     summary: str
+    department_id: int | None = None
+    key: str = ""
+    list_kind: str = ""
 
 
 def default_ends_on(list_kind: str, starts_on: dt.date) -> dt.date | None:
@@ -120,16 +128,55 @@ def _penalties_in_window_matches(rule: BehaviourRule, records, today: dt.date) -
     ]
 
 
-def annual_report_candidates(rule: BehaviourRule, today: dt.date) -> list[Match]:
-    """Subjects that did not file last year's annual report by ``rule.due_month``/``due_day``
-    (30 June, DOMAIN.md 8) -> business abnormality proposals.
+def three_year_mark(entry_start: dt.date, rule: BehaviourRule | None = None) -> dt.date:
+    """The day an abnormality entry has lasted the rule's period (3 years, DOMAIN.md 8)."""
+    months = (rule.window_months if rule is not None else None) or 36
+    return first_day_after(entry_start, months)
 
-    NOT WIRED YET: the annual-report filings are being built by the enterprise portal (another
-    branch). Once both have landed, return one Match per enterprise established before last year
-    without a filing for last year, from the day after the due date on. Until then the rule is
-    data that administrators see and edit, and it matches nothing.
-    """
-    return []
+
+def still_abnormal_candidates(rule: BehaviourRule, today: dt.date, subject_ids=None) -> list[Match]:
+    """Entries still on the business abnormality list on their 3-year mark (DOMAIN.md 8: moved to
+    the serious list) -> serious-list proposals, decided by the department that listed them."""
+    cutoff = today - relativedelta(months=rule.window_months or 36)
+    entries = ListEntry.objects.filter(
+        list_kind=ListKind.BUSINESS_ABNORMALITY, status=EntryStatus.ACTIVE, starts_on__lt=cutoff
+    )
+    if subject_ids is not None:
+        entries = entries.filter(subject_id__in=list(subject_ids))
+    return [
+        Match(
+            subject_id,
+            [record_id] if record_id else [],
+            _("On the business abnormality list since %(start)s (%(document)s): three years have passed.")
+            % {"start": starts_on.isoformat(), "document": document},
+            department_id=department_id,
+            key=f"entry:{pk}",
+        )
+        for pk, subject_id, record_id, starts_on, document, department_id in entries.order_by(
+            "pk"
+        ).values_list("pk", "subject_id", "record_id", "starts_on", "document_number", "department_id")
+    ]
+
+
+def three_year_notices(today: dt.date | None = None, days: int = 60):
+    """Public notice (DOMAIN.md 8: within the 60 days before the 3 years run out): the entries of
+    the business abnormality list whose 3-year mark (the day they are proposed for the serious
+    list, annotated as ``mark``) comes within ``days`` from ``today``, soonest first."""
+    today = today or beijing_today()
+    rule = BehaviourRule.objects.filter(kind=RuleKind.STILL_ABNORMAL, is_active=True).first()
+    months = (rule.window_months if rule else None) or 36
+    candidates = ListEntry.objects.filter(
+        list_kind=ListKind.BUSINESS_ABNORMALITY,
+        status=EntryStatus.ACTIVE,
+        starts_on__gte=today - relativedelta(months=months) - dt.timedelta(days=1),
+        starts_on__lte=today + dt.timedelta(days=days) - relativedelta(months=months),
+    )
+    entries = []
+    for entry in candidates.select_related("subject", "department").order_by("starts_on", "pk"):
+        entry.mark = three_year_mark(entry.starts_on, rule)
+        if today < entry.mark <= today + dt.timedelta(days=days):
+            entries.append(entry)
+    return entries
 
 
 def find_matches(
@@ -137,7 +184,13 @@ def find_matches(
 ) -> list[Match]:
     """What ``rule`` matches, among the records (or subjects) given, or everything in its window."""
     if rule.kind == RuleKind.ANNUAL_REPORT_NOT_FILED:
-        return annual_report_candidates(rule, today)
+        # The filings are the enterprise portal's: its job (enterprises/jobs.py) finds the
+        # non-filers and calls ``propose``; sanctions does not import the portal.
+        return []
+    if rule.kind == RuleKind.STILL_ABNORMAL:
+        if record_ids is not None and subject_ids is None:
+            return []  # a published record does not make a listing older
+        return still_abnormal_candidates(rule, today, subject_ids)
     records = _penalties(rule, today)
     if rule.kind == RuleKind.SERIOUS_PENALTY_IN_SECTOR:
         if record_ids is not None:
@@ -156,8 +209,9 @@ def find_matches(
     return _penalties_in_window_matches(rule, records, today)
 
 
-def basis_key(record_ids: Iterable[int]) -> str:
-    return hashlib.sha256(",".join(str(pk) for pk in sorted(record_ids)).encode()).hexdigest()
+def basis_key(record_ids: Iterable[int] | Iterable[str]) -> str:
+    """What a proposal is about: its basis records' ids (or a match's own key), order-free."""
+    return hashlib.sha256(",".join(str(pk) for pk in sorted(record_ids)).encode()).hexdigest()  # type: ignore[type-var]
 
 
 def evaluate_rules(
@@ -183,14 +237,21 @@ def evaluate_rules(
     return counts
 
 
+def propose(rule: BehaviourRule, matches: list[Match]) -> int:
+    """Make the proposals of ``matches`` found by ``rule`` (for another app that finds them: the
+    enterprise portal's non-filers); the same checks as for the rules evaluated here."""
+    return _propose(rule, matches)
+
+
 @transaction.atomic
 def _propose(rule: BehaviourRule, matches: list[Match]) -> int:
     if not matches:
         return 0
     subject_ids = sorted({match.subject_id for match in matches})
+    kinds = {match.list_kind or rule.target_list for match in matches}
     listed = set(
         ListEntry.objects.filter(
-            subject_id__in=subject_ids, list_kind=rule.target_list, status__in=lists.LIVE_STATUSES
+            subject_id__in=subject_ids, list_kind__in=kinds, status__in=lists.LIVE_STATUSES
         ).values_list("subject_id", flat=True)
     )
     waiting = set(
@@ -208,19 +269,19 @@ def _propose(rule: BehaviourRule, matches: list[Match]) -> int:
     fresh: list[tuple[ListProposal, list[int]]] = []
     seen: set[int] = set()
     for match in matches:
-        key = basis_key(match.record_ids)
+        key = basis_key([match.key] if match.key else match.record_ids)
         if match.subject_id in listed | waiting | seen or (match.subject_id, key) in known:
             continue
         seen.add(match.subject_id)  # one open proposal per rule and subject
-        latest = max(match.record_ids)
-        department_id = rule.department_id or departments.get(latest)
+        latest = max(match.record_ids) if match.record_ids else None
+        department_id = match.department_id or rule.department_id or departments.get(latest)
         if department_id is None:
             continue
         fresh.append(
             (
                 ListProposal(
                     subject_id=match.subject_id,
-                    list_kind=rule.target_list,
+                    list_kind=match.list_kind or rule.target_list,
                     rule=rule,
                     department_id=department_id,
                     basis_key=key,

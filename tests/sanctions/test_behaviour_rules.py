@@ -138,7 +138,9 @@ def test_an_inactive_rule_proposes_nothing(subject, penalty, drain):
     assert not ListProposal.objects.exists()
 
 
-def test_the_annual_report_rule_is_data_and_matches_nothing_until_filings_exist(subject, today):
+def test_the_annual_report_rule_is_data_evaluated_by_the_portal_not_by_the_rule_engine(subject, today):
+    """The filings are the enterprise portal's: its 1 July job (tests/enterprises/test_nonfilers.py)
+    finds the non-filers and proposes them under this rule; the rule engine itself finds none."""
     rule = BehaviourRule.objects.get(code="annual-report-not-filed")
     assert rule.kind == RuleKind.ANNUAL_REPORT_NOT_FILED and rule.target_list == ListKind.BUSINESS_ABNORMALITY
     assert (rule.due_month, rule.due_day) == (6, 30)

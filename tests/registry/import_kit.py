@@ -14,6 +14,7 @@ from typing import Any
 import openpyxl
 
 from registry.codes import ID_CHECK, ID_WEIGHTS, make_uscc
+from registry.importer.export import guard
 from registry.importer.run import run_import, start_import
 from registry.importer.templates import TEMPLATES
 from registry.models import ImportBatch
@@ -114,10 +115,20 @@ def table(template: str, rows: list[dict[str, Any]], header: list[str] | None = 
 def csv_file(
     template: str, rows: list[dict[str, Any]], *, header=None, encoding="utf-8-sig", delimiter=","
 ) -> bytes:
+    """As the exporter writes it: cells a spreadsheet would run as formulas guarded by an apostrophe."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, delimiter=delimiter)
-    writer.writerows(table(template, rows, header))
+    writer.writerows([[guard(str(value)) for value in values] for values in table(template, rows, header)])
     return out.getvalue().encode(encoding)
+
+
+def columns_csv(columns: list[tuple[str, str]], rows: list[dict[str, Any]]) -> bytes:
+    """A CSV file of chosen columns: (header as written, column key) pairs."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow([header for header, _key in columns])
+    writer.writerows([[row.get(key, "") for _header, key in columns] for row in rows])
+    return out.getvalue().encode()
 
 
 def xlsx_file(template: str, rows: list[dict[str, Any]], *, header=None) -> bytes:
@@ -166,3 +177,25 @@ def problems(batch: ImportBatch, kind: str | None = None) -> dict[int, str]:
     for problem in rows:
         found[problem.line] = (found.get(problem.line, "") + " " + problem.message).strip()
     return found
+
+
+def dump_database() -> str:
+    """The whole database as pg_dump writes it (data only): what a stolen backup would show."""
+    import os
+    import shutil
+    import subprocess
+
+    import pgserver
+    from django.db import connection
+
+    bundled = Path(pgserver.__file__).parent / "pginstall" / "bin" / "pg_dump"
+    found = str(bundled) if bundled.exists() else shutil.which("pg_dump")
+    assert found, "pg_dump is needed for this test (it ships with pgserver)"
+    db = connection.settings_dict
+    command = [found, "--data-only", "--no-owner", "-d", db["NAME"], "-U", db["USER"]]
+    if db.get("HOST"):
+        command += ["-h", db["HOST"]]
+    if db.get("PORT"):
+        command += ["-p", str(db["PORT"])]
+    env = {**os.environ, "PGPASSWORD": db.get("PASSWORD") or ""}
+    return subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout

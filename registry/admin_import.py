@@ -41,7 +41,7 @@ from core.admin import ReadOnlyAdmin
 from core.scope import scope_of
 from registry.choices import ImportStatus, ImportTemplate
 from registry.importer import export
-from registry.importer.read import ImportRefused, max_bytes
+from registry.importer.read import ImportRefused, max_bytes, size_text
 from registry.importer.run import (
     can_resume,
     cancel_import,
@@ -67,10 +67,6 @@ CONTENT_TYPES = {
 def chooses_department(user) -> bool:
     """Who may import into any department (everyone else imports into their own)."""
     return scope_of(user).everything
-
-
-def _mb(size: int) -> str:
-    return f"{size / (1024 * 1024):,.0f} MB"
 
 
 class RecordImportForm(forms.Form):
@@ -105,7 +101,7 @@ class RecordImportForm(forms.Form):
         if upload.size > max_bytes():
             raise forms.ValidationError(
                 gettext("The file is %(size)s; at most %(limit)s may be imported at once. Split it.")
-                % {"size": _mb(upload.size), "limit": _mb(max_bytes())}
+                % {"size": size_text(upload.size), "limit": size_text(max_bytes())}
             )
         return upload
 
@@ -144,9 +140,9 @@ def import_view(model_admin, request: HttpRequest) -> HttpResponse:
         ],
         "formats": FORMATS,
         "limits": {
-            "bytes": _mb(max_bytes()),
+            "bytes": size_text(max_bytes()),
             "rows": f"{_settings('REGISTRY_IMPORT_MAX_ROWS'):,}",
-            "xlsx": _mb(_settings("REGISTRY_IMPORT_XLSX_MAX_EXPANDED_BYTES")),
+            "xlsx": size_text(_settings("REGISTRY_IMPORT_XLSX_MAX_EXPANDED_BYTES")),
         },
         "recent": scope_of(user).filter(ImportBatch.objects.select_related("department"))[:5],
     }

@@ -73,7 +73,7 @@ def max_rows() -> int:
     return settings.REGISTRY_IMPORT_MAX_ROWS
 
 
-def _mb(size: int) -> str:
+def size_text(size: int) -> str:
     """A size as people read it: bytes while small, megabytes after."""
     if size < 10 * 1024:
         return _("%(n)d bytes") % {"n": size}
@@ -86,7 +86,7 @@ def inspect(path: Path, filename: str) -> FileInfo:
     if size > max_bytes():
         raise ImportRefused(
             _("The file is %(size)s; at most %(limit)s may be imported at once. Split it.")
-            % {"size": _mb(size), "limit": _mb(max_bytes())}
+            % {"size": size_text(size), "limit": size_text(max_bytes())}
         )
     with path.open("rb") as handle:
         head = handle.read(4096)
@@ -118,14 +118,21 @@ def _declared_encoding(head: bytes) -> str | None:
 
 def _scan(path: Path, encoding: str) -> tuple[str, bool, int, int]:
     """One pass over the bytes: (SHA-256, whether they all decode as ``encoding``, line breaks,
-    the longest line in bytes)."""
+    the longest line in bytes). NUL bytes outside UTF-16 refuse the file: text has none, and a
+    damaged copy does."""
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder(encoding)()
     valid = True
-    breaks = longest = run = 0
+    breaks = longest = run = offset = 0
     with path.open("rb") as handle:
         while block := handle.read(BLOCK):  # BLOCK <= MAX_LINE_BYTES: a longer line spans blocks
             digest.update(block)
+            if encoding != "utf-16" and b"\x00" in block:
+                raise ImportRefused(
+                    _("The file holds a NUL byte at position %(pos)d: it is damaged or not text.")
+                    % {"pos": offset + block.index(b"\x00")}
+                )
+            offset += len(block)
             if valid:
                 try:
                     decoder.decode(block)
@@ -194,7 +201,7 @@ def _inspect_csv(path: Path, size: int, head: bytes) -> FileInfo:
     if longest > MAX_LINE_BYTES * (2 if encoding == "utf-16" else 1):
         raise ImportRefused(
             _("A line of the file is longer than %(limit)s: it is not a table of records.")
-            % {"limit": _mb(MAX_LINE_BYTES)}
+            % {"limit": size_text(MAX_LINE_BYTES)}
         )
     first_line = head.decode(encoding, errors="ignore").lstrip("\ufeff").split("\n", 1)[0]
     # Excel's "Unicode text" and text copied out of a spreadsheet are tab-separated.
@@ -273,7 +280,7 @@ def _inspect_xlsx(path: Path, size: int) -> FileInfo:
                         "The workbook expands to %(size)s; at most %(limit)s may be imported at once. "
                         "Split it or save it as CSV."
                     )
-                    % {"size": _mb(expanded), "limit": _mb(limit)}
+                    % {"size": size_text(expanded), "limit": size_text(limit)}
                 )
             for entry in entries:
                 ratio = entry.file_size / max(entry.compress_size, 1)
@@ -288,7 +295,7 @@ def _inspect_xlsx(path: Path, size: int) -> FileInfo:
                 if entry.filename.lower().endswith("sharedstrings.xml") and entry.file_size > shared_limit:
                     raise ImportRefused(
                         _("The workbook's text table expands to %(size)s; at most %(limit)s. Save it as CSV.")
-                        % {"size": _mb(entry.file_size), "limit": _mb(shared_limit)}
+                        % {"size": size_text(entry.file_size), "limit": size_text(shared_limit)}
                     )
             rows_expected = None
             for entry in entries:

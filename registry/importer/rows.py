@@ -270,6 +270,8 @@ class RowParser:
                     raw[key] = value
         if len(cells) > self.width and any(value not in (None, "") for value in cells[self.width :]):
             raise RowRefused([("", _("this row has values in columns without a header."))])
+        if any(value.__class__ is str and "\x00" in value for value in raw.values()):
+            raise RowRefused([("", _("this row holds a NUL character: the file is damaged here."))])
         return raw
 
     def parse(self, line: int, cells: list[Any]) -> ParsedRow:

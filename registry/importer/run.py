@@ -250,18 +250,22 @@ def _finish(batch: ImportBatch, status: str, message: str) -> None:
 
 
 def _committed_lines(batch: ImportBatch) -> str:
-    chunks = list(batch.chunks.order_by("number").values_list("number", "first_line", "last_line"))
-    if not chunks:
-        return _("no chunk was committed")
+    """Which chunks are in: the report's and the messages' account of a stopped import."""
+    chunks = batch.chunks.order_by("number").values_list("number", "first_line", "last_line")
+    first, last = chunks.first(), chunks.last()
+    if first is None:
+        return _("no row was written")
+    if first == last:
+        return _("chunk 1 (lines %(first)d-%(last)d) was committed") % {"first": first[1], "last": first[2]}
     return _("chunks 1-%(n)d (lines %(first)d-%(last)d) were committed") % {
-        "n": chunks[-1][0],
-        "first": chunks[0][1],
-        "last": chunks[-1][2],
+        "n": last[0],
+        "first": first[1],
+        "last": last[2],
     }
 
 
 def _cancelled_message(batch: ImportBatch) -> str:
-    return _("Cancelled: %(committed)s; the same upload resumes after them.") % {
+    return _("Cancelled: %(committed)s. Upload the same file again (or resume) to carry on.") % {
         "committed": _committed_lines(batch)
     }
 

@@ -116,28 +116,28 @@ def _declared_encoding(head: bytes) -> str | None:
     return None
 
 
-def _scan(path: Path, encoding: str) -> tuple[str, bool, int, int]:
-    """One pass over the bytes: (SHA-256, whether they all decode as ``encoding``, line breaks,
-    the longest line in bytes). NUL bytes outside UTF-16 refuse the file: text has none, and a
-    damaged copy does."""
+def _scan(path: Path, encoding: str) -> tuple[str, int | None, int, int]:
+    """One pass over the bytes: (SHA-256, the offset of the first byte that does not decode as
+    ``encoding`` or None, line breaks, the longest line in bytes). NUL bytes outside UTF-16 refuse
+    the file: text has none, and a damaged copy does."""
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder(encoding)()
-    valid = True
+    failed_at: int | None = None
     breaks = longest = run = offset = 0
     with path.open("rb") as handle:
         while block := handle.read(BLOCK):  # BLOCK <= MAX_LINE_BYTES: a longer line spans blocks
             digest.update(block)
-            if encoding != "utf-16" and b"\x00" in block:
+            if not encoding.startswith("utf-16") and b"\x00" in block:
                 raise ImportRefused(
                     _("The file holds a NUL byte at position %(pos)d: it is damaged or not text.")
                     % {"pos": offset + block.index(b"\x00")}
                 )
             offset += len(block)
-            if valid:
+            if failed_at is None:
                 try:
                     decoder.decode(block)
-                except UnicodeDecodeError:
-                    valid = False
+                except UnicodeDecodeError as exc:
+                    failed_at = offset - len(block) + exc.start
             count = block.count(b"\n")
             if count:
                 breaks += count
@@ -145,12 +145,12 @@ def _scan(path: Path, encoding: str) -> tuple[str, bool, int, int]:
                 run = len(block) - block.rindex(b"\n") - 1
             else:
                 run += len(block)
-    if valid:
+    if failed_at is None:
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            valid = False
-    return digest.hexdigest(), valid, breaks, max(longest, run)
+            failed_at = offset
+    return digest.hexdigest(), failed_at, breaks, max(longest, run)
 
 
 def _decodes(path: Path, encoding: str) -> int | None:
@@ -181,21 +181,31 @@ def _inspect_csv(path: Path, size: int, head: bytes) -> FileInfo:
             )
         )
     encoding = declared or "utf-8"
-    sha256, valid, breaks, longest = _scan(path, encoding)
-    if not valid:
+    # Validated as the codec without its byte order mark handling, so positions count from byte 0.
+    plain = {
+        "utf-8-sig": "utf-8",
+        "utf-16": "utf-16-be" if head.startswith(codecs.BOM_UTF16_BE) else "utf-16-le",
+    }
+    sha256, failed_at, breaks, longest = _scan(path, plain.get(encoding, encoding))
+    if failed_at is not None:
         if declared:
             raise ImportRefused(
-                _("The file starts with a %(encoding)s byte order mark but is not %(encoding)s text.")
-                % {"encoding": declared.removesuffix("-sig").upper()}
+                _(
+                    "The file starts with a %(encoding)s byte order mark but is not %(encoding)s text "
+                    "(undecodable byte at position %(pos)d)."
+                )
+                % {"encoding": declared.removesuffix("-sig").upper(), "pos": failed_at}
             )
-        failed_at = _decodes(path, "gb18030")
-        if failed_at is not None:
+        gb_failed_at = _decodes(path, "gb18030")
+        if gb_failed_at is not None:
+            # The encoding that reads further is the one the file was meant to be in.
+            name, position = ("UTF-8", failed_at) if failed_at >= gb_failed_at else ("GB18030", gb_failed_at)
             raise ImportRefused(
                 _(
-                    "The file is neither UTF-8 nor GBK/GB18030 text (undecodable byte at position %(pos)d). "
-                    "Save it as CSV UTF-8 or as an .xlsx workbook."
+                    "The file is neither UTF-8 nor GBK/GB18030 text (undecodable byte at position %(pos)d "
+                    "as %(encoding)s). Save it as CSV UTF-8 or as an .xlsx workbook."
                 )
-                % {"pos": failed_at}
+                % {"pos": position, "encoding": name}
             )
         encoding = "gb18030"
     if longest > MAX_LINE_BYTES * (2 if encoding == "utf-16" else 1):

@@ -432,7 +432,7 @@ class _Run:
             if len(chunk) >= self.chunk_rows:
                 yield _parse(parser, chunk, last_line, position)
                 chunk = []
-        if chunk or last_line > done_line:
+        if chunk:
             yield _parse(parser, chunk, last_line, position)
 
     def _commit(self, context: ImportContext, chunk: _Chunk) -> bool:

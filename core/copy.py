@@ -109,18 +109,19 @@ class _LineStream(io.RawIOBase):
         return True
 
     def read(self, size: int = -1) -> bytes:
-        parts, length = [self.pending], len(self.pending)
-        for line in self.lines:
-            encoded = line.encode()
-            parts.append(encoded)
-            length += len(encoded)
-            if length >= size > 0:
-                break
-        data = b"".join(parts)
-        if size > 0:
-            data, self.pending = data[:size], data[size:]
+        if size < 0 or len(self.pending) < size:
+            # At most 3 bytes a character in UTF-8: this many characters fill ``size`` bytes or more.
+            wanted, parts, length = (size - len(self.pending)) // 3 + 1, [], 0
+            for line in self.lines:
+                parts.append(line)
+                length += len(line)
+                if 0 < wanted <= length:
+                    break
+            self.pending += "".join(parts).encode()
+        if size < 0:
+            data, self.pending = self.pending, b""
         else:
-            self.pending = b""
+            data, self.pending = self.pending[:size], self.pending[size:]
         return data
 
 
@@ -202,13 +203,26 @@ def _cell_formatters(model: type[models.Model]) -> list[tuple[str, Callable[[Any
     return formatters
 
 
+@cache
+def row_formatter(model: type[models.Model]) -> Callable[[Mapping[str, Any]], str]:
+    """A function writing one dict row of ``model`` as a line of COPY text.
+
+    Generated once per model, as ``dataclasses`` generates its methods: one call per row with the
+    column formatters inlined, instead of a loop over 30-odd columns (a million rows a run)."""
+    formatters = _cell_formatters(model)
+    names = {f"cell_{index}": cell for index, (_attname, cell) in enumerate(formatters)}
+    cells = ", ".join(f"cell_{index}(row[{attname!r}])" for index, (attname, _cell) in enumerate(formatters))
+    source = f"def format_row(row):\n    return '\\t'.join(({cells},)) + '\\n'\n"
+    exec(source, names)  # noqa: S102 - the source is built above from the model's own field names
+    return names["format_row"]
+
+
 def copy_rows(cursor, model: type[models.Model], rows: list[Mapping[str, Any]]) -> int:
     """COPY ``rows`` (dicts holding every concrete attname of ``model``) into its table."""
     if not rows:
         return 0
-    formatters = _cell_formatters(model)
-    lines = ("\t".join([cell(row[attname]) for attname, cell in formatters]) + "\n" for row in rows)
-    copy_lines(cursor, copy_statement(model), lines)
+    format_row = row_formatter(model)
+    copy_lines(cursor, copy_statement(model), map(format_row, rows))
     return len(rows)
 
 

@@ -67,6 +67,7 @@ VALID, INVALID = "有效", "无效"
 # The published text of a record, checked for personal numbers (DOMAIN.md 10).
 PUBLISHED_TEXT = ("case_name", "facts", "legal_basis", "result")
 LICENCE_STATUSES = {VALID: False, "1": False, INVALID: True, "2": True}
+_EMPTY = (None, "")
 DATE_KEYS = ("decision_date", "penalty_valid_until", "publicity_until", "valid_from", "valid_until")
 
 
@@ -233,7 +234,7 @@ SUBJECT_LIMITS = {"subject_name": 200, "legal_representative": 100}
 class RowParser:
     """Reads the rows of one file: its template, header and importing department."""
 
-    def __init__(self, match: HeaderMatch, department: Department, today: dt.date):
+    def __init__(self, match: HeaderMatch, department: Department, today: dt.date, nul_possible: bool = True):
         self.template: Template = match.template
         self.units = match.units
         self.department = department
@@ -245,6 +246,8 @@ class RowParser:
         self.national = self.template.category != ""
         self.authority_name = normalise_name(department.name)
         self.checked_codes: dict[str, str] = {}
+        # NUL bytes refuse a file before any row, except in UTF-16, where only a row can tell.
+        self.nul_possible = nul_possible
 
     def _code_check(self, code: str) -> str:
         """Why a credit code fails its checks ('' when it passes); a file repeats a few codes."""
@@ -262,15 +265,13 @@ class RowParser:
         return self.labels.get(key, key)
 
     def cells_of(self, cells: list[Any]) -> dict[str, Any]:
-        raw: dict[str, Any] = {}
-        for index, key in self.positions:
-            if index < len(cells):
-                value = cells[index]
-                if value is not None and value != "":
-                    raw[key] = value
-        if len(cells) > self.width and any(value not in (None, "") for value in cells[self.width :]):
+        size = len(cells)
+        raw = {
+            key: cells[index] for index, key in self.positions if index < size and cells[index] not in _EMPTY
+        }
+        if size > self.width and any(value not in _EMPTY for value in cells[self.width :]):
             raise RowRefused([("", _("this row has values in columns without a header."))])
-        if any(value.__class__ is str and "\x00" in value for value in raw.values()):
+        if self.nul_possible and any(value.__class__ is str and "\x00" in value for value in raw.values()):
             raise RowRefused([("", _("this row holds a NUL character: the file is damaged here."))])
         return raw
 

@@ -365,7 +365,9 @@ class _Run:
                 template=match.template,
                 now=timezone.now(),
             )
-            parser = RowParser(match, batch.department, beijing_today())
+            parser = RowParser(
+                match, batch.department, beijing_today(), nul_possible=info.encoding == "utf-16"
+            )
             ImportBatch.objects.filter(pk=batch.pk).update(
                 status=ImportStatus.RUNNING,
                 started_at=batch.started_at or timezone.now(),

@@ -330,3 +330,46 @@ def test_required_cells_and_dates_are_checked_with_the_line(national_a, tmp_path
     assert "in the future" in refused[4]
     record = CreditRecord.objects.get()
     assert (record.decision_date, record.valid_until) == (dt.date(2026, 6, 1), dt.date(2026, 12, 31))
+
+
+@pytest.mark.parametrize("market_regulation", [False, True])
+def test_publicity_dates_are_those_the_services_compute(national_a, tmp_path, market_regulation):
+    from registry import publicity
+    from tests.registry.import_kit import columns_csv, headers, keys
+
+    national_a.market_regulation = market_regulation
+    national_a.save(update_fields=["market_regulation"])
+    cases = [
+        {"severity": "轻微", "penalty_types": "警告", "amount": ""},
+        {"severity": "一般", "penalty_types": "警告；罚款"},
+        {"severity": "严重", "penalty_types": "罚款；吊销许可证件", "sector": "食品"},
+        {"severity": "一般", "penalty_types": "罚款", "procedure": "简易程序"},
+        {"severity": "严重", "penalty_types": "罚款", "decision_date": "2025/12/31"},
+    ]
+    rows = [
+        penalty(number=n, publicity_until="", penalty_valid_until="", **case) for n, case in enumerate(cases)
+    ]
+    columns = [*zip(headers("penalty"), keys("penalty"), strict=True)]
+    columns += [("严重程度", "severity"), ("所属领域", "sector"), ("程序类型", "procedure")]
+    import_file(tmp_path, national_a, columns_csv(columns, rows))
+
+    assert CreditRecord.objects.count() == len(cases)
+    for record in CreditRecord.objects.select_related("department", "rule_set"):
+        expected = publicity.compute(record)
+        assert (
+            record.rule_set,
+            record.publication_deadline,
+            record.deadline_provisional,
+            record.publish_from,
+            record.repair_eligible_from,
+            record.publish_until,
+            record.publication_exemption,
+        ) == (
+            expected.rule_set,
+            expected.publication_deadline,
+            expected.deadline_provisional,
+            expected.publish_from,
+            expected.repair_eligible_from,
+            expected.publish_until,
+            expected.exemption,
+        ), record.document_number

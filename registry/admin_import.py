@@ -389,6 +389,16 @@ class ImportBatchAdmin(ScopedByDepartment):
         return response
 
 
+def _time_left(seconds: int | None) -> str:
+    if seconds is None:
+        return "–"
+    if seconds < 60:
+        return gettext("%(n)d s") % {"n": seconds}
+    if seconds < 3600:
+        return gettext("about %(n)d min") % {"n": round(seconds / 60)}
+    return gettext("about %(h)d h %(m)d min") % {"h": seconds // 3600, "m": seconds % 3600 // 60}
+
+
 def progress_of(batch: ImportBatch) -> dict:
     """What the progress page shows (and polls)."""
     finished = batch.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING) or is_stale(batch)
@@ -412,6 +422,7 @@ def progress_of(batch: ImportBatch) -> dict:
         "lines_done": batch.lines_done,
         "percent": round(fraction * 100, 1) if fraction is not None else None,
         "seconds_left": batch.seconds_left if batch.status == ImportStatus.RUNNING else None,
+        "time_left": _time_left(batch.seconds_left) if batch.status == ImportStatus.RUNNING else "–",
         "cancel_requested": batch.cancel_requested,
         "message": batch.message,
         "counts": batch.counts,

@@ -90,6 +90,7 @@ def ensure_departments() -> dict[str, Department]:
             level=spec.level,
             district=spec.district,
             market_regulation=spec.market_regulation,
+            credit_code=spec.credit_code,
         )
     return found
 

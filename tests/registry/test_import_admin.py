@@ -177,3 +177,37 @@ def test_the_upload_size_limit_is_a_form_error(client, regulator_a, national_a, 
     response = post(client, csv_file("penalty", [penalty()]))
     assert response.status_code == 400
     assert "at most 100 bytes may be imported at once" in response.content.decode()
+
+
+def test_a_running_import_shows_its_progress_and_time_left(client, regulator_a, national_a, tmp_path):
+    from django.utils import timezone
+
+    from tests.registry.import_kit import import_file
+
+    batch = import_file(tmp_path, national_a, csv_file("penalty", [penalty()]), dry_run=True)
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=ImportStatus.RUNNING,
+        heartbeat_at=timezone.now(),
+        size=1000,
+        bytes_done=400,
+        rows_read=4000,
+        accepted=3990,
+        refused=10,
+        seconds_left=150,
+    )
+    client.force_login(regulator_a)
+
+    status = client.get(
+        reverse("admin:registry_importbatch_status", args=[batch.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    )
+    page = client.get(
+        reverse("admin:registry_importbatch_change", args=[batch.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    data = status.json()
+    assert (data["finished"], data["percent"], data["time_left"]) == (False, 40.0, "about 2 min")
+    body = page.content.decode()
+    assert (
+        '<dd id="import-rows-read">4000</dd>' in body and '<dd id="import-time-left">about 2 min</dd>' in body
+    )
+    assert 'id="import-cancel"' in body and 'data-finished="0"' in body

@@ -5,9 +5,10 @@ Runs on its own (``make bench-import``), in a separate database ``<configured na
 persons: realistic subjects, codes and facts from the demo generator, most subjects new, some with
 two or three penalties, a few legal representatives' identity numbers), imports it exactly as a
 worker does (``registry.importer.run``: read, validate, publicity dates, subjects, records,
-transitions, ledger chain, provenance, in committed chunks), then measures the ceiling: raw COPY of
-the same database rows into same-shaped tables (``LIKE ... INCLUDING ALL``, same indexes). The file
-is generated in a child process, so the import's peak memory (``ru_maxrss``) is the import's own.
+transitions, ledger chain, provenance, in committed chunks), then measures the ceiling twice, the
+faster counting: raw COPY of the same database rows into same-shaped tables (``LIKE ... INCLUDING
+ALL``: the same indexes, no foreign keys). The file is generated in a child process, so the
+import's peak memory (``ru_maxrss``) is the import's own.
 """
 
 from __future__ import annotations
@@ -157,8 +158,14 @@ def measure(args, path: Path) -> list[dict]:
     }
     db_rows = sum(written.values())
     print("  written: " + ", ".join(f"{n:,} {name}" for name, n in written.items()))
-    ceiling_rows, ceiling_seconds = raw_copy_ceiling()
-    print(f"  raw COPY of the same {ceiling_rows:,} rows: {ceiling_seconds:.1f} s")
+    # The ceiling twice, the faster one counts: machine noise may only make the ratio look worse.
+    ceilings = [raw_copy_ceiling() for _ in range(2)]
+    ceiling_rows, ceiling_seconds = min(ceilings, key=lambda ceiling: ceiling[1])
+    print(
+        f"  raw COPY of the same {ceiling_rows:,} rows: "
+        + ", ".join(f"{seconds:.1f} s" for _, seconds in ceilings)
+        + " (the faster counts)"
+    )
     file_rows = batch.rows_read
     return [
         row(

@@ -89,8 +89,11 @@ def check_file(path: Path, file_name: str, department: Department, template: str
 
 
 def is_stale(batch: ImportBatch) -> bool:
+    """A queued or running import without a sign of life for a while: its worker (or the message
+    sent to one) was lost. Queuing it again is safe: a session lock keeps two workers off it."""
     last = batch.heartbeat_at or batch.started_at or batch.created_at
-    return batch.status == ImportStatus.RUNNING and timezone.now() - last > STALE_AFTER
+    active = batch.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
+    return active and timezone.now() - last > STALE_AFTER
 
 
 def start_import(
@@ -117,7 +120,7 @@ def start_import(
             if store and not unfinished.file:
                 _store(unfinished, path)
             ImportBatch.objects.filter(pk=unfinished.pk).update(
-                status=ImportStatus.QUEUED, cancel_requested=False, message=""
+                status=ImportStatus.QUEUED, cancel_requested=False, message="", heartbeat_at=timezone.now()
             )
             unfinished.refresh_from_db()
             return Started(unfinished, "resumed")
@@ -181,7 +184,7 @@ def can_resume(batch: ImportBatch) -> bool:
 def resume_import(batch: ImportBatch) -> ImportBatch:
     """Queue a stopped import again; it carries on after its last committed chunk."""
     ImportBatch.objects.filter(pk=batch.pk).update(
-        status=ImportStatus.QUEUED, cancel_requested=False, message=""
+        status=ImportStatus.QUEUED, cancel_requested=False, message="", heartbeat_at=timezone.now()
     )
     batch.refresh_from_db()
     return batch

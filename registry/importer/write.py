@@ -326,13 +326,13 @@ class ChunkWriter:
                 return
             self._existing_record(row, existing)
             return
-        subject = self._subject_for(row)
-        if subject is None:
-            return
         try:
             dates = self._publicity(row.record)
         except (publicity.NoRuleSet, CalendarMissing) as exc:
             self.result.refuse(row, "", str(exc))
+            return
+        subject = self._subject_for(row)  # last: a refused row must leave no new subject behind
+        if subject is None:
             return
         self._compare_dates(row, dates)
         self._new_record(row, subject, dates)

@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 
 from registry.choices import ProblemKind, PublicationExemption
-from registry.models import CreditRecord
+from registry.models import CreditRecord, Subject
 from tests.registry.import_kit import columns_csv, csv_file, headers, import_file, keys, penalty, problems
 
 pytestmark = pytest.mark.usefixtures("english")
@@ -109,3 +109,4 @@ def test_the_rule_set_in_force_on_the_decision_date_governs(national_a, tmp_path
 def test_a_decision_no_rule_set_covers_is_refused_naming_what_is_missing(national_a, tmp_path):
     batch = import_file(tmp_path, national_a, csv_file("penalty", [penalty(decision_date="2020/01/10")]))
     assert "No publicity rule set is in force on 2020-01-10" in problems(batch, ProblemKind.REFUSED)[2]
+    assert not Subject.objects.exists()  # the refused row registered no subject

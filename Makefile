@@ -11,7 +11,7 @@ EMBED := $(PY) -m credit_platform.embedded --
 AS_APP := DATABASE_URL="$${DATABASE_APP_URL:-$$DATABASE_URL}" DATABASE_OWNER_URL= DATABASE_APP_URL=
 DEMO_SUBJECTS ?= 2000
 
-.PHONY: install system-deps run worker test lint format bench schema clean
+.PHONY: install system-deps run worker test lint format bench bench-import schema clean
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -52,6 +52,10 @@ format: install
 
 bench: install
 	$(EMBED) $(PY) -m bench $(BENCH_ARGS)
+
+# A national-template import beside raw COPY of the same rows (make bench-import BENCH_ARGS="--rows 1000000").
+bench-import: install
+	$(EMBED) $(PY) -m bench.imports $(BENCH_ARGS)
 
 # Regenerate the committed OpenAPI schema after an intended API change (tests/api/test_schema.py).
 schema: install

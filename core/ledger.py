@@ -150,6 +150,75 @@ def chain(
     return entries
 
 
+class EncodedJSON(str):
+    """JSON text already encoded canonically: ``core.copy`` writes it as it is."""
+
+
+_canonical = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
+
+
+def chain_rows(
+    changes: Iterable[Change], head: tuple[int, str], actor: Actor = None, now: dt.datetime | None = None
+) -> list[dict[str, Any]]:
+    """``chain`` for bulk writers: entries as dict rows for ``core.copy.copy_rows``.
+
+    The same entries and hashes as ``chain`` (``verify`` cannot tell them apart), built without
+    model instances and encoding each ``before``/``after`` once: the canonical bytes are the
+    encoded values spliced in the sorted key order of ``entry_fields``.
+    """
+    seq, prev_hash = head
+    actor_id, actor_name = _actor_fields(actor)
+    now = now or timezone.now()
+    request_id = current_request_id()
+    # The fields every entry of the batch shares, encoded once.
+    actor_part = f',"actor_id":{_canonical(actor_id)},"actor_name":{_canonical(actor_name)},"after":'
+    created_part = f',"created_at":{_canonical(to_json_value(now))},"object_id":'
+    request_part = f',"request_id":{_canonical(request_id)},"seq":'
+    rows = []
+    for change in changes:
+        seq += 1
+        after = EncodedJSON(_canonical(change.after))
+        before = EncodedJSON(_canonical(change.before))
+        text = "".join(
+            (
+                '{"action":',
+                _canonical(change.action),
+                actor_part,
+                after,
+                ',"before":',
+                before,
+                created_part,
+                _canonical(change.object_id),
+                ',"object_type":',
+                _canonical(change.object_type),
+                ',"prev_hash":',
+                _canonical(prev_hash),
+                request_part,
+                str(seq),
+                "}",
+            )
+        )
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        rows.append(
+            {
+                "seq": seq,
+                "created_at": now,
+                "action": change.action,
+                "object_type": change.object_type,
+                "object_id": change.object_id,
+                "actor_id": actor_id,
+                "actor_name": actor_name,
+                "request_id": request_id,
+                "before": before if change.before is not None else None,
+                "after": after if change.after is not None else None,
+                "prev_hash": prev_hash,
+                "hash": digest,
+            }
+        )
+        prev_hash = digest
+    return rows
+
+
 def append(changes: list[Change], actor: Actor = None) -> list[LedgerEntry]:
     """Append ``changes`` in order, chained to the current head. Must run inside a transaction."""
     if not changes:

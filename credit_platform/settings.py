@@ -296,6 +296,23 @@ if MEDIA_ROOT.resolve().is_relative_to(STATIC_ROOT.resolve()):
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
+# Imports of credit records (registry/importer/, README "Regulators' tools"). A file larger or
+# longer than these is refused whole with a message; an xlsx workbook is measured from its zip
+# directory before anything is decompressed (a bomb never reaches the parser).
+REGISTRY_IMPORT_MAX_BYTES = env_int("REGISTRY_IMPORT_MAX_BYTES", 1024 * 1024 * 1024)
+REGISTRY_IMPORT_MAX_ROWS = env_int("REGISTRY_IMPORT_MAX_ROWS", 2_000_000)
+# Rows per committed chunk: memory per worker and the granularity of a resumed import.
+REGISTRY_IMPORT_CHUNK_ROWS = env_int("REGISTRY_IMPORT_CHUNK_ROWS", 5_000)
+REGISTRY_IMPORT_XLSX_MAX_EXPANDED_BYTES = env_int(
+    "REGISTRY_IMPORT_XLSX_MAX_EXPANDED_BYTES", 512 * 1024 * 1024
+)
+# openpyxl keeps every shared string in memory: this bounds a worker's memory on a workbook.
+REGISTRY_IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES = env_int(
+    "REGISTRY_IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES", 128 * 1024 * 1024
+)
+REGISTRY_IMPORT_XLSX_MAX_RATIO = env_int("REGISTRY_IMPORT_XLSX_MAX_RATIO", 100)
+REGISTRY_IMPORT_XLSX_MAX_CELLS = env_int("REGISTRY_IMPORT_XLSX_MAX_CELLS", 50_000_000)
+
 REST_FRAMEWORK = {
     "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.URLPathVersioning",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

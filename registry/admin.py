@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from core.scope import scope_of
 from registry import services
 from registry.admin_corrections import correction_urls, record_actions_context
+from registry.admin_import import import_urls  # also registers the imports' admin
 from registry.admin_publication import (
     PUBLICITY_READONLY_FIELDS,
     RECORD_ACTIONS,
@@ -29,9 +30,17 @@ from registry.search import find_subjects
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "level", "district", "is_active", "requires_second_approval")
+    list_display = (
+        "code",
+        "name",
+        "credit_code",
+        "level",
+        "district",
+        "is_active",
+        "requires_second_approval",
+    )
     list_filter = ("level", "district", "is_active", "requires_second_approval", "market_regulation")
-    search_fields = ("code", "name")
+    search_fields = ("code", "name", "=credit_code")
 
 
 @admin.register(CodeCategory)
@@ -133,16 +142,22 @@ class CreditRecordAdmin(admin.ModelAdmin):
     search_fields = ("=document_number", "=subject__code", "case_name")
     list_select_related = ("subject", "department")
     autocomplete_fields = ("subject",)
-    readonly_fields = ("status", "published_at", *PUBLICITY_READONLY_FIELDS, "created_at", "updated_at")
+    readonly_fields = (
+        "status",
+        "published_at",
+        *PUBLICITY_READONLY_FIELDS,
+        "import_batch",
+        "import_line",
+        "created_at",
+        "updated_at",
+    )
     inlines = [RecordTransitionInline]
     actions = RECORD_ACTIONS  # submit / approve / withdraw: registry/admin_publication.py
     date_hierarchy = "decision_date"
     show_full_result_count = False
-    change_list_template = "admin/registry/creditrecord/change_list.html"  # adds the Import button
+    change_list_template = "admin/registry/creditrecord/change_list.html"  # Import and Export buttons
 
     def get_urls(self):
-        from registry.admin_import import import_urls  # bulk upload page: registry/admin_import.py
-
         return import_urls(self) + overdue_urls(self) + correction_urls(self) + super().get_urls()
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

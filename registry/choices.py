@@ -171,7 +171,19 @@ PENALTY_TYPE_ALIASES = {
     "责令停产停业": PenaltyType.BUSINESS_RESTRICTION,
     "行政拘留": PenaltyType.DETENTION,
     "其他": PenaltyType.OTHER,
+    # Names of the national 双公示 code list (and of the 1996 law) that are not the ones above.
+    "暂扣许可证": PenaltyType.LICENCE_SUSPENSION,
+    "暂扣执照": PenaltyType.LICENCE_SUSPENSION,
+    "吊销许可证": PenaltyType.LICENCE_REVOCATION,
+    "吊销执照": PenaltyType.LICENCE_REVOCATION,
+    # "Suspension or revocation" in one name: the heavier one, as the longest period applies (DOMAIN.md 2).
+    "暂扣或者吊销许可证": PenaltyType.LICENCE_REVOCATION,
+    "暂扣或者吊销执照": PenaltyType.LICENCE_REVOCATION,
+    "责令关闭": PenaltyType.BUSINESS_RESTRICTION,
+    "限制从业": PenaltyType.BUSINESS_RESTRICTION,
 }
+# The name each penalty type is written with in exported files: its first name above.
+PENALTY_TYPE_NAMES = {kind: name for name, kind in reversed(PENALTY_TYPE_ALIASES.items())}
 
 
 class RecordStatus(models.TextChoices):
@@ -216,3 +228,32 @@ class CalendarDayKind(models.TextChoices):
 class CalendarSource(models.TextChoices):
     SEED = "chinese_calendar", _("chinese-calendar package")
     ADMINISTRATOR = "administrator", _("Entered by an administrator")
+
+
+class ImportTemplate(models.TextChoices):
+    """The file layouts the importer reads and the exporter writes (registry/importer/templates.py)."""
+
+    SIMPLE = "simple", _("Platform template")
+    PENALTY = "penalty", _("National penalty template (legal persons, 2021)")
+    PENALTY_NATURAL = "penalty-natural", _("National penalty template (natural persons, 2021)")
+    LICENCE = "licence", _("National licence template (legal persons, 2021)")
+    LICENCE_NATURAL = "licence-natural", _("National licence template (natural persons, 2021)")
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Imported")
+    FAILED = "failed", _("Stopped by an error")
+    CANCELLED = "cancelled", _("Cancelled")
+    REFUSED = "refused", _("File refused")
+
+
+class ProblemKind(models.TextChoices):
+    REFUSED = "refused", _("Row refused")
+    WARNING = "warning", _("Imported with a remark")
+
+
+class PersonRecordStatus(models.TextChoices):
+    VALID = "valid", _("Valid")
+    REVOKED = "revoked", _("Revoked")

@@ -7,6 +7,7 @@ keyed HMAC-SHA256 blind index so an exact lookup works without decrypting every 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import os
@@ -18,8 +19,8 @@ from django.core.exceptions import ImproperlyConfigured
 _VERSION = b"\x01"
 
 
-def _key(setting: str) -> bytes:
-    raw = getattr(settings, setting)
+def _key(setting: str, raw: str | None = None) -> bytes:
+    raw = getattr(settings, setting) if raw is None else raw
     try:
         key = base64.urlsafe_b64decode(raw.encode() + b"=" * (-len(raw) % 4))
     except (ValueError, TypeError) as exc:
@@ -29,10 +30,16 @@ def _key(setting: str) -> bytes:
     return key
 
 
+@functools.lru_cache(maxsize=4)
+def _cipher(raw: str) -> AESGCM:
+    # Keyed by the setting's text, so a changed key (tests override it) gets its own cipher.
+    return AESGCM(_key("FIELD_ENCRYPTION_KEY", raw))
+
+
 def encrypt(plaintext: str, purpose: str) -> bytes:
     """Encrypt ``plaintext``; ``purpose`` is bound as associated data so values can't be swapped."""
     nonce = os.urandom(12)
-    sealed = AESGCM(_key("FIELD_ENCRYPTION_KEY")).encrypt(nonce, plaintext.encode(), purpose.encode())
+    sealed = _cipher(settings.FIELD_ENCRYPTION_KEY).encrypt(nonce, plaintext.encode(), purpose.encode())
     return _VERSION + nonce + sealed
 
 
@@ -41,7 +48,7 @@ def decrypt(blob: bytes, purpose: str) -> str:
     if blob[:1] != _VERSION:
         raise ValueError("unknown ciphertext version")
     nonce, sealed = blob[1:13], blob[13:]
-    return AESGCM(_key("FIELD_ENCRYPTION_KEY")).decrypt(nonce, sealed, purpose.encode()).decode()
+    return _cipher(settings.FIELD_ENCRYPTION_KEY).decrypt(nonce, sealed, purpose.encode()).decode()
 
 
 def blind_index(value: str, purpose: str) -> str:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -18,7 +20,11 @@ from registry.choices import (
     CalendarSource,
     DepartmentLevel,
     District,
+    ImportStatus,
+    ImportTemplate,
     PenaltyType,
+    PersonRecordStatus,
+    ProblemKind,
     Procedure,
     PublicationExemption,
     RecordCategory,
@@ -29,9 +35,11 @@ from registry.choices import (
     SubjectType,
     WithheldReason,
 )
-from registry.validators import validate_registration_number
+from registry.validators import validate_registration_number, validate_uscc
 
 ID_NUMBER_PURPOSE = "subject.legal_representative_id"
+PERSON_RECORD_PURPOSE = "personrecord.content"
+PERSON_ID_PURPOSE = "personrecord.id_number"
 
 
 class Department(models.Model):
@@ -56,10 +64,29 @@ class Department(models.Model):
         ),
     )
 
+    credit_code = models.CharField(
+        _("unified social credit code"),
+        max_length=18,
+        blank=True,
+        validators=[validate_uscc],
+        help_text=_(
+            "The department's own code (机关: 11...). Rows of national-template files are imported only "
+            "when their deciding authority's code is this one."
+        ),
+    )
+
     class Meta:
         ordering = ["code"]
         verbose_name = _("department")
         verbose_name_plural = _("departments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credit_code"],
+                condition=~Q(credit_code=""),
+                name="registry_department_unique_credit_code",
+                violation_error_message=_("Another department has this credit code."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -248,7 +275,8 @@ class CreditRecord(models.Model):
         blank=True,
     )
     facts = models.TextField(_("facts"), blank=True)
-    legal_basis = models.TextField(_("legal basis"))
+    # Blank only for licences: the national licence template has no legal basis (``clean``).
+    legal_basis = models.TextField(_("legal basis"), blank=True)
     result = models.TextField(_("result"), blank=True)
     amount = models.DecimalField(_("amount (CNY)"), max_digits=16, decimal_places=2, null=True, blank=True)
     decision_date = models.DateField(_("decision date"))
@@ -326,6 +354,24 @@ class CreditRecord(models.Model):
         editable=False,
         help_text=_("Raised by every correction of a published record."),
     )
+    # Where an imported record came from: the file (ImportBatch) and its line. Columns of a national
+    # template the record has no field for (licence number, data source, remarks) are kept as given
+    # in ``template_fields`` for the export; they are never public.
+    import_batch = models.ForeignKey(
+        "ImportBatch",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="records",
+        verbose_name=_("import"),
+    )
+    import_line = models.PositiveIntegerField(
+        _("line in the imported file"), null=True, blank=True, editable=False
+    )
+    template_fields = models.JSONField(
+        _("further template columns"), default=dict, blank=True, editable=False
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -382,6 +428,10 @@ class CreditRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document_number} {self.case_name}"
+
+    def clean(self) -> None:
+        if not self.legal_basis.strip() and self.category != RecordCategory.LICENCE:
+            raise ValidationError({"legal_basis": _("The legal basis is required (except for licences).")})
 
     @property
     def publicity_last_day(self) -> dt.date | None:
@@ -569,3 +619,172 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()}"
+
+
+class ImportBatch(models.Model):
+    """One file imported into one department: where its records came from (file name, SHA-256, who,
+    when, template) and how far the import got. Chunks of rows commit one by one; a stopped import
+    resumes after its last committed chunk (registry/importer/run.py)."""
+
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="import_batches", verbose_name=_("department")
+    )
+    template = models.CharField(_("template"), max_length=20, choices=ImportTemplate.choices)
+    file_name = models.CharField(_("file name"), max_length=255)
+    file_format = models.CharField(_("format"), max_length=10)
+    encoding = models.CharField(_("encoding"), max_length=20, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    size = models.BigIntegerField(_("size (bytes)"))
+    # The uploaded bytes, kept only while the import can still resume (they may hold identity
+    # numbers in clear): removed once it is imported or refused.
+    file = models.FileField(_("stored file"), upload_to="imports/", blank=True, max_length=300)
+    dry_run = models.BooleanField(_("check only"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    created_by_name = models.CharField(_("uploaded by (name)"), max_length=150, blank=True)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    message = models.TextField(_("message"), blank=True)
+    cancel_requested = models.BooleanField(_("cancellation requested"), default=False)
+    task_id = models.CharField(_("task id"), max_length=64, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last progress at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # Progress: the last line of the last committed chunk (the header is line 1), rows so far.
+    lines_done = models.PositiveIntegerField(_("lines committed"), default=1)
+    bytes_done = models.BigIntegerField(_("bytes read"), default=0)
+    rows_expected = models.PositiveIntegerField(_("rows expected"), null=True, blank=True)
+    rows_read = models.PositiveIntegerField(_("rows read"), default=0)
+    accepted = models.PositiveIntegerField(_("rows accepted"), default=0)
+    refused = models.PositiveIntegerField(_("rows refused"), default=0)
+    warnings = models.PositiveIntegerField(_("remarks"), default=0)
+    seconds_left = models.PositiveIntegerField(_("seconds left (estimate)"), null=True, blank=True)
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        indexes = [models.Index(fields=["department", "sha256"], name="registry_import_file")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.file_name}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ImportStatus.SUCCEEDED, ImportStatus.REFUSED)
+
+
+class ImportChunk(models.Model):
+    """A run of consecutive lines of an import committed in one transaction."""
+
+    batch = models.ForeignKey(
+        ImportBatch, on_delete=models.PROTECT, related_name="chunks", verbose_name=_("import")
+    )
+    number = models.PositiveIntegerField(_("number"))
+    first_line = models.PositiveIntegerField(_("first line"))
+    last_line = models.PositiveIntegerField(_("last line"))
+    accepted = models.PositiveIntegerField(_("rows accepted"))
+    refused = models.PositiveIntegerField(_("rows refused"))
+    committed_at = models.DateTimeField(_("committed at"))
+
+    class Meta:
+        ordering = ["batch", "number"]
+        verbose_name = _("committed chunk")
+        verbose_name_plural = _("committed chunks")
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "number"], name="registry_importchunk_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}/{self.number}: {self.first_line}-{self.last_line}"
+
+
+class ImportProblem(models.Model):
+    """A refused row of an import, or a remark on an imported one, with its line and reason."""
+
+    batch = models.ForeignKey(
+        ImportBatch, on_delete=models.PROTECT, related_name="problems", verbose_name=_("import")
+    )
+    line = models.PositiveIntegerField(_("line"))
+    kind = models.CharField(_("kind"), max_length=10, choices=ProblemKind.choices)
+    document_number = models.CharField(_("decision document number"), max_length=200, blank=True)
+    column = models.CharField(_("column"), max_length=100, blank=True)
+    message = models.TextField(_("reason"))
+
+    class Meta:
+        ordering = ["batch", "line", "id"]
+        verbose_name = _("import problem")
+        verbose_name_plural = _("import problems")
+        indexes = [models.Index(fields=["batch", "line"], name="registry_importproblem_line")]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}:{self.line} {self.message[:60]}"
+
+
+class PersonRecord(models.Model):
+    """A licence or penalty of a natural person, as a national 自然人 template row gave it.
+
+    Never public (DOMAIN.md 6) and not a ``CreditRecord``: nothing that publishes reads this table.
+    The row's columns are stored encrypted as one JSON document (name and identity number included);
+    the identity number also has a blind index so an authorised department can find a person's
+    records. Shared only through the template export of the department's own data
+    (registry/importer/export.py). docs/imports.md explains the choice.
+    """
+
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        related_name="person_records",
+        verbose_name=_("deciding department"),
+    )
+    category = models.CharField(_("category"), max_length=40, choices=RecordCategory.choices)
+    document_number = models.CharField(_("decision document number"), max_length=100)
+    decision_date = models.DateField(_("decision date"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=PersonRecordStatus.choices, default=PersonRecordStatus.VALID
+    )
+    content_cipher = models.BinaryField(_("content (encrypted)"), editable=False)
+    id_number_index = models.CharField(
+        _("identity number blind index"), max_length=64, db_index=True, editable=False
+    )
+    import_batch = models.ForeignKey(
+        ImportBatch,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="person_records",
+        verbose_name=_("import"),
+    )
+    import_line = models.PositiveIntegerField(_("line in the imported file"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-decision_date", "-id"]
+        verbose_name = _("natural person's record")
+        verbose_name_plural = _("natural persons' records")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "document_number"], name="registry_personrecord_unique_document"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.document_number
+
+    def set_content(self, content: dict) -> None:
+        self.content_cipher = crypto.encrypt(
+            json.dumps(content, ensure_ascii=False, sort_keys=True), PERSON_RECORD_PURPOSE
+        )
+
+    def get_content(self) -> dict:
+        return json.loads(crypto.decrypt(self.content_cipher, PERSON_RECORD_PURPOSE))

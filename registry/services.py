@@ -16,9 +16,17 @@ from core import cache, ledger
 from core.scope import scope_of
 from core.types import Actor
 from registry import publicity
-from registry.choices import RecordStatus, SubjectType, district_from_division
+from registry.choices import PersonRecordStatus, RecordStatus, SubjectType, district_from_division
 from registry.codes import CodeError, normalise_code, parse_identity_number, parse_uscc
-from registry.models import CodeCategory, CreditRecord, Department, RecordTransition, Subject, SubjectName
+from registry.models import (
+    CodeCategory,
+    CreditRecord,
+    Department,
+    PersonRecord,
+    RecordTransition,
+    Subject,
+    SubjectName,
+)
 from registry.ngrams import name_grams, normalise_name
 
 
@@ -233,8 +241,15 @@ def create_record(
 
 
 @transaction.atomic
-def update_record(record: CreditRecord, *, actor: Actor = None, **changes: Any) -> CreditRecord:
-    """Edit a record that is not yet published; published ones change only by correction."""
+def update_record(
+    record: CreditRecord,
+    *,
+    actor: Actor = None,
+    template_fields: dict[str, str] | None = None,
+    **changes: Any,
+) -> CreditRecord:
+    """Edit a record that is not yet published; published ones change only by correction.
+    ``template_fields`` replaces the national-template columns kept for the export (an import)."""
     unknown = set(changes) - set(RECORD_FIELDS)
     if unknown:
         raise TypeError(f"unknown record fields: {sorted(unknown)}")
@@ -252,6 +267,8 @@ def update_record(record: CreditRecord, *, actor: Actor = None, **changes: Any) 
     before = ledger.snapshot(record)
     for field, value in changes.items():
         setattr(record, field, value)
+    if template_fields is not None:
+        record.template_fields = template_fields
     if record.decision_date:
         publicity.apply(record)  # rule set, deadline and publicity window
     record.full_clean()
@@ -454,4 +471,35 @@ def end_list_record(
         to_status = RecordStatus.REVOKED
     record = transition_record(record, to_status, actor=actor, reason=reason.strip())
     cache.subjects_changed([record.subject_id])
+    return record
+
+
+@transaction.atomic
+def update_person_record(
+    record: PersonRecord, *, actor: Actor = None, content: dict | None = None, revoke: bool = False
+) -> PersonRecord:
+    """Replace a natural person's record's content and/or revoke it (its decision became invalid);
+    one ledger entry per change (the ledger holds digests of the ciphertext, never the content)."""
+    record = PersonRecord.objects.select_for_update().get(pk=record.pk)
+    if record.status == PersonRecordStatus.REVOKED and (content is not None or revoke):
+        raise InvalidTransition(_("This record is revoked; it is not changed any more."))
+    if content is not None:
+        before = ledger.snapshot(record)
+        record.set_content(content)
+        record.decision_date = dt.date.fromisoformat(content["decision_date"])
+        record.save()
+        old, new = ledger.changed(before, ledger.snapshot(record))
+        old.pop("updated_at", None)
+        new.pop("updated_at", None)
+        ledger.record("registry.personrecord.updated", record, actor, old, new)
+    if revoke:
+        record.status = PersonRecordStatus.REVOKED
+        record.save(update_fields=["status", "updated_at"])
+        ledger.record(
+            "registry.personrecord.revoked",
+            record,
+            actor,
+            {"status": PersonRecordStatus.VALID.value},
+            {"status": PersonRecordStatus.REVOKED.value},
+        )
     return record

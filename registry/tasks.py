@@ -33,3 +33,13 @@ def flag_overdue_publication(self) -> dict[str, int]:
 @shared_task(bind=True, **TASK_OPTIONS)
 def warn_missing_calendar(self) -> dict[str, int]:
     return workdays.run_calendar_warning(task_id=self.request.id or "")
+
+
+@shared_task(bind=True, **TASK_OPTIONS)
+def run_import(self, batch_id: int) -> dict[str, object]:
+    """Import an uploaded file (registry/importer/run.py); a redelivered or retried task carries on
+    after the chunks already committed."""
+    from registry.importer.run import run_import as run
+
+    batch = run(batch_id)
+    return {"status": batch.status, "rows": batch.rows_read, "refused": batch.refused}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import hashlib
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -67,6 +68,13 @@ class DepartmentSpec:
     def market_regulation(self) -> bool:
         """Market regulators follow the 2021 publication rule (DOMAIN.md section 2)."""
         return self.code.endswith("market-regulation")
+
+    @property
+    def credit_code(self) -> str:
+        """A synthetic, valid code of a 机关 (category 11) in the department's division, fixed by
+        its code: the national import templates name the deciding authority by it."""
+        digest = int.from_bytes(hashlib.sha256(self.code.encode()).digest()[:4], "big") % 10**8
+        return make_uscc(f"11{self.district or '110000'}{digest:08d}")
 
 
 def _departments() -> tuple[DepartmentSpec, ...]:

@@ -1,4 +1,5 @@
-"""Load generated demo data fast: PostgreSQL COPY, chained into the ledger exactly like services.
+"""Load generated demo data fast: PostgreSQL COPY (core/copy.py), chained into the ledger exactly
+like services.
 
 Per chunk of subjects, inside one transaction: reserve primary keys from the tables' sequences,
 build the model instances the services would save (search fields by
@@ -13,18 +14,16 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import io
-import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.contrib.postgres.fields import ArrayField
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from core import ledger
+from core.copy import copy_instances, reserve_ids
 from core.models import LedgerEntry
 from registry import publicity
 from registry.choices import RecordStatus, SubjectType, district_from_division
@@ -71,93 +70,6 @@ class SeedResult:
         )
 
 
-# -- COPY text format -------------------------------------------------------------------------
-
-
-def _escape(text: str) -> str:
-    """COPY text format: backslash, tab, newline and carriage return are escaped (fast path first)."""
-    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
-        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-    return text
-
-
-def _column_kinds(model: type[models.Model]) -> list[tuple[str, str, str]]:
-    kinds = []
-    for field in model._meta.concrete_fields:
-        if isinstance(field, models.JSONField):
-            kind = "json"
-        elif isinstance(field, ArrayField):
-            kind = "array"
-        elif isinstance(field, models.BinaryField):
-            kind = "bytes"
-        elif isinstance(field, models.CharField | models.TextField):
-            kind = "text"
-        elif isinstance(field, models.DateField):  # DateTimeField too: aware datetimes
-            kind = "iso"
-        elif isinstance(field, models.BooleanField):
-            kind = "bool"
-        else:
-            kind = "str"  # integers and decimals
-        kinds.append((field.attname, field.column, kind))
-    return kinds
-
-
-_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-
-def _array_literal(values: Iterable[str]) -> str:
-    quoted = (str(value).replace("\\", "\\\\").replace('"', '\\"') for value in values)
-    return "{" + ",".join(f'"{value}"' for value in quoted) + "}"
-
-
-def _copy_value(value, kind: str) -> str:
-    if value is None:
-        return "\\N"
-    if kind == "text":
-        return _escape(str(value))
-    if kind == "iso":
-        return value.isoformat()
-    if kind == "str":
-        return str(value)
-    if kind == "json":
-        return _escape(_json(value))
-    if kind == "array":
-        return _escape(_array_literal(value))
-    if kind == "bytes":
-        return "\\\\x" + bytes(value).hex()
-    return "t" if value else "f"
-
-
-def copy_text(model: type[models.Model], instances: Iterable[models.Model]) -> tuple[str, str]:
-    """(COPY statement, data in text format) for ``instances`` of ``model``, every concrete column."""
-    columns = _column_kinds(model)
-    lines = [
-        "\t".join([_copy_value(getattr(obj, attname), kind) for attname, _, kind in columns]) + "\n"
-        for obj in instances
-    ]
-    names = ", ".join(connection.ops.quote_name(column) for _, column, _ in columns)
-    return f"COPY {model._meta.db_table} ({names}) FROM STDIN", "".join(lines)
-
-
-def copy_instances(cursor, model: type[models.Model], instances: list[models.Model]) -> int:
-    if not instances:
-        return 0
-    statement, data = copy_text(model, instances)
-    cursor.copy_expert(statement, io.StringIO(data), 1 << 20)
-    return len(instances)
-
-
-def reserve_ids(cursor, model: type[models.Model], count: int) -> list[int]:
-    """``count`` fresh primary keys from the table's own sequence (safe beside other writers)."""
-    if count == 0:
-        return []
-    cursor.execute(
-        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-        [model._meta.db_table, count],
-    )
-    return [row[0] for row in cursor.fetchall()]
-
-
 # -- departments and what already exists -------------------------------------------------------
 
 
@@ -178,6 +90,7 @@ def ensure_departments() -> dict[str, Department]:
             level=spec.level,
             district=spec.district,
             market_regulation=spec.market_regulation,
+            credit_code=spec.credit_code,
         )
     return found
 

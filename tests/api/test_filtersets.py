@@ -57,6 +57,9 @@ RECORD_UNFILTERED = {
     "publication_exemption": "exempt records are never public",
     "repair_approved_at": "repaired records are never public",
     "version": "the change feed serves corrections",
+    "import_batch": "regulators' provenance (the admin's imports), not public",
+    "import_line": "regulators' provenance, not public",
+    "template_fields": "national-template columns kept for the export, never public",
 }
 
 

@@ -37,8 +37,10 @@ def migrate(executor: MigrationExecutor, target: tuple[str, str]) -> None:
 
 
 def test_old_dates_move_one_day_later_with_one_chained_ledger_entry_each(
-    previous_schema, subject, department_a
+    subject, department_a, previous_schema
 ):
+    # The subject and department are made by today's models, before the schema goes back (later
+    # migrations add columns these models write).
     apps = previous_schema.loader.project_state([BEFORE]).apps
     Record = apps.get_model("registry", "CreditRecord")
     RuleSet = apps.get_model("registry", "PublicityRuleSet")

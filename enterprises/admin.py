@@ -92,7 +92,7 @@ class ScopedDecisionAdmin(ReadOnlyAdmin):
         obj = self.get_queryset(request).filter(pk=pk).first()
         if obj is None or not request.user.has_perm(self.decision_permission):
             raise Http404
-        form = self.decision_form(request.POST or None)
+        form = self.decision_form(request.POST if request.method == "POST" else None)  # empty POST: errors
         if request.method == "POST" and form.is_valid():
             try:
                 self.decide(obj, request, form)

@@ -326,9 +326,14 @@ class ImportBatchAdmin(ScopedByDepartment):
         return batch
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
-        if not str(object_id).isdigit():
-            raise Http404(gettext("No such import."))
-        batch = self._batch(request, int(object_id))
+        if request.method == "POST":
+            raise PermissionDenied  # the progress page is read-only; cancel and resume have their URLs
+        if not _may_see_imports(request):
+            raise PermissionDenied
+        found = self.get_queryset(request).filter(pk=object_id).first() if str(object_id).isdigit() else None
+        if found is None:  # as the admin answers for any object it does not show
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        batch = self._batch(request, found.pk)
         context = {
             **_context(
                 self, request, gettext("Import #%(id)d: %(name)s") % {"id": batch.pk, "name": batch.file_name}

@@ -138,7 +138,9 @@ class Page:
     def cases(self) -> Iterator[Case]:
         path = url(self.name, self.kwargs, self.query)
         for method, answers in self.answers.items():
-            for persona, expected in answers.items():
+            # Sorted: answers built from sets would list personas in a per-process order, and xdist
+            # workers must collect the same tests.
+            for persona, expected in sorted(answers.items()):
                 yield Case(persona, method, self.name, path, expected, self.label, self.data)
 
 

@@ -66,6 +66,8 @@ from tests.base import (
     record_fields,
     valid_code,
 )
+from tests.core import matrix as core_matrix
+from tests.enterprises import matrix as enterprises_matrix
 from tests.matrixkit import (
     ADMIN,
     NOBODY,
@@ -90,6 +92,8 @@ from tests.matrixkit import (
     staff_page,
     url_routes,
 )
+from tests.registry import matrix as registry_matrix
+from tests.sanctions import matrix as sanctions_matrix
 
 WATCHED = valid_code(serial=99_000_101)  # a code that a webhook registered by a case watches
 
@@ -414,8 +418,9 @@ def _catch_alls() -> Iterator[Case]:
             yield Case(persona, method, "api:unknown", fixed("/api/v1/no-such-endpoint"), 404, api=True)
 
 
-# Each app's own declarations (tests/<app>/matrix.py): one import and one line here.
-APP_MATRICES: tuple = ()
+# Each app's own declarations (tests/<app>/matrix.py): one import and one line here. The ledger's
+# comes last: its build signs checkpoints over everything the others built.
+APP_MATRICES: tuple = (registry_matrix, enterprises_matrix, sanctions_matrix, core_matrix)
 
 CASES: list[Case] = [
     *(case for model in ADMIN_MODELS for case in model.cases()),

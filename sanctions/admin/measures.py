@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyAdmin
+from core.scope import scope_of
 from registry.codes import normalise_code
 from registry.models import Subject
 from registry.workdays import beijing_today
@@ -145,8 +146,14 @@ class MeasureAdmin(CatalogueAdmin):
 
 @admin.register(MeasureLift)
 class MeasureLiftAdmin(ReadOnlyAdmin):
+    """Lifts of the listings of the departments the user acts for: a lift names its entry, which
+    the other departments do not see (ListEntryAdmin)."""
+
     list_display = ("entry", "measure", "actor_name", "created_at")
     search_fields = ("=entry__subject__code",)
+
+    def get_queryset(self, request):
+        return scope_of(request.user).filter(super().get_queryset(request), "entry__department_id")
 
 
 @admin.register(MeasureFeedback)

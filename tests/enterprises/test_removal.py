@@ -12,22 +12,27 @@ from django.urls import reverse
 from enterprises.choices import OperatingStatus, RemovalStatus
 from enterprises.services import filings, removals
 from enterprises.services.common import InvalidTransition
-from registry.choices import RecordCategory
+from sanctions.choices import ListKind
+from sanctions.services import lists
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def listing(company, haidian_market, make_record, publish):
-    return publish(
-        make_record(
-            company,
-            haidian_market,
-            category=RecordCategory.BUSINESS_ABNORMALITY,
-            case_name="未按规定报送2025年度年度报告",
-            decision_date=dt.date(2026, 7, 1),
-        )
+def listing(company, haidian_market, haidian_regulator):
+    """Listed by the Haidian market regulator through the sanctions service: list membership is its
+    list entry, shown by the entry's published list record."""
+    entry = lists.list_subject(
+        subject=company,
+        list_kind=ListKind.BUSINESS_ABNORMALITY,
+        department=haidian_market,
+        actor=haidian_regulator,
+        document_number="京海市监异〔2026〕7号",
+        reason="未按规定报送2025年度年度报告",
+        legal_basis="《企业信息公示暂行条例》第十七条",
+        starts_on=dt.date(2026, 7, 1),
     )
+    return entry.record
 
 
 def _file_2025(company, owner):

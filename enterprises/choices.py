@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class BindingRole(models.TextChoices):
@@ -82,7 +83,8 @@ class GrantStatus(models.TextChoices):
     """A consent grant (Beijing Government Order No. 280). Expiry is also read from the dates, so
     a grant past its last day is refused at once, before the job marks it expired."""
 
-    ACTIVE = "active", _("Active")
+    # Context: a bare "Active" is translated as a subject's registration status (存续).
+    ACTIVE = "active", pgettext_lazy("consent grant", "Active")
     REVOKED = "revoked", _("Revoked")
     EXPIRED = "expired", _("Expired")
 

@@ -128,7 +128,7 @@ class ThreeYearNotice:
 
 def three_year_notices(limit: int = MAX_CHANGES) -> list[ThreeYearNotice]:
     """The notices of the 60 days before the 3-year mark, for entries whose list record is public."""
-    entries = proposals.three_year_notices()
+    entries = proposals.three_year_notices(limit=limit)
     public = set(
         CreditRecord.objects.public()
         .filter(pk__in=[entry.record_id for entry in entries if entry.record_id])

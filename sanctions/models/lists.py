@@ -120,6 +120,10 @@ class ListEntry(models.Model):
             models.Index(fields=["subject", "list_kind", "status"], name="sanctions_entry_subject"),
             models.Index(fields=["ends_on"], name="sanctions_entry_ending", condition=Q(status="active")),
             models.Index(fields=["list_kind", "status"], name="sanctions_entry_list"),
+            # The public notice before the 3-year mark reads active entries by start date.
+            models.Index(
+                fields=["list_kind", "starts_on"], name="sanctions_entry_starts", condition=Q(status="active")
+            ),
         ]
 
     def __str__(self) -> str:

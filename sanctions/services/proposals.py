@@ -158,10 +158,11 @@ def still_abnormal_candidates(rule: BehaviourRule, today: dt.date, subject_ids=N
     ]
 
 
-def three_year_notices(today: dt.date | None = None, days: int = 60):
+def three_year_notices(today: dt.date | None = None, days: int = 60, limit: int | None = None):
     """Public notice (DOMAIN.md 8: within the 60 days before the 3 years run out): the entries of
     the business abnormality list whose 3-year mark (the day they are proposed for the serious
-    list, annotated as ``mark``) comes within ``days`` from ``today``, soonest first."""
+    list, annotated as ``mark``) comes within ``days`` from ``today``, soonest first; at most
+    ``limit`` (a page shows the first ones; the job takes them all)."""
     today = today or beijing_today()
     rule = BehaviourRule.objects.filter(kind=RuleKind.STILL_ABNORMAL, is_active=True).first()
     months = (rule.window_months if rule else None) or 36
@@ -172,7 +173,10 @@ def three_year_notices(today: dt.date | None = None, days: int = 60):
         starts_on__lte=today + dt.timedelta(days=days) - relativedelta(months=months),
     )
     entries = []
-    for entry in candidates.select_related("subject", "department").order_by("starts_on", "pk"):
+    candidates = candidates.select_related("subject", "department").order_by("starts_on", "pk")
+    for entry in candidates[: limit + 2] if limit else candidates:  # +2: the day-boundary rows
+        if limit and len(entries) == limit:
+            break
         entry.mark = three_year_mark(entry.starts_on, rule)
         if today < entry.mark <= today + dt.timedelta(days=days):
             entries.append(entry)

@@ -197,6 +197,7 @@ def test_admission_in_the_admin_explains_a_refusal(client, regulator_a, subject,
     response = client.post(
         reverse("admin:sanctions_sandboxmembership_add"),
         {"subject": subject.pk, "department": department_a.pk},
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 200 and "grade A" in response.content.decode()
     assert not SandboxMembership.objects.exists()

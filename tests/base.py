@@ -25,7 +25,9 @@ import pytest
 import time_machine
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
+from django.dispatch import receiver
 from django.test import Client
+from django.test.signals import setting_changed
 from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
@@ -36,6 +38,7 @@ from accounts.choices import Scope
 from accounts.models import Agency, ApiKey, User, hash_key
 from accounts.roles import PLATFORM_ADMIN, REGULATOR
 from core.models import LedgerEntry
+from credit_platform.celery import app as celery_app
 from registry import publication, services
 from registry.choices import DepartmentLevel, RecordCategory, RecordStatus, Severity
 from registry.codes import make_uscc
@@ -52,6 +55,16 @@ _serial = itertools.count(1)
 # decide in 2026 stay inside their publicity windows, and inside the years the holiday calendar
 # covers, on whatever day the suite really runs. Tests about time travel further themselves.
 SUITE_NOW = dt.datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@receiver(setting_changed)
+def _celery_follows_settings(*, setting: str, value, **kwargs) -> None:
+    """``override_settings(CELERY_TASK_ALWAYS_EAGER=True)`` runs tasks in the test's thread (Celery
+    reads Django's settings once, at start): without this a ``.delay().get()`` waited for a worker
+    that a test may never start."""
+    if setting == "CELERY_TASK_ALWAYS_EAGER":
+        celery_app.conf.task_always_eager = bool(value)
+        celery_app.conf.task_eager_propagates = bool(value)
 
 
 @pytest.fixture(autouse=True, scope="session")

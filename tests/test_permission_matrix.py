@@ -461,7 +461,16 @@ def db(world: World) -> Iterator[None]:
         transaction.set_rollback(True)
 
 
-@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+# The cases are shared among SHARDS modules (this one and tests/test_permission_matrix_<n>.py),
+# each with its own world, so that the suite's workers (xdist, by file) run them side by side.
+SHARDS = 4
+
+
+def shard(number: int) -> list[Case]:
+    return CASES[number::SHARDS]
+
+
+@pytest.mark.parametrize("case", shard(0), ids=[case.id for case in shard(0)])
 def test_permission_matrix(case: Case, world: World, db: None) -> None:
     check(request(world, case), case)
 

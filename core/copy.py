@@ -34,7 +34,7 @@ def escape(text: str) -> str:
     return text
 
 
-def _kind(field: models.Field) -> str:
+def _kind(field: models.Field[Any, Any]) -> str:
     if isinstance(field, models.JSONField):
         return "json"
     if isinstance(field, ArrayField):
@@ -67,7 +67,7 @@ def copy_value(value: Any, kind: str) -> str:
     if kind == "text":
         return escape(str(value))
     if kind == "iso":
-        return value.isoformat()
+        return str(value.isoformat())
     if kind == "str":
         return str(value)
     if kind == "json":
@@ -94,7 +94,7 @@ def copy_text(model: type[models.Model], instances: Iterable[models.Model]) -> t
     return copy_statement(model), "".join(lines)
 
 
-def copy_data(cursor, statement: str, data: str) -> None:
+def copy_data(cursor: Any, statement: str, data: str) -> None:
     cursor.copy_expert(statement, io.StringIO(data), 1 << 20)
 
 
@@ -125,11 +125,11 @@ class _LineStream(io.RawIOBase):
         return data
 
 
-def copy_lines(cursor, statement: str, lines: Iterator[str]) -> None:
+def copy_lines(cursor: Any, statement: str, lines: Iterator[str]) -> None:
     cursor.copy_expert(statement, _LineStream(lines), 1 << 18)
 
 
-def copy_instances(cursor, model: type[models.Model], instances: list[models.Model]) -> int:
+def copy_instances(cursor: Any, model: type[models.Model], instances: list[models.Model]) -> int:
     """COPY saved-to-be ``instances`` (primary keys already set) into ``model``'s table."""
     if not instances:
         return 0
@@ -217,7 +217,7 @@ def row_formatter(model: type[models.Model]) -> Callable[[Mapping[str, Any]], st
     return names["format_row"]
 
 
-def copy_rows(cursor, model: type[models.Model], rows: list[Mapping[str, Any]]) -> int:
+def copy_rows(cursor: Any, model: type[models.Model], rows: list[Mapping[str, Any]]) -> int:
     """COPY ``rows`` (dicts holding every concrete attname of ``model``) into its table."""
     if not rows:
         return 0
@@ -226,7 +226,7 @@ def copy_rows(cursor, model: type[models.Model], rows: list[Mapping[str, Any]]) 
     return len(rows)
 
 
-def reserve_ids(cursor, model: type[models.Model], count: int) -> list[int]:
+def reserve_ids(cursor: Any, model: type[models.Model], count: int) -> list[int]:
     """``count`` fresh primary keys from the table's own sequence (safe beside other writers)."""
     if count == 0:
         return []
@@ -254,22 +254,22 @@ def _json_datetime(value: dt.datetime) -> str:
 
 
 def _json_iso(value: Any) -> str:
-    return value.isoformat()
+    return str(value.isoformat())
 
 
 def _json_bytes(value: Any) -> str:
     return "sha256:" + hashlib.sha256(bytes(value)).hexdigest()
 
 
-def _json_list(value: Any) -> list:
+def _json_list(value: Any) -> list[Any]:
     return list(value)
 
 
 @cache
-def _snapshot_converters(model: type[models.Model]) -> tuple[tuple[str, Callable | None], ...]:
-    converters: list[tuple[str, Callable | None]] = []
+def _snapshot_converters(model: type[models.Model]) -> tuple[tuple[str, Callable[[Any], Any] | None], ...]:
+    converters: list[tuple[str, Callable[[Any], Any] | None]] = []
     for field in model._meta.concrete_fields:
-        convert: Callable | None = None
+        convert: Callable[[Any], Any] | None = None
         if isinstance(field, models.DateTimeField):
             convert = _json_datetime
         elif isinstance(field, models.DateField):

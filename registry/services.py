@@ -476,7 +476,7 @@ def end_list_record(
 
 @transaction.atomic
 def update_person_record(
-    record: PersonRecord, *, actor: Actor = None, content: dict | None = None, revoke: bool = False
+    record: PersonRecord, *, actor: Actor = None, content: dict[str, Any] | None = None, revoke: bool = False
 ) -> PersonRecord:
     """Replace a natural person's record's content and/or revoke it (its decision became invalid);
     one ledger entry per change (the ledger holds digests of the ciphertext, never the content)."""

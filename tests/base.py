@@ -64,7 +64,6 @@ def _celery_follows_settings(*, setting: str, value, **kwargs) -> None:
     that a test may never start."""
     if setting == "CELERY_TASK_ALWAYS_EAGER":
         celery_app.conf.task_always_eager = bool(value)
-        celery_app.conf.task_eager_propagates = bool(value)
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -122,7 +122,7 @@ def _manage(env: dict, script: str) -> dict:
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,  # seed_demo in a child process; generous for a busy machine
         check=False,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

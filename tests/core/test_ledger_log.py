@@ -11,6 +11,7 @@ import sys
 
 import pytest
 from cryptography.hazmat.primitives import serialization
+from django.conf import settings
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
@@ -176,6 +177,7 @@ def test_mirrors_page_through_the_checkpoints_oldest_first(client, db):
     [("limit=0", "limit must be a whole number from 1"), ("after=-1", "after must be"), ("after=x", "after")],
 )
 def test_a_bad_paging_parameter_is_a_400_naming_it(client, db, query, message):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the public site's language switch
     response = client.get(f"/ledger/checkpoints.json?{query}")
     assert response.status_code == 400 and message in response.json()["message"]
     assert client.get("/ledger/checkpoints.json?cursor=1").status_code == 400

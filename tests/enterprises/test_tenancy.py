@@ -16,6 +16,8 @@ from tests.enterprises.conftest import upload
 
 pytestmark = pytest.mark.django_db
 
+RIVAL_HONOUR = "对手企业的守合同重信用称号"  # words no page of the portal holds by itself
+
 
 @pytest.fixture
 def rivals_things(rival, rival_owner, agency, chaoyang_market):
@@ -32,7 +34,7 @@ def rivals_things(rival, rival_owner, agency, chaoyang_market):
         rival,
         actor=rival_owner,
         kind=VoluntaryKind.HONOUR,
-        title="荣誉",
+        title=RIVAL_HONOUR,
         description="d",
         attachments=[check_upload(upload())],
         commitment_accepted=True,
@@ -85,7 +87,7 @@ def test_every_object_of_another_subject_is_a_404(owner_client, rivals_things):
 def test_another_subjects_data_never_appears_on_the_portal_pages(owner_client, rivals_things, rival):
     for name in ["dashboard", "instant", "voluntary", "commitments", "consent", "lookups", "team", "removal"]:
         body = owner_client.get(reverse(f"enterprises:{name}")).content.decode()
-        assert rival.code not in body and "荣誉" not in body, name
+        assert rival.code not in body and RIVAL_HONOUR not in body, name
 
 
 def test_an_unbound_account_goes_to_the_binding_page_and_a_visitor_to_sign_in(client, account):

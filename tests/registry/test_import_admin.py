@@ -136,7 +136,11 @@ def test_each_department_sees_its_own_imports(
     assert (
         batch.file_name not in client.get(reverse("admin:registry_importbatch_changelist")).content.decode()
     )
-    for name in ("change", "status", "report"):
+    # The progress page answers as the admin does for any object it does not show (as for an id
+    # that does not exist); its status and report URLs are a 404.
+    change = client.get(reverse("admin:registry_importbatch_change", args=[batch.pk]))
+    assert change.status_code == 302 and change.url == reverse("admin:index")
+    for name in ("status", "report"):
         url = reverse(f"admin:registry_importbatch_{name}", args=[batch.pk])
         assert client.get(url).status_code == 404
 

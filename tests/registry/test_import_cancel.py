@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from credit_platform.celery import app
 from registry.choices import ImportStatus
@@ -55,10 +55,11 @@ def test_a_running_import_stops_after_its_chunk_and_resumes_from_the_page(
     def press_cancel(batch):
         """The user presses Cancel while the worker writes the first chunk."""
         if batch.chunks.count() == 1:
-            client.post(url("cancel", batch))
+            client.post(url("cancel", batch), HTTP_ACCEPT_LANGUAGE="en")  # a request activates its language
 
     client.force_login(regulator_a)
-    batch = run_import(queued.pk, progress=press_cancel)
+    with translation.override("en"):  # the worker writes its message in the active language
+        batch = run_import(queued.pk, progress=press_cancel)
 
     assert batch.status == ImportStatus.CANCELLED
     assert CreditRecord.objects.count() == 2

@@ -118,9 +118,12 @@ class QueueAdmin(ReadOnlyAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("<int:pk>/decide/", wrap(self.decide_view), name="{}_{}_decide".format(*info)),
-            path("<int:pk>/correct/", wrap(self.correct_view), name="{}_{}_correct".format(*info)),
+            *self.extra_urls(),
             *super().get_urls(),
         ]
+
+    def extra_urls(self) -> list:
+        return []
 
     # What each queue defines.
     def steps_for(self, obj, user) -> list[str]:
@@ -198,9 +201,6 @@ class QueueAdmin(ReadOnlyAdmin):
         status = 400 if request.method == "POST" else 200
         return TemplateResponse(request, self.decision_template, context, status=status)
 
-    def correct_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        raise Http404
-
 
 def _files(obj, url_name: str) -> str:
     links = format_html_join(
@@ -229,6 +229,10 @@ class ObjectionAdmin(QueueAdmin):
 
     def steps_for(self, obj: Objection, user) -> list[str]:
         return objection_services.available_steps(obj, user)
+
+    def extra_urls(self) -> list:
+        wrap = self.admin_site.admin_view
+        return [path("<int:pk>/correct/", wrap(self.correct_view), name="objections_objection_correct")]
 
     def take_step(self, obj: Objection, step: str, request: HttpRequest, reason: str, changes: dict) -> None:
         objection_services.STEPS[step](obj, actor=request.user, reason=reason, **changes)

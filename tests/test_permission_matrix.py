@@ -90,6 +90,7 @@ from tests.matrixkit import (
     staff_page,
     url_routes,
 )
+from tests.objections import matrix as objections_matrix
 
 WATCHED = valid_code(serial=99_000_101)  # a code that a webhook registered by a case watches
 
@@ -415,7 +416,7 @@ def _catch_alls() -> Iterator[Case]:
 
 
 # Each app's own declarations (tests/<app>/matrix.py): one import and one line here.
-APP_MATRICES: tuple = ()
+APP_MATRICES: tuple = (objections_matrix,)
 
 CASES: list[Case] = [
     *(case for model in ADMIN_MODELS for case in model.cases()),

@@ -17,11 +17,15 @@ from tests.enterprises.conftest import (  # noqa: F401  (fixtures shared with th
     PNG,
     account,
     bind,
+    chaoyang_market,
+    chaoyang_regulator,
     clean_cache,
     haidian_market,
     haidian_regulator,
     owner,
     private_media,
+    rival,
+    rival_owner,
     upload,
 )
 from tests.enterprises.conftest import company as company  # noqa: PLC0414

@@ -320,6 +320,7 @@ SPECTACULAR_SETTINGS = {
         "MeasureTypeEnum": "sanctions.choices.MeasureType",
         "ListKindEnum": "sanctions.choices.ListKind",
         "RecordStatusEnum": "registry.choices.RecordStatus",
+        "ObjectionStatusEnum": "objections.choices.ObjectionStatus",
     },
     # No badge image from validator.swagger.io (unreachable from many networks): templates/drf_spectacular/.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},

@@ -16,11 +16,13 @@ import hashlib
 import unicodedata
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models.fields.files import FieldFile
 from django.http import FileResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils.module_loading import import_string
@@ -124,21 +126,21 @@ class MultipleFileInput(forms.ClearableFileInput):
 class MultipleFileField(forms.FileField):
     """Several files in one input, each checked by ``check_upload``: cleans to ``CheckedUpload``s."""
 
-    def __init__(self, *args, max_files: int = 5, **kwargs):
+    def __init__(self, *args: Any, max_files: int = 5, **kwargs: Any) -> None:
         self.max_files = max_files
         kwargs.setdefault(
             "widget", MultipleFileInput(attrs={"accept": "application/pdf,image/png,image/jpeg"})
         )
         super().__init__(*args, **kwargs)
 
-    def clean(self, data, initial=None):
+    def clean(self, data: Any, initial: Any = None) -> list[CheckedUpload]:
         files = data if isinstance(data, list | tuple) else [data]
         files = [item for item in files if item]
         if not files and self.required:
             raise ValidationError(self.error_messages["required"], code="required")
         if len(files) > self.max_files:
             raise ValidationError(_("Attach at most %(n)d files.") % {"n": self.max_files})
-        checked = []
+        checked: list[CheckedUpload] = []
         for item in files:
             super().clean(item, initial)
             try:
@@ -148,7 +150,7 @@ class MultipleFileField(forms.FileField):
         return checked
 
 
-def serve(field_file, content_type: str, download_name: str) -> FileResponse:
+def serve(field_file: FieldFile, content_type: str, download_name: str) -> FileResponse:
     """A private file as a download of the type it was checked to be: never rendered in the
     site's origin, never sniffed, never cached by a shared proxy."""
     extension = EXTENSIONS.get(content_type, "")

@@ -188,3 +188,35 @@ def test_evidence_is_for_the_filing_enterprise_and_the_deciders_only(
     assert client_as("regulator_b").get(url).status_code == 404
     portal.force_login(rival_owner)
     assert portal.get(url).status_code == 404
+
+
+def refuse_eicar(upload) -> None:
+    """A stand-in virus scanner for the hook: refuses the EICAR test signature."""
+    from django.core.exceptions import ValidationError
+
+    if b"EICAR-STANDARD-ANTIVIRUS-TEST-FILE" in upload.read():
+        raise ValidationError("Eicar-Test-Signature FOUND")
+
+
+def test_the_virus_scan_hook_refuses_an_infected_attachment(client, penalty, settings):
+    settings.UPLOAD_VIRUS_SCANNER = "tests.objections.test_pages.refuse_eicar"
+    infected = PDF + b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+    refused = file_from_the_site(client, penalty, attachments=[upload("决定书.pdf", infected)])
+    assert refused.status_code == 400
+    assert "Eicar-Test-Signature FOUND" in str(refused.context["form"].errors["attachments"])
+    clean = file_from_the_site(client, penalty, attachments=[upload("决定书.pdf", PDF)])
+    assert clean.status_code == 302
+    assert Objection.objects.get().attachments.count() == 1
+
+
+def test_the_tracker_shows_a_repair_application_as_it_shows_an_objection(
+    client, apply_for_repair, penalty, regulator_a
+):
+    application, token = apply_for_repair(penalty)
+    repair_services.refuse_repair(application, actor=regulator_a, reason="缴款凭证不清晰。")
+    page = client.get(reverse("objections:tracker", args=[application.tracking_number, token]))
+    text = page.content.decode()
+    assert page.status_code == 200 and application.tracking_number in text and "缴款凭证不清晰。" in text
+    assert 'id="withdraw-form"' not in text  # a repair application is withdrawn from the portal
+    wrong = reverse("objections:tracker", args=[application.tracking_number, token[:-1]])
+    assert client.get(wrong).status_code == 404

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 from django.utils import translation
 
 from core.uploads import check_upload
@@ -19,7 +20,6 @@ from tests.enterprises.conftest import (  # noqa: F401  (fixtures shared with th
     bind,
     chaoyang_market,
     chaoyang_regulator,
-    clean_cache,
     haidian_market,
     haidian_regulator,
     owner,
@@ -29,6 +29,15 @@ from tests.enterprises.conftest import (  # noqa: F401  (fixtures shared with th
     upload,
 )
 from tests.enterprises.conftest import company as company  # noqa: PLC0414
+
+
+@pytest.fixture(autouse=True)
+def clean_cache():
+    """Each test starts with an empty cache of its own (rate limits, cached pages): only this
+    worker's keys are deleted, never the Redis database the other test workers use too."""
+    cache.delete_pattern("*")
+    yield
+    cache.delete_pattern("*")
 
 
 @pytest.fixture(autouse=True)

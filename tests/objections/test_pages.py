@@ -220,3 +220,11 @@ def test_the_tracker_shows_a_repair_application_as_it_shows_an_objection(
     assert 'id="withdraw-form"' not in text  # a repair application is withdrawn from the portal
     wrong = reverse("objections:tracker", args=[application.tracking_number, token[:-1]])
     assert client.get(wrong).status_code == 404
+
+
+def test_filing_from_the_public_site_is_rate_limited_per_address(client, penalty, settings):
+    settings.RATELIMIT_OBJECTION = "2/h"
+    assert file_from_the_site(client, penalty).status_code == 302
+    assert file_from_the_site(client, penalty).status_code == 302
+    assert file_from_the_site(client, penalty).status_code == 429
+    assert Objection.objects.count() == 2

@@ -22,6 +22,11 @@ class Scope(models.TextChoices):
     # /api/v1/subjects/<code>/private?grant=<id>: a subject's non-public information, only with that
     # subject's written consent (a grant for this agency, Beijing Government Order No. 280).
     CONSENTED_READ = "consented:read", _("Read a subject's non-public information with its consent (a grant)")
+    # /api/v1/objections: the objections to a subject's records and their status, no filer data.
+    OBJECTIONS_READ = "objections:read", _("Read objections to records and their status")
+    # POST /api/v1/objections/<id>/<step>: a department's business system (an agency registered as
+    # one, objections/models.py DepartmentSystem) takes the workflow steps of its department.
+    OBJECTIONS_DECIDE = "objections:decide", _("Take objection workflow steps as a department's system")
 
 
 class AgencyKind(models.TextChoices):

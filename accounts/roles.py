@@ -73,6 +73,23 @@ SANCTIONS_ADMIN = [
     "sanctions.view_consumerposition",
 ]
 
+# Objections and credit repair (objections/): the source department verifies objections to its
+# records and decides repair applications; the platform does intake and self-check, decides
+# appeals against repair refusals and sets the step deadlines.
+OBJECTIONS_REGULATOR = [
+    "objections.view_objection",
+    "objections.decide_objection",
+    "objections.view_repairapplication",
+    "objections.decide_repair",
+]
+OBJECTIONS_ADMIN = [
+    "objections.handle_intake",
+    "objections.self_check_objection",
+    "objections.decide_repair_appeal",
+    "objections.view_stepdeadline",
+    "objections.change_stepdeadline",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     # Department staff: enter and edit their own department's records and the subjects they name.
     REGULATOR: [
@@ -86,6 +103,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         # Enterprise portal (enterprises/admin.py): decisions of the subject's registering department.
         *ENTERPRISE_DECISIONS,
         *SANCTIONS_REGULATOR,
+        *OBJECTIONS_REGULATOR,
     ],
     # Platform operators: every department, code overrides, the ledger and the reference tables.
     PLATFORM_ADMIN: [
@@ -139,6 +157,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "enterprises.view_monthlyvisits",
         *SANCTIONS_REGULATOR,
         *SANCTIONS_ADMIN,
+        *OBJECTIONS_REGULATOR,
+        *OBJECTIONS_ADMIN,
     ],
 }
 

@@ -266,11 +266,15 @@ ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/enterprise/"
 
-# Uploads of the enterprise portal (authorisation letters, voluntary-registration attachments):
-# stored under MEDIA_ROOT (never under STATIC_ROOT, never served directly), at most this size each.
+# Uploads (core/uploads.py: the enterprise portal's letters and attachments, objections' and
+# credit-repair applications' evidence): stored under MEDIA_ROOT (never under STATIC_ROOT, never
+# served directly), at most this size each.
 ENTERPRISE_UPLOAD_MAX_BYTES = env_int("ENTERPRISE_UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
 if ENTERPRISE_UPLOAD_MAX_BYTES < 1:
     raise ImproperlyConfigured(f"ENTERPRISE_UPLOAD_MAX_BYTES={ENTERPRISE_UPLOAD_MAX_BYTES} must be positive")
+# The virus-scan hook of every upload: the dotted path of a callable that gets the file and raises
+# django.core.exceptions.ValidationError for an infected one (e.g. an adapter to clamd). Empty: none.
+UPLOAD_VIRUS_SCANNER = env_str("UPLOAD_VIRUS_SCANNER", "")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -333,6 +337,7 @@ SPECTACULAR_SETTINGS = {
         "MeasureTypeEnum": "sanctions.choices.MeasureType",
         "ListKindEnum": "sanctions.choices.ListKind",
         "RecordStatusEnum": "registry.choices.RecordStatus",
+        "ObjectionStatusEnum": "objections.choices.ObjectionStatus",
     },
     # No badge image from validator.swagger.io (unreachable from many networks): templates/drf_spectacular/.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
@@ -357,6 +362,7 @@ CONTENT_SECURITY_POLICY = {
 # limits are not enforced rather than refusing every citizen.
 RATELIMIT_SEARCH = env_str("RATELIMIT_SEARCH", "60/m")
 RATELIMIT_REPORT = env_str("RATELIMIT_REPORT", "10/m")
+RATELIMIT_OBJECTION = env_str("RATELIMIT_OBJECTION", "10/h")  # objections filed by the public
 RATELIMIT_FAIL_OPEN = True
 RATELIMIT_IP_META_KEY = env_str("RATELIMIT_IP_META_KEY", "REMOTE_ADDR")
 

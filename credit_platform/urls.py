@@ -1,5 +1,5 @@
 """Root URLs: admin, health probes, the public site, the ledger's checkpoints and proofs, the API,
-enterprise accounts and the portal."""
+enterprise accounts and the portal, objections and credit repair."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -25,6 +25,7 @@ urlpatterns = [
     path("api/v1/", include("credit_platform.api.urls")),
     path("accounts/", include("allauth.urls")),
     path("enterprise/", include("enterprises.urls")),
+    path("objections/", include("objections.urls")),
     path("ledger/", include("core.urls")),
     path("", include("disclosure.urls")),
 ]

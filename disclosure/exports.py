@@ -47,6 +47,7 @@ RECORD_COLUMNS = [
     "publish_from",
     "publish_until",
     "repair_eligible_from",
+    "is_disputed",
 ]
 
 

@@ -10,10 +10,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
 from accounts.models import User
+from core.uploads import check_upload
 from enterprises.choices import BindingRole, BindingStatus
 from enterprises.models import Binding, CommitmentType
 from enterprises.services import bindings, commitments
-from enterprises.uploads import check_upload
 from registry.choices import District, SubjectStatus, SubjectType
 from registry.models import Department, Subject
 

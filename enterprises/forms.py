@@ -1,4 +1,4 @@
-"""Forms of the enterprise portal. Uploads are checked by content here (enterprises/uploads.py), so
+"""Forms of the enterprise portal. Uploads are checked by content here (core/uploads.py), so
 a view hands services only ``CheckedUpload``s; the rules themselves live in the services."""
 
 from __future__ import annotations
@@ -8,10 +8,11 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Agency
+from core import uploads
+from core.uploads import check_upload
 from enterprises.choices import BindingRole, InvestmentKind
 from enterprises.models import AnnualReport, InstantDisclosure, VoluntaryRegistration
 from enterprises.services.voluntary import AUTHENTICITY_COMMITMENT, MAX_ATTACHMENTS, SHARING_AUTHORISATION
-from enterprises.uploads import check_upload
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -98,34 +99,12 @@ class InstantForm(forms.ModelForm):
         widgets = {"event_date": DATE, "details": forms.Textarea(attrs={"rows": 4})}
 
 
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one input, each checked by content."""
+class MultipleFileField(uploads.MultipleFileField):
+    """Several files in one input, each checked by content (at most ``MAX_ATTACHMENTS``)."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault(
-            "widget", MultipleFileInput(attrs={"accept": "application/pdf,image/png,image/jpeg"})
-        )
+        kwargs.setdefault("max_files", MAX_ATTACHMENTS)
         super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        files = data if isinstance(data, list | tuple) else [data]
-        files = [item for item in files if item]
-        if not files and self.required:
-            raise ValidationError(self.error_messages["required"], code="required")
-        if len(files) > MAX_ATTACHMENTS:
-            raise ValidationError(_("Attach at most %(n)d files.") % {"n": MAX_ATTACHMENTS})
-        checked = []
-        for item in files:
-            super().clean(item, initial)
-            try:
-                checked.append(check_upload(item))
-            except ValidationError as exc:
-                raise ValidationError(f"{item.name}: {' '.join(exc.messages)}") from exc
-        return checked
 
 
 class VoluntaryForm(forms.ModelForm):

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.scope import scope_of
+from core.uploads import serve
 from enterprises import filing, lookups, private, visits
 from enterprises.choices import (
     BindingStatus,
@@ -58,7 +59,6 @@ from enterprises.models import (
 from enterprises.public import public_filings
 from enterprises.services import bindings, commitments, consent, filings, removals, voluntary
 from enterprises.services.common import InvalidTransition
-from enterprises.uploads import serve
 from registry.models import CreditRecord
 from registry.projection import RECORD_RELATED, public_record, public_subject
 from registry.workdays import WorkingCalendar, beijing_today

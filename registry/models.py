@@ -348,6 +348,15 @@ class CreditRecord(models.Model):
         default="",
     )
     repair_approved_at = models.DateTimeField(_("credit repair approved at"), null=True, blank=True)
+    # DOMAIN.md 3: while an objection to the record is open it is marked 异议处理中 in public. A
+    # registry fact (verify_ledger checks it), changed only by ``services.mark_disputed``.
+    disputed = models.BooleanField(
+        _("under objection"),
+        default=False,
+        db_default=False,
+        editable=False,
+        help_text=_("An objection to this record is open: public output marks it “Under objection”."),
+    )
     version = models.PositiveIntegerField(
         _("version"),
         default=1,

@@ -234,7 +234,7 @@ def public_record(record: CreditRecord, corrections: Iterable[Any] = ()) -> Publ
             repair_eligible_from=record.repair_eligible_from,
         ),
         version=getattr(record, "version", 1),
-        is_disputed=bool(getattr(record, "is_disputed", False)),
+        is_disputed=record.disputed,
         corrections=tuple(
             PublicCorrection(
                 corrected_on=row.created_at.date(),

@@ -58,8 +58,24 @@ ORDER_58_LONG_SECTORS = (
     Sector.FIRE_SAFETY,
 )
 
+# Serious penalties that may not be repaired (DOMAIN.md 2: "some serious penalties are not
+# repairable: the rule set says which"). NDRC Order No. 58 art. 2 and NDRC Order No. 36 art. 2 allow
+# repair "except where laws, regulations or the policy documents of the Party Central Committee and
+# the State Council say it is not possible"; which penalties that excludes is for administrators to
+# keep current (admin: publicity rule sets). The seed excludes what local repair rules commonly
+# exclude as conduct endangering life and health: a licence revoked (吊销许可证件) in the food,
+# drugs, special-equipment, work-safety and fire-safety fields, where the sector laws also bar the
+# subject from the licence for years (e.g. 《食品安全法》 art. 135: five years).
+NOT_REPAIRABLE_SECTORS = (
+    Sector.FOOD,
+    Sector.DRUGS,
+    Sector.SPECIAL_EQUIPMENT,
+    Sector.WORK_SAFETY,
+    Sector.FIRE_SAFETY,
+)
+
 # (code, name, legal basis, in force from, in force until, periods)
-# periods: (severity, sector, published, min months, max months, repairable)
+# periods: (severity, sector, published, min months, max months, repairable[, penalty type])
 SEED_RULE_SETS = [
     (
         "ndrc-order-58",
@@ -78,6 +94,10 @@ SEED_RULE_SETS = [
                 for severity in Severity.values
                 for sector in ORDER_58_LONG_SECTORS
             ],
+            *[
+                (Severity.SERIOUS, sector, True, 12, 36, False, PenaltyType.LICENCE_REVOCATION)
+                for sector in NOT_REPAIRABLE_SECTORS
+            ],
         ],
     ),
     (
@@ -94,6 +114,10 @@ SEED_RULE_SETS = [
             (Severity.MINOR, "", False, 0, 3, True),
             (Severity.GENERAL, "", True, 3, 12, True),
             (Severity.SERIOUS, "", True, 12, 36, True),
+            *[
+                (Severity.SERIOUS, sector, True, 12, 36, False, PenaltyType.LICENCE_REVOCATION)
+                for sector in NOT_REPAIRABLE_SECTORS
+            ],
         ],
     ),
 ]
@@ -120,8 +144,9 @@ def seed_rule_sets() -> int:
                     min_months=low,
                     max_months=high,
                     repairable=repairable,
+                    penalty_type=penalty_type[0] if penalty_type else "",
                 )
-                for severity, sector, published, low, high, repairable in periods
+                for severity, sector, published, low, high, repairable, *penalty_type in periods
             ]
         )
     return created

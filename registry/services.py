@@ -503,3 +503,31 @@ def update_person_record(
             {"status": PersonRecordStatus.REVOKED.value},
         )
     return record
+
+
+@transaction.atomic
+def mark_disputed(record: CreditRecord, disputed: bool, *, actor: Actor, reason: str) -> CreditRecord:
+    """Mark a record as under objection (异议处理中), or end the mark (DOMAIN.md 3: while an
+    objection is open the record is marked as disputed in public).
+
+    The objections app decides when (an objection accepted, the last open one closed); the mark is
+    a registry fact with its ledger entry, so verify_ledger holds, the change feed carries the
+    record as an upsert and the cached subject page is refreshed. Setting the mark it already has
+    changes nothing.
+    """
+    record = CreditRecord.objects.select_for_update().get(pk=record.pk)
+    if record.disputed == disputed:
+        return record
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for the mark.")})
+    record.disputed = disputed
+    record.save(update_fields=["disputed", "updated_at"])
+    ledger.record(
+        "registry.record.disputed" if disputed else "registry.record.dispute_ended",
+        record,
+        actor,
+        {"disputed": not disputed},
+        {"disputed": disputed, "reason": reason.strip()},
+    )
+    cache.subjects_changed([record.subject_id])
+    return record

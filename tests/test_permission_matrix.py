@@ -92,6 +92,7 @@ from tests.matrixkit import (
     staff_page,
     url_routes,
 )
+from tests.objections import matrix as objections_matrix
 from tests.registry import matrix as registry_matrix
 from tests.sanctions import matrix as sanctions_matrix
 
@@ -420,7 +421,7 @@ def _catch_alls() -> Iterator[Case]:
 
 # Each app's own declarations (tests/<app>/matrix.py): one import and one line here. The ledger's
 # comes last: its build signs checkpoints over everything the others built.
-APP_MATRICES: tuple = (registry_matrix, enterprises_matrix, sanctions_matrix, core_matrix)
+APP_MATRICES: tuple = (registry_matrix, enterprises_matrix, sanctions_matrix, objections_matrix, core_matrix)
 
 CASES: list[Case] = [
     *(case for model in ADMIN_MODELS for case in model.cases()),

@@ -8,6 +8,7 @@ from core.api import urls as core_urls
 from credit_platform.api.errors import not_found
 from disclosure.api import urls as disclosure_urls
 from enterprises.api import urls as enterprises_urls
+from objections.api import urls as objections_urls
 from registry.api import urls as registry_urls
 from sanctions.api import urls as sanctions_urls
 
@@ -19,5 +20,6 @@ urlpatterns = [
     *enterprises_urls.urlpatterns,
     *core_urls.urlpatterns,
     *sanctions_urls.urlpatterns,
+    *objections_urls.urlpatterns,
     re_path(r"^[\s\S]*$", not_found),  # any path, newlines included
 ]

@@ -15,11 +15,11 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core import ledger
+from core.uploads import CheckedUpload
 from enterprises.choices import BindingRole, BindingStatus
 from enterprises.models import Binding
 from enterprises.registering import registering_department
 from enterprises.services.common import change_status, record_change, require_reason, require_regulator
-from enterprises.uploads import CheckedUpload
 from registry.codes import CodeError, normalise_code, parse_registration_number, parse_uscc
 from registry.models import Subject
 

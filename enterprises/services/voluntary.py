@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core import cache, ledger
+from core.uploads import CheckedUpload
 from enterprises.choices import VoluntaryStatus
 from enterprises.models import VoluntaryAttachment, VoluntaryRegistration
 from enterprises.registering import registering_department
@@ -25,7 +26,6 @@ from enterprises.services.common import (
     require_reason,
     require_regulator,
 )
-from enterprises.uploads import CheckedUpload
 from registry.models import Subject
 
 VOLUNTARY_TRANSITIONS: dict[str, set[str]] = {

@@ -107,6 +107,11 @@ class RecordSerializer(serializers.Serializer):
     procedure = serializers.ChoiceField(choices=Procedure.choices)
     published_at = serializers.DateTimeField(allow_null=True)
     publicity = PublicityDatesSerializer()
+    is_disputed = serializers.BooleanField(
+        help_text=_(
+            "An objection to the record is open (异议处理中): the source department is re-examining it."
+        )
+    )
 
     def to_representation(self, instance: CreditRecord | PublicRecord) -> dict[str, Any]:
         if isinstance(instance, CreditRecord):

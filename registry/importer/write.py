@@ -619,6 +619,7 @@ class ChunkWriter:
             "publish_until": dates.publish_until,
             "publication_exemption": dates.exemption,
             "repair_approved_at": None,
+            "disputed": False,
             "version": 1,
             "import_batch_id": ctx.batch.pk,
             "import_line": row.line,

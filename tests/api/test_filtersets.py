@@ -56,6 +56,7 @@ RECORD_UNFILTERED = {
     "repair_eligible_from": "not asked for yet",
     "publication_exemption": "exempt records are never public",
     "repair_approved_at": "repaired records are never public",
+    "disputed": "served as is_disputed; not asked for yet",
     "version": "the change feed serves corrections",
     "import_batch": "regulators' provenance (the admin's imports), not public",
     "import_line": "regulators' provenance, not public",

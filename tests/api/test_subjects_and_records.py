@@ -40,6 +40,7 @@ RECORD_FIELDS = {
     "procedure",
     "published_at",
     "publicity",
+    "is_disputed",
 }
 
 

@@ -16,9 +16,9 @@ from rest_framework.test import APIClient
 from accounts.choices import Scope
 from accounts.models import Agency, ApiKey, User
 from accounts.roles import REGULATOR
+from core.uploads import check_upload
 from enterprises.choices import BindingRole
 from enterprises.services import bindings
-from enterprises.uploads import check_upload
 from registry.choices import DepartmentLevel, District
 from registry.models import Department
 from tests.base import valid_code

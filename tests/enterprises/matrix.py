@@ -20,11 +20,11 @@ import datetime as dt
 from allauth.account.models import EmailAddress
 
 from accounts.models import User
+from core.uploads import check_upload
 from enterprises import visits
 from enterprises.choices import BindingRole, InstantKind, OperatingStatus, VisitKind, VoluntaryKind
 from enterprises.models import CommitmentType, RepresentativeOffice
 from enterprises.services import bindings, commitments, consent, filings, removals, voluntary
-from enterprises.uploads import check_upload
 from registry import services
 from registry.models import Department
 from sanctions.choices import ListKind

@@ -11,11 +11,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core.models import LedgerEntry
+from core.uploads import check_upload
 from enterprises.choices import BindingRole, BindingStatus
 from enterprises.models import Binding, Transition
 from enterprises.services import bindings
 from enterprises.services.common import InvalidTransition
-from enterprises.uploads import check_upload
 from tests.enterprises.conftest import PDF, upload
 
 pytestmark = pytest.mark.django_db

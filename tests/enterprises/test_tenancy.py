@@ -8,10 +8,10 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from core.uploads import check_upload
 from enterprises.choices import InstantKind, VoluntaryKind
 from enterprises.models import Binding, CommitmentType
 from enterprises.services import commitments, consent, filings, voluntary
-from enterprises.uploads import check_upload
 from tests.enterprises.conftest import upload
 
 pytestmark = pytest.mark.django_db

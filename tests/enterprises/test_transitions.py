@@ -9,6 +9,7 @@ import itertools
 import pytest
 
 from core.models import LedgerEntry
+from core.uploads import check_upload
 from enterprises.choices import InstantKind, OperatingStatus, VoluntaryKind
 from enterprises.models import (
     AnnualReport,
@@ -23,7 +24,6 @@ from enterprises.models import (
 )
 from enterprises.services import bindings, commitments, consent, filings, removals, voluntary
 from enterprises.services.common import InvalidTransition, change_status
-from enterprises.uploads import check_upload
 from registry.choices import RecordCategory
 from tests.enterprises.conftest import upload
 

@@ -7,9 +7,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from core.uploads import check_upload
 from enterprises.choices import BindingRole
 from enterprises.models import Binding
-from enterprises.uploads import check_upload
 from tests.enterprises.conftest import PDF, PNG, upload
 
 pytestmark = pytest.mark.django_db

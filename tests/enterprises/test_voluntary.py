@@ -9,10 +9,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from core.uploads import check_upload
 from enterprises.choices import VoluntaryKind, VoluntaryStatus
 from enterprises.models import Transition, VoluntaryRegistration
 from enterprises.services import voluntary
-from enterprises.uploads import check_upload
 from tests.enterprises.conftest import PNG, upload
 
 pytestmark = pytest.mark.django_db

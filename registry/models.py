@@ -225,6 +225,9 @@ class CreditRecordQuerySet(models.QuerySet):
         )
 
 
+PUBLISHED = Q(status=RecordStatus.PUBLISHED)
+
+
 class CreditRecord(models.Model):
     """One credit record of a subject: a licence, penalty, list entry or other category.
 
@@ -377,6 +380,32 @@ class CreditRecord(models.Model):
                 fields=["publication_deadline"],
                 name="registry_record_provisional",
                 condition=Q(deadline_provisional=True),
+            ),
+            # Public reads at city scale (bench/README.md): each public list and API filter walks
+            # one of these in its own order and stops after a page, or after COUNT_CAP rows for its
+            # capped count, whatever the number of records. ``status = 'published'`` is the first
+            # condition of ``public()``; the others are checked on the few rows read.
+            models.Index(fields=["-published_at", "-id"], name="registry_record_latest", condition=PUBLISHED),
+            models.Index(
+                fields=["-decision_date", "-id"], name="registry_record_pub_recent", condition=PUBLISHED
+            ),
+            *[
+                models.Index(
+                    fields=[column, "-decision_date", "-id"],
+                    name=f"registry_record_pub_{column[:4]}",
+                    condition=PUBLISHED,
+                )
+                for column in ("category", "department", "severity", "sector", "procedure")
+            ],
+            GinIndex(fields=["penalty_types"], name="registry_record_pub_penalty", condition=PUBLISHED),
+            # Subjects with a public record of a category (the has-dishonesty and category filters
+            # of subjects): an index-only probe per subject, or the subjects of a category in order.
+            models.Index(
+                fields=["category", "subject"],
+                name="registry_record_pub_subject",
+                condition=PUBLISHED
+                & Q(withheld_reason="", publication_exemption="", repair_approved_at=None),  # noqa: E501
+                include=["publish_until", "valid_until"],
             ),
         ]
 

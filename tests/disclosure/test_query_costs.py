@@ -1,0 +1,117 @@
+"""What the public pages cost whatever the number of records (issue 13, bench/README.md): the
+same number of queries for one record as for many (no N+1), and the hot queries read an index in
+their own order instead of sorting every public record (the home page used to sort them all)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from registry.choices import RecordCategory
+from registry.models import CreditRecord
+
+pytestmark = pytest.mark.django_db
+
+MORE = 4
+RECENT = ("-decision_date", "-id")
+
+
+def _count(client, url: str, params: dict | None = None) -> int:
+    from django.core.cache import cache
+
+    cache.clear()  # every page computed, not served from Redis
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, params or {})
+    assert response.status_code == 200, response.content[:300]
+    return len(captured.captured_queries)
+
+
+@pytest.fixture
+def grow(make_subject, department_a, public_record):
+    """``grow(n, category)``: ``n`` more subjects, each with a public record of ``category``."""
+    made = []
+
+    def make(n: int, category: str = RecordCategory.PENALTY):
+        for _ in range(n):
+            subject = make_subject(f"北京科技{len(made)}号有限公司")
+            public_record(subject, department_a, category=category)
+            made.append(subject)
+        return made
+
+    return make
+
+
+@pytest.mark.parametrize(
+    ("url", "params", "category"),
+    [
+        (reverse("disclosure:home"), None, RecordCategory.PENALTY),
+        (reverse("disclosure:feed"), None, RecordCategory.PENALTY),
+        (reverse("disclosure:lists"), None, RecordCategory.SERIOUS_DISHONESTY),
+        (reverse("disclosure:list", args=["serious-dishonesty"]), None, RecordCategory.SERIOUS_DISHONESTY),
+        (reverse("disclosure:search"), {"q": "科技"}, RecordCategory.SERIOUS_DISHONESTY),
+    ],
+    ids=["home", "feed", "lists", "list", "search"],
+)
+def test_a_public_page_costs_as_many_queries_for_many_records_as_for_one(client, grow, url, params, category):
+    grow(1, category)
+    client.get(url, params or {})  # what a process loads once
+    one = _count(client, url, params)
+    grow(MORE, category)
+    many = _count(client, url, params)
+    assert many == one, f"{url}: {one} queries for one record, {many} for {1 + MORE}"
+
+
+def test_the_subject_page_costs_as_many_queries_for_many_records_as_for_one(
+    client, make_subject, department_a, public_record
+):
+    subject = make_subject()
+    public_record(subject, department_a, category=RecordCategory.PENALTY)
+    url = reverse("disclosure:subject", args=[subject.code])
+    client.get(url)
+    one = _count(client, url)
+    for category in (RecordCategory.PENALTY, RecordCategory.LICENCE, RecordCategory.SERIOUS_DISHONESTY):
+        for _ in range(2):
+            public_record(subject, department_a, category=category)
+    many = _count(client, url)
+    assert many == one
+
+
+def _plan(queryset) -> str:
+    """The plan of ``queryset`` when the planner may not scan the table or sort: a plan that
+    still sorts means no index gives the rows in the page's order."""
+    sql, params = queryset.query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@pytest.mark.parametrize(
+    "queryset",
+    [
+        # The home page's and the feed's latest entries.
+        lambda: (
+            CreditRecord.objects.public()
+            .filter(category__in=[RecordCategory.LICENCE, RecordCategory.PENALTY])
+            .order_by("-published_at", "-id")[:8]
+        ),
+        # A list page, and the API's records list with a category, department or severity filter.
+        lambda: (
+            CreditRecord.objects.public()
+            .filter(category=RecordCategory.SERIOUS_DISHONESTY)
+            .order_by(*RECENT)[:30]
+        ),
+        lambda: CreditRecord.objects.public().filter(department_id=1).order_by(*RECENT)[:20],
+        lambda: CreditRecord.objects.public().filter(severity="serious").order_by(*RECENT)[:20],
+        lambda: CreditRecord.objects.public().order_by(*RECENT)[:20],
+    ],
+    ids=["latest", "list", "department", "severity", "records"],
+)
+def test_public_record_pages_read_an_index_in_their_order(queryset):
+    plan = _plan(queryset())
+    assert "Sort" not in plan, plan
+    assert "Index Scan" in plan or "Index Only Scan" in plan, plan

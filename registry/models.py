@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry import crypto
 from registry.choices import (
+    DISHONESTY_CATEGORIES,
     LIST_CATEGORIES,
     CalendarDayKind,
     CalendarSource,
@@ -225,7 +226,12 @@ class CreditRecordQuerySet(models.QuerySet):
         )
 
 
-PUBLISHED = Q(status=RecordStatus.PUBLISHED)
+# The static part of ``public()`` (the predicate of the public-read indexes) and the columns its
+# date conditions read.
+PUBLIC_ROWS = Q(
+    status=RecordStatus.PUBLISHED, withheld_reason="", publication_exemption="", repair_approved_at=None
+)
+PUBLIC_DATES = ["publish_until", "valid_until", "category"]
 
 
 class CreditRecord(models.Model):
@@ -383,29 +389,47 @@ class CreditRecord(models.Model):
             ),
             # Public reads at city scale (bench/README.md): each public list and API filter walks
             # one of these in its own order and stops after a page, or after COUNT_CAP rows for its
-            # capped count, whatever the number of records. ``status = 'published'`` is the first
-            # condition of ``public()``; the others are checked on the few rows read.
-            models.Index(fields=["-published_at", "-id"], name="registry_record_latest", condition=PUBLISHED),
+            # capped count, whatever the number of records. The predicate is the static part of
+            # ``public()``; the dates it checks against today (and the category they depend on)
+            # are INCLUDEd, so a capped count is an index-only scan of at most COUNT_CAP + 1 rows.
             models.Index(
-                fields=["-decision_date", "-id"], name="registry_record_pub_recent", condition=PUBLISHED
+                fields=["-published_at", "-id"],
+                name="registry_record_latest",
+                condition=PUBLIC_ROWS,
+                include=PUBLIC_DATES,
+            ),
+            models.Index(
+                fields=["-decision_date", "-id"],
+                name="registry_record_pub_recent",
+                condition=PUBLIC_ROWS,
+                include=PUBLIC_DATES,
             ),
             *[
                 models.Index(
                     fields=[column, "-decision_date", "-id"],
                     name=f"registry_record_pub_{column[:4]}",
-                    condition=PUBLISHED,
+                    condition=PUBLIC_ROWS,
+                    include=[f for f in PUBLIC_DATES if f != column],
                 )
                 for column in ("category", "department", "severity", "sector", "procedure")
             ],
-            GinIndex(fields=["penalty_types"], name="registry_record_pub_penalty", condition=PUBLISHED),
-            # Subjects with a public record of a category (the has-dishonesty and category filters
-            # of subjects): an index-only probe per subject, or the subjects of a category in order.
+            GinIndex(fields=["penalty_types"], name="registry_record_pub_penalty", condition=PUBLIC_ROWS),
+            # Subjects with a public record of a category (the category filter of subjects): an
+            # index-only probe per subject, or the subjects of a category in id order.
             models.Index(
                 fields=["category", "subject"],
                 name="registry_record_pub_subject",
-                condition=PUBLISHED
-                & Q(withheld_reason="", publication_exemption="", repair_approved_at=None),  # noqa: E501
+                condition=PUBLIC_ROWS,
                 include=["publish_until", "valid_until"],
+            ),
+            # Subjects with a public dishonesty record (has_dishonesty, the search filter): in
+            # subject order, so a capped count merges it with the subjects' primary key and stops
+            # after COUNT_CAP subjects instead of hashing every dishonesty record.
+            models.Index(
+                fields=["subject"],
+                name="registry_record_pub_dishonest",
+                condition=PUBLIC_ROWS & Q(category__in=DISHONESTY_CATEGORIES),
+                include=PUBLIC_DATES,
             ),
         ]
 

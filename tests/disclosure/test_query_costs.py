@@ -115,3 +115,30 @@ def test_public_record_pages_read_an_index_in_their_order(queryset):
     plan = _plan(queryset())
     assert "Sort" not in plan, plan
     assert "Index Scan" in plan or "Index Only Scan" in plan, plan
+
+
+def test_the_subject_page_reads_only_the_latest_records_of_each_category(
+    make_subject, department_a, public_record, monkeypatch
+):
+    from disclosure import public
+    from tests.disclosure.conftest import recent
+
+    monkeypatch.setattr(public, "MAX_RECORDS_PER_CATEGORY", 2)
+    subject = make_subject()
+    penalties = [
+        public_record(subject, department_a, category=RecordCategory.PENALTY, decision_date=recent(days))
+        for days in (40, 10, 30, 20)
+    ]
+    licence = public_record(subject, department_a, category=RecordCategory.LICENCE)
+
+    with CaptureQueriesContext(connection) as captured:
+        page = public._load_subject_page(subject)
+
+    shown = {
+        category: [r.document_number for r in rows] for category, rows in page.records_by_category.items()
+    }
+    assert shown[RecordCategory.PENALTY] == [penalties[1].document_number, penalties[3].document_number]
+    assert shown[RecordCategory.LICENCE] == [licence.document_number]
+    assert page.counts[RecordCategory.PENALTY] == 4  # the tab still counts every public record
+    listed = [q["sql"] for q in captured.captured_queries if "ROW_NUMBER" in q["sql"].upper()]
+    assert listed, "the cut per category is made in SQL"

@@ -150,6 +150,9 @@ class Subject(models.Model):
             GinIndex(fields=["search_grams"], name="registry_subject_grams_gin"),
             models.Index(fields=["district", "subject_type"], name="registry_subject_district"),
             models.Index(fields=["updated_at"], name="registry_subject_updated"),
+            # The API's subject list by type, in its order (code): a page and a capped count
+            # read the type's entries only (bench/README.md).
+            models.Index(fields=["subject_type", "code"], name="registry_subject_type_code"),
         ]
 
     def __str__(self) -> str:

@@ -56,4 +56,8 @@ class Migration(migrations.Migration):
             model_name='creditrecord',
             index=models.Index(condition=models.Q(('publication_exemption', ''), ('repair_approved_at', None), ('status', 'published'), ('withheld_reason', ''), ('category__in', ('dishonest_judgment_debtor', 'business_abnormality', 'serious_dishonesty'))), fields=['subject'], include=('publish_until', 'valid_until', 'category'), name='registry_record_pub_dishonest'),
         ),
+        AddIndexConcurrently(
+            model_name='subject',
+            index=models.Index(fields=['subject_type', 'code'], name='registry_subject_type_code'),
+        ),
     ]

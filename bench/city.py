@@ -111,11 +111,11 @@ def export_sqlite(path: Path) -> None:
         "TEXT, case_name TEXT, decision_date TEXT, severity TEXT, published_at TEXT)"
     )
     raw = raw_connection()
+    raw.autocommit = False  # named (server-side) cursors live in a transaction
     with raw.cursor("export_subjects") as cursor:
         cursor.itersize = 50_000
         cursor.execute(f"SELECT {RAW_FIELDS} FROM registry_subject")  # noqa: S608
         target.executemany("INSERT INTO subjects VALUES (?,?,?,?,?,?,?,?)", cursor)
-    raw.autocommit = False
     with raw.cursor("export_records") as cursor:
         cursor.itersize = 50_000
         cursor.execute(

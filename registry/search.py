@@ -143,7 +143,9 @@ def rank_by_name(queryset: QuerySet[Subject], text: str) -> QuerySet[Subject]:
 
 def _capped_candidates(matches: QuerySet[Subject]) -> QuerySet[Subject]:
     """The first COUNT_CAP + 1 matches (by the index's order): the set ranking works within."""
-    return Subject.objects.filter(pk__in=matches.order_by().values("pk")[: COUNT_CAP + 1])
+    candidates = Subject.objects.filter(pk__in=matches.order_by().values("pk")[: COUNT_CAP + 1])
+    # Keep what the caller prefetches (the API's former names), or each result costs a query.
+    return candidates.prefetch_related(*matches._prefetch_related_lookups)
 
 
 def find_subjects(

@@ -142,3 +142,20 @@ def test_the_subject_page_reads_only_the_latest_records_of_each_category(
     assert page.counts[RecordCategory.PENALTY] == 4  # the tab still counts every public record
     listed = [q["sql"] for q in captured.captured_queries if "ROW_NUMBER" in q["sql"].upper()]
     assert listed, "the cut per category is made in SQL"
+
+
+def test_an_api_name_search_costs_as_many_queries_for_many_matches_as_for_one(api, make_subject):
+    def count() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as captured:
+            response = api.get("/api/v1/subjects?q=华为")
+        assert response.status_code == 200
+        return len(captured.captured_queries), len(response.json()["results"])
+
+    make_subject("北京华为0号有限公司")
+    api.get("/api/v1/subjects?q=华为")
+    one, found = count()
+    for index in range(1, 1 + MORE):
+        make_subject(f"北京华为{index}号有限公司")
+    many, found_many = count()
+    assert (found, found_many) == (1, 1 + MORE)
+    assert many == one, f"{one} queries for one match, {many} for {1 + MORE}"

@@ -8,6 +8,7 @@ primary, and the session that wrote reads its write even while the replica lags 
 
 from __future__ import annotations
 
+import logging
 import shutil
 import subprocess
 import tempfile
@@ -51,6 +52,8 @@ def cluster():
     import os
 
     pgserver = pytest.importorskip("pgserver")
+    # Its exit hook logs at INFO after pytest has closed the streams ("Logging error" noise).
+    logging.getLogger("pgserver").setLevel(logging.WARNING)
     base = Path(tempfile.mkdtemp(prefix="replica-test-"))
     primary_dir, standby_dir, standby_socket = base / "primary", base / "standby", base / "standby-socket"
     # Stopped here, not at exit (pgserver's exit hook would log after pytest closed its streams).

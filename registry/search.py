@@ -33,6 +33,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import BaseExpression
 from django.db.models.functions import Length
 from django.utils.translation import gettext as _
 
@@ -145,7 +146,7 @@ def _capped_candidates(matches: QuerySet[Subject]) -> QuerySet[Subject]:
     """The first COUNT_CAP + 1 matches (by the index's order): the set ranking works within."""
     candidates = Subject.objects.filter(pk__in=matches.order_by().values("pk")[: COUNT_CAP + 1])
     # Keep what the caller prefetches (the API's former names), or each result costs a query.
-    return candidates.prefetch_related(*matches._prefetch_related_lookups)
+    return candidates.prefetch_related(*getattr(matches, "_prefetch_related_lookups", ()))
 
 
 def find_subjects(
@@ -278,7 +279,7 @@ def apply_filters(queryset: QuerySet[Subject], filters: SearchFilters) -> QueryS
     return queryset
 
 
-def public_record_exists(categories: Iterable[str], *, negate: bool = False) -> Exists:
+def public_record_exists(categories: Iterable[str], *, negate: bool = False) -> BaseExpression:
     """The subject has a *public* record of one of ``categories``: only records a citizen may see
     count for a filter, or the filter would leak hidden ones. An index-only probe of
     ``registry_record_pub_subject`` (category, subject) per subject."""

@@ -21,11 +21,11 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
-from core.models import LedgerEntry
+from core.models import LedgerEntry, LedgerItem
 from registry.demo.load import seed
 from registry.models import CreditRecord, RecordTransition, Subject, SubjectName
 
-LOADED_MODELS = (Subject, SubjectName, CreditRecord, RecordTransition, LedgerEntry)
+LOADED_MODELS = (Subject, SubjectName, CreditRecord, RecordTransition, LedgerEntry, LedgerItem)
 CAP = 10_001
 
 
@@ -84,8 +84,21 @@ def measure_seed(args) -> list[dict]:
         )
 
     result = seed(
-        args.subjects, args.seed, args.records_per_subject, rebuild_index=rebuild, progress=progress
+        args.subjects,
+        args.seed,
+        args.records_per_subject,
+        rebuild_index=rebuild,
+        progress=progress,
+        ledger_mode="batches",
+        skewed=args.skewed,
     )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_total_relation_size('core_ledgerentry') + pg_total_relation_size('core_ledgeritem')"
+        )
+        (ledger_bytes,) = cursor.fetchone()
+        cursor.execute("SELECT pg_database_size(current_database())")
+        (database_bytes,) = cursor.fetchone()
     print(f"  {result.summary()}")
     ceiling_rows, ceiling_seconds = raw_copy_ceiling()
     return [
@@ -96,8 +109,9 @@ def measure_seed(args) -> list[dict]:
             "rows/s",
             "raw COPY of the same rows",
             ceiling_rows / ceiling_seconds,
-            f"{result.rows:,} rows in {result.seconds:.1f} s vs {ceiling_seconds:.1f} s; "
-            f"GIN dropped: {rebuild}",
+            f"{result.summary()}; {result.rows:,} rows in {result.seconds / 60:.1f} min vs raw COPY "
+            f"{ceiling_seconds:.1f} s; GIN dropped: {rebuild}; ledger (entries + batch items) "
+            f"{ledger_bytes / 2**20:,.0f} MB of a {database_bytes / 2**30:,.2f} GB database",
         )
     ]
 
@@ -269,6 +283,9 @@ def measure_report(args) -> list[dict]:
         CreditRecord.objects.public()
         .values("subject")
         .annotate(n=Count("id"))
+        # A city's busiest subjects have thousands of records: a report of hundreds of pages per
+        # run would take the whole bench. The largest up to 200 records (the page's per-tab cap).
+        .filter(n__lte=200)
         .order_by("-n", "subject")
         .values_list("subject", "n")
         .first()
@@ -304,20 +321,76 @@ def measure_report(args) -> list[dict]:
 def run(args, *, reuse: bool) -> list[dict]:
     call_command("migrate", verbosity=0)
     settings.DEBUG = False  # measure like production: no per-query logging in the ORM
+    sections = set(args.sections)
     rows = []
     have = Subject.objects.count()
     if reuse and have:
         print(f"(a) skipped: reusing {have:,} subjects already seeded")
-    else:
+    elif "seed" in sections:
         print("(a) seeding ...", flush=True)
         rows += measure_seed(args)
-    print("(b) lookups by code ...", flush=True)
-    rows += measure_lookups(args)
-    print("(c)/(d) search and counts ...", flush=True)
-    rows += measure_search(args)
-    print("(e) credit reports ...", flush=True)
-    rows += measure_report(args)
+    if sections - {"seed"}:
+        settle()
+    if "inproc" in sections:
+        print("(b) lookups by code ...", flush=True)
+        rows += measure_lookups(args)
+        print("(c)/(d) search and counts ...", flush=True)
+        rows += measure_search(args)
+        print("(e) credit reports ...", flush=True)
+        rows += measure_report(args)
+    if "http" in sections or "jobs" in sections:
+        from bench import city
+
+        if "http" in sections:
+            print("(f) over HTTP: lookups, pages, search, API filters ...", flush=True)
+            rows += city.measure(args)
+        if "jobs" in sections:
+            print("(g) jobs vs raw set-based SQL ...", flush=True)
+            rows += city.measure_jobs(args)
+    if "imports" in sections:
+        rows += measure_imports(args)
     return rows
+
+
+def settle() -> None:
+    """VACUUM (ANALYZE) the loaded tables, as autovacuum would soon after a bulk load: the visibility
+    map lets the public-read indexes answer capped counts index-only, and the planner sees the
+    data as it is (``seed`` ANALYZEs, but a reused database may have changed since)."""
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        for model in (Subject, SubjectName, CreditRecord, RecordTransition):
+            cursor.execute(f"VACUUM (ANALYZE) {model._meta.db_table}")
+    print(f"  VACUUM (ANALYZE) of the loaded tables: {time.perf_counter() - started:.0f} s", flush=True)
+
+
+def measure_imports(args) -> list[dict]:
+    """The importer's own benchmark (``python -m bench.imports``: a national-template file through
+    the importer beside raw COPY of the same rows), run as it is, its rows taken from its results."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parent
+    if not (here / "imports.py").exists():
+        print("(h) import: skipped, bench/imports.py (the importer's benchmark) is not in this tree")
+        return []
+    print(f"(h) import of {args.import_rows:,} rows vs raw COPY (python -m bench.imports) ...", flush=True)
+    env = {**os.environ, "DATABASE_URL": os.environ.get("BENCH_CONFIGURED_URL", os.environ["DATABASE_URL"])}
+    started = __import__("time").time()
+    subprocess.run(
+        [sys.executable, "-m", "bench.imports", "--rows", str(args.import_rows)],
+        env=env,
+        cwd=here.parent,
+        check=True,
+    )
+    found = sorted(
+        (here / "results").glob(f"import-{args.import_rows}-*.json"), key=lambda p: p.stat().st_mtime
+    )
+    if not found or found[-1].stat().st_mtime < started:
+        return []
+    return list(json.loads(found[-1].read_text())["results"])
 
 
 def table(rows: list[dict]) -> str:
@@ -347,3 +420,31 @@ def _width(text: str) -> int:
 
 def _pad(text: str, width: int) -> str:
     return text + " " * (width - _width(text))
+
+
+def markdown(document: dict) -> str:
+    """The results as a markdown table (bench/README.md shows the latest), with the run's facts."""
+    machine = document["machine"]
+    lines = [
+        f"Run {document['when']}: {document['subjects']:,} subjects, {document['records_per_subject']:g} "
+        f"records per subject ({'skewed' if document.get('skewed') else 'Poisson'}), "
+        f"seed {document['seed']}; "
+        f"{machine['cpus']} CPUs, Python {machine['python']}, PostgreSQL {document['postgres']} "
+        f"({', '.join(f'{k}={v}' for k, v in (document.get('postgres_settings') or {}).items())}); "
+        f"gunicorn {document.get('gunicorn_workers')} sync workers; wrk {document.get('wrk')}.",
+        "",
+        "| measure | contender | value | reference | value | ratio |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in document["results"]:
+        lines.append(
+            f"| {r['measure']} | {r['candidate']} | {r['value']:,.2f} {r['unit']} | {r['reference']} | "
+            f"{r['reference_value']:,.2f} {r['unit']} | {r['ratio']:.2f} |"
+        )
+    lines += [
+        "",
+        "Ratio: for rates contender/reference, for times reference/contender (above 1: better).",
+        "",
+    ]
+    lines += [f"- {r['measure']}: {r['note']}" for r in document["results"]]
+    return "\n".join(lines) + "\n"

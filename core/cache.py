@@ -77,3 +77,18 @@ def cached(key: str, compute: Callable[[], Any], timeout: int = PAGE_TIMEOUT) ->
         value = compute()
         cache.set(key, value, timeout)
     return value
+
+
+def refreshed(key: str, compute: Callable[[], Any], every: int, keep: int = 86_400) -> Any:
+    """``compute()`` at most once per ``every`` seconds across all processes, for values that may be
+    a few minutes old (site-wide counts): a stale value is served while ONE request (the one that
+    wins ``cache.add`` of a lock) recomputes it; only a missing value makes a request wait."""
+    stored = cache.get(key)
+    now = time.time()
+    if stored is not None and now - stored[0] < every:
+        return stored[1]
+    if stored is not None and not cache.add(f"{key}:refreshing", 1, timeout=every):
+        return stored[1]  # another request is recomputing it
+    value = compute()
+    cache.set(key, (now, value), keep)
+    return value

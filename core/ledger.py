@@ -18,6 +18,7 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from core import merkle
 from core.context import current_request_id
 from core.models import LedgerEntry
 from core.types import Actor
@@ -239,6 +240,78 @@ def record(
 ) -> LedgerEntry:
     """Append one change of ``instance``."""
     return append([change_for(action, instance, before, after)], actor)[0]
+
+
+# -- Batches: one entry for many rows (bulk loads; docs/ledger.md "Bulk loads") --------------------
+
+BATCH_OBJECT_TYPE = "core.ledgerbatch"
+BATCH_SIZE = 4096  # rows per batch entry: a proof rehashes at most this many leaves
+
+
+def state_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
+    """The fields a row's state covers: every concrete field but ``auto_now`` timestamps (they move
+    on every save by design; the same fields ``verify_ledger`` compares)."""
+    return [f for f in model._meta.concrete_fields if not getattr(f, "auto_now", False)]
+
+
+def state_value(model_field: models.Field[Any, Any], value: Any) -> Any:
+    """``value`` of ``model_field`` as plain JSON, the same whether it comes from an unsaved instance
+    or from the database (decimals at the column's scale, datetimes in UTC, bytes as a digest)."""
+    if value is None:
+        return None
+    if isinstance(model_field, models.DecimalField):
+        value = decimal.Decimal(value).quantize(decimal.Decimal(1).scaleb(-model_field.decimal_places))
+    return to_json_value(value)
+
+
+def row_state(model: type[models.Model], values: dict[str, Any]) -> dict[str, Any]:
+    """The state of one row from its values by attname (an instance's ``__dict__`` or a
+    ``.values()`` row)."""
+    return {f.attname: state_value(f, values.get(f.attname)) for f in state_fields(model)}
+
+
+def item_leaf_input(object_type: str, object_id: str, state: dict[str, Any]) -> bytes:
+    return canonical_bytes({"object_type": object_type, "object_id": object_id, "state": state})
+
+
+def item_leaf(object_type: str, object_id: str, state: dict[str, Any]) -> bytes:
+    """The Merkle leaf of one row of a batch: SHA-256(0x00 || canonical JSON of its type, id and
+    state), as docs/verify_ledger_proof.py recomputes it."""
+    return merkle.leaf_hash(item_leaf_input(object_type, object_id, state))
+
+
+def batch_root(leaves: list[bytes]) -> bytes:
+    """RFC 9162 Merkle root over ``leaves`` in order."""
+    compact = merkle.CompactRange()
+    for leaf in leaves:
+        compact.append(leaf)
+    return compact.root()
+
+
+def batch_change(action: str, object_type: str, first_id: str, leaves: list[bytes]) -> Change:
+    """The ledger change of one batch: its ``after`` names the rows' type, count and Merkle root."""
+    return Change(
+        action,
+        BATCH_OBJECT_TYPE,
+        f"{object_type}:{first_id}"[:40],
+        None,
+        {"object_type": object_type, "count": len(leaves), "root": batch_root(leaves).hex()},
+    )
+
+
+def subtree_of(leaves: list[bytes]) -> merkle.Subtrees:
+    """A ``merkle.Subtrees`` over a batch's leaves (perfect subtrees hashed on demand, memoised)."""
+    memo: dict[merkle.Key, bytes] = {}
+
+    def subtree(level: int, index: int) -> bytes:
+        if level == 0:
+            return leaves[index]
+        key = (level, index)
+        if key not in memo:
+            memo[key] = merkle.node_hash(subtree(level - 1, 2 * index), subtree(level - 1, 2 * index + 1))
+        return memo[key]
+
+    return subtree
 
 
 @dataclass

@@ -111,3 +111,30 @@ class Checkpoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tree_size} @ {self.signed_at:%Y-%m-%d %H:%M:%S}"
+
+
+class LedgerItem(models.Model):
+    """One row of a bulk change: a batch ledger entry commits to many rows at once (docs/ledger.md).
+
+    A bulk load of millions of rows would cost one ledger entry per row (about 1.4 KB each, and a
+    sequential hash chain): instead one ``LedgerEntry`` per batch of rows (action ``<...>.loaded``,
+    object type ``core.ledgerbatch``) carries in its ``after`` the RFC 9162 Merkle root over the
+    rows' leaves, and each row's leaf is kept here. The leaf commits to the row's complete state
+    (``core.ledger.item_leaf``), so ``verify_ledger`` can check the row and a proof can show that
+    exactly this state is in the signed log. Append-only (database trigger).
+    """
+
+    pk = models.CompositePrimaryKey("entry_seq", "position")
+    entry_seq = models.BigIntegerField(_("batch ledger entry"))
+    position = models.IntegerField(_("position in the batch"))
+    object_type = models.CharField(_("object type"), max_length=60)
+    object_id = models.CharField(_("object id"), max_length=40)
+    leaf = models.BinaryField(_("leaf hash"), max_length=32)
+
+    class Meta:
+        verbose_name = _("ledger batch item")
+        verbose_name_plural = _("ledger batch items")
+        indexes = [models.Index(fields=["object_type", "object_id"], name="core_ledgeritem_object")]
+
+    def __str__(self) -> str:
+        return f"#{self.entry_seq}/{self.position} {self.object_type}:{self.object_id}"

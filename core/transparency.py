@@ -34,9 +34,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from core import merkle, signing
+from core import ledger, merkle, signing
 from core.ledger import GENESIS_HASH, entry_fields
-from core.models import Checkpoint, LedgerEntry, MerkleNode
+from core.models import Checkpoint, LedgerEntry, LedgerItem, MerkleNode
 
 Counts = dict[str, int]
 T = TypeVar("T")
@@ -312,9 +312,52 @@ def inclusion_proof(entry: LedgerEntry, checkpoint: Checkpoint) -> dict[str, Any
     }
 
 
+def batch_item_proof(object_type: str, object_id: str, item: LedgerItem) -> dict[str, Any]:
+    """What proves a bulk-loaded row: its state when loaded (rebuilt from the row, as
+    ``verify_ledger`` does), its place among the batch's leaves and the audit path to the batch's
+    root, which the batch entry records (docs/ledger.md "Bulk loads")."""
+    from core.verification import base_state  # the one rebuild rule, shared with verify_ledger
+
+    model = apps.get_model(object_type)
+    fields = [f.attname for f in ledger.state_fields(model)]
+    row = model._base_manager.filter(pk=object_id).values(*fields).first()
+    if row is None:
+        raise NotInLog(f"{object_type} {object_id} has no row.")
+    befores: dict[str, Any] = {}
+    later = LedgerEntry.objects.filter(object_type=object_type, object_id=object_id, seq__gt=item.entry_seq)
+    for before, after in later.order_by("seq").values_list("before", "after"):
+        for name in after if isinstance(after, dict) else ():
+            if name in row and name not in befores:
+                befores[name] = before.get(name) if isinstance(before, dict) else None
+    leaves = [
+        bytes(leaf)
+        for leaf in LedgerItem.objects.filter(entry_seq=item.entry_seq)
+        .order_by("position")
+        .values_list("leaf", flat=True)
+    ]
+    path = merkle.inclusion_path(item.position, len(leaves), ledger.subtree_of(leaves))
+    return {
+        "object_type": object_type,
+        "object_id": object_id,
+        "state": base_state(model, row, befores),
+        "position": item.position,
+        "batch_size": len(leaves),
+        "batch_path": [value.hex() for value in path],
+    }
+
+
 def object_proof(object_type: str, object_id: str) -> dict[str, Any]:
-    """The inclusion proof of the latest ledger entry of an object, in the latest checkpoint."""
+    """The inclusion proof of the latest ledger entry of an object, in the latest checkpoint. For a
+    row loaded in bulk with no change since, the entry is its batch's and ``item`` proves the row's
+    state is one of the batch's leaves."""
     entry = LedgerEntry.objects.filter(object_type=object_type, object_id=object_id).order_by("-seq").first()
+    item = (
+        LedgerItem.objects.filter(object_type=object_type, object_id=object_id).order_by("-entry_seq").first()
+    )
+    batch: dict[str, Any] | None = None
+    if item is not None and (entry is None or item.entry_seq > entry.seq):
+        entry = LedgerEntry.objects.get(seq=item.entry_seq)
+        batch = batch_item_proof(object_type, object_id, item)
     if entry is None:
         raise NotInLog(f"{object_type} {object_id} has no ledger entry.")
     latest = latest_checkpoint()
@@ -323,7 +366,8 @@ def object_proof(object_type: str, object_id: str) -> dict[str, Any]:
             f"Its latest ledger entry (#{entry.seq}) is not yet in a signed checkpoint; checkpoints are "
             f"signed every {CHECKPOINT_INTERVAL_MINUTES} minutes. Try again shortly."
         )
-    return inclusion_proof(entry, latest)
+    proof = inclusion_proof(entry, latest)
+    return {**proof, "item": batch} if batch is not None else proof
 
 
 MAX_ID = 2**63 - 1  # a bigint: a larger number in a URL names no row

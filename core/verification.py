@@ -31,9 +31,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 
-from core import merkle, transparency
+from core import ledger, merkle, transparency
 from core.ledger import GENESIS_HASH, compute_hash, to_json_value
-from core.models import Checkpoint, LedgerEntry
+from core.models import Checkpoint, LedgerEntry, LedgerItem
 from core.signing import key_id
 
 BATCH = 5000
@@ -55,6 +55,7 @@ class Report:
     entries: int = 0
     checkpoints: int = 0
     nodes: int = 0
+    batches: int = 0
     rows: dict[str, int] = field(default_factory=dict)
     broken_seq: int | None = None
     problem: str = ""
@@ -248,8 +249,30 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+def _items_of(object_type: str, object_ids: list[str]) -> dict[str, tuple[int, bytes]]:
+    """The latest batch item (entry seq, leaf) of each of ``object_ids``."""
+    found: dict[str, tuple[int, bytes]] = {}
+    rows = LedgerItem.objects.filter(object_type=object_type, object_id__in=object_ids).values_list(
+        "object_id", "entry_seq", "leaf"
+    )
+    for object_id, seq, leaf in rows.iterator(chunk_size=BATCH):
+        if object_id not in found or seq > found[object_id][0]:
+            found[object_id] = (seq, bytes(leaf))
+    return found
+
+
+def base_state(model: type[models.Model], row: dict[str, Any], befores: dict[str, Any]) -> dict[str, Any]:
+    """The state a batch item committed to, rebuilt from the row as it is now: fields changed by
+    later entries take the value their first later entry had ``before`` (a key missing there was
+    empty), every other field its current value."""
+    values = dict(row)
+    values.update(befores)
+    return ledger.row_state(model, values)
+
+
 def check_state(model: type[models.Model], report: Report) -> None:
-    """Step 3 for one model: rows in primary-key batches, each with its ledger entries."""
+    """Step 3 for one model: rows in primary-key batches, each with its ledger entries and batch
+    items (a bulk load's rows: the item's leaf must be that of the row's state when loaded)."""
     meta = model._meta
     object_type = f"{meta.app_label}.{meta.model_name}"
     fields = {f.attname: f for f in covered_fields(model)}
@@ -261,49 +284,102 @@ def check_state(model: type[models.Model], report: Report) -> None:
         rows = list(batch[:BATCH])
         if not rows:
             break
+        object_ids = [str(r[pk_name]) for r in rows]
+        items = _items_of(object_type, object_ids)
         states: dict[str, dict[str, tuple[Any, int]]] = {}
+        befores: dict[str, dict[str, Any]] = {}
         entries = (
-            LedgerEntry.objects.filter(object_type=object_type, object_id__in=[str(r[pk_name]) for r in rows])
+            LedgerEntry.objects.filter(object_type=object_type, object_id__in=object_ids)
             .order_by("seq")
-            .values_list("object_id", "seq", "after")
+            .values_list("object_id", "seq", "before", "after")
         )
-        for object_id, seq, after in entries.iterator(chunk_size=BATCH):
+        for object_id, seq, before, after in entries.iterator(chunk_size=BATCH):
+            item = items.get(object_id)
+            if item is not None and seq < item[0]:
+                continue  # the batch item holds the whole state at its entry: earlier ones are past
             state = states.setdefault(object_id, {})
             if isinstance(after, dict):
+                earlier = befores.setdefault(object_id, {})
                 for name, value in after.items():
                     if name in fields:
                         state[name] = (value, seq)
+                        if name not in earlier:
+                            earlier[name] = before.get(name) if isinstance(before, dict) else None
         for row in rows:
             object_id = str(row[pk_name])
             replayed = states.get(object_id)
-            if not replayed:
+            item = items.get(object_id)
+            if not replayed and item is None:
                 raise Broken(
                     f"{object_type} {object_id} has no entry in the ledger: the row was inserted directly "
                     "in the database"
                 )
-            for name, (value, seq) in replayed.items():
+            for name, (value, seq) in (replayed or {}).items():
                 if not _same(fields[name], row[name], value):
                     raise Broken(
                         f"{object_type} {object_id}: its {name} is {_shown(row[name])} in the database but "
                         f"{_shown(value)} in the ledger (entry #{seq}): the row was changed without a "
                         "ledger entry"
                     )
+            if item is not None:
+                state = base_state(model, row, befores.get(object_id, {}))
+                if ledger.item_leaf(object_type, object_id, state) != item[1]:
+                    raise Broken(
+                        f"{object_type} {object_id} no longer matches the state its bulk load recorded "
+                        f"(batch entry #{item[0]}): the row was changed without a ledger entry",
+                        item[0],
+                    )
         checked += len(rows)
         last = rows[-1][pk_name]
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
+        table, column = quote(meta.db_table), quote(meta.pk.column)
         cursor.execute(
             f"SELECT e.object_id FROM core_ledgerentry e WHERE e.object_type = %s AND NOT EXISTS "  # noqa: S608
-            f"(SELECT 1 FROM {quote(meta.db_table)} t WHERE t.{quote(meta.pk.column)}::text = e.object_id) "
+            f"(SELECT 1 FROM {table} t WHERE t.{column}::text = e.object_id) "
             "ORDER BY e.seq LIMIT 1",
             [object_type],
         )
         orphan = cursor.fetchone()
+        if not orphan:
+            cursor.execute(
+                f"SELECT i.object_id FROM core_ledgeritem i WHERE i.object_type = %s AND NOT EXISTS "  # noqa: S608
+                f"(SELECT 1 FROM {table} t WHERE t.{column}::text = i.object_id) "
+                "ORDER BY i.entry_seq, i.position LIMIT 1",
+                [object_type],
+            )
+            orphan = cursor.fetchone()
     if orphan:
         raise Broken(
             f"the ledger records {object_type} {orphan[0]} but the database has no such row: it was deleted"
         )
     report.rows[object_type] = checked
+
+
+def check_batches(report: Report) -> None:
+    """Each batch entry's Merkle root and count must be those of its stored items, in order: the
+    items table cannot lose, gain or change a row unnoticed (the entries themselves are chained
+    and checkpointed, step 1 and 2)."""
+    batches = (
+        LedgerEntry.objects.filter(object_type=ledger.BATCH_OBJECT_TYPE)
+        .order_by("seq")
+        .values_list("seq", "after")
+    )
+    for seq, after in batches.iterator(chunk_size=BATCH):
+        leaves = [
+            bytes(leaf)
+            for leaf in LedgerItem.objects.filter(entry_seq=seq)
+            .order_by("position")
+            .values_list("leaf", flat=True)
+        ]
+        after = after if isinstance(after, dict) else {}
+        if len(leaves) != after.get("count") or ledger.batch_root(leaves).hex() != after.get("root"):
+            raise Broken(
+                f"the rows of batch entry #{seq} no longer have the Merkle root it recorded: batch items "
+                "were added, removed or changed",
+                seq,
+            )
+        report.batches += 1
 
 
 def state_models() -> list[type[models.Model]]:
@@ -325,6 +401,7 @@ def verify_everything(external: Iterable[PinnedRoot] = ()) -> Report:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         try:
             check_chain_and_log(report, _merged(stored_roots(), sorted(external, key=lambda r: r.tree_size)))
+            check_batches(report)
             for model in state_models():
                 check_state(model, report)
         except Broken as exc:

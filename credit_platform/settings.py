@@ -132,6 +132,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.context.RequestIdMiddleware",
+    # Chooses the replica a request's reads may use (only with DATABASE_REPLICA_URLS).
+    "credit_platform.dbrouter.ReplicaMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "credit_platform.middleware.PlatformLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -164,7 +166,10 @@ TEMPLATES = [
 
 
 def _database_config(name: str = "DATABASE_URL", default: str | None = None) -> dict:
-    url = env_str(name, default)
+    return _database_config_from(env_str(name, default), name)
+
+
+def _database_config_from(url: str, name: str = "DATABASE_REPLICA_URLS") -> dict:
     if not url.startswith(("postgres://", "postgresql://")):
         raise ImproperlyConfigured(f"{name} must be a PostgreSQL URL, got {url.split(':')[0]}://")
     config = dj_database_url.parse(url)
@@ -175,6 +180,10 @@ def _database_config(name: str = "DATABASE_URL", default: str | None = None) -> 
     # Persistent connections are worth 8x throughput here (3 ms per new connection).
     config["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 600)
     config["CONN_HEALTH_CHECKS"] = True
+    # Behind PgBouncer in transaction mode (docker-compose.pgbouncer.yml, docs/scaling.md) a
+    # server-side cursor (``.iterator()``) would outlive the transaction that owns the server
+    # connection: Django must fetch in chunks on the client instead.
+    config["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DATABASE_POOLED", False)
     config["TEST"] = {"TEMPLATE": "template0", "CHARSET": "UTF8"}
     return config
 
@@ -193,6 +202,13 @@ DATABASES = {
 def _optional_database(name: str) -> dict | None:
     return _database_config(name) if os.environ.get(name) or os.environ.get(f"{name}_FILE") else None
 
+
+# Read replicas (credit_platform/dbrouter.py, docs/scaling.md): hot standbys of DATABASE_URL.
+# Public pages and API reads go to them; writes, transactions, the admin and the portal, and the
+# reads of a session that just wrote (until a replica has replayed its write) go to the primary.
+for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS", [])):
+    DATABASES[f"replica_{_number}"] = {**_database_config_from(_url), "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["credit_platform.dbrouter.ReplicaRouter"] if len(DATABASES) > 1 else []
 
 DATABASE_OWNER = _optional_database("DATABASE_OWNER_URL")
 DATABASE_APP = _optional_database("DATABASE_APP_URL")

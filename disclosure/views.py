@@ -44,6 +44,7 @@ from registry.search import SearchFilters, match_reason, search_subjects
 from sanctions.choices import LIST_RECORD_CATEGORY, LIST_SLUGS, ListKind
 
 FEED_CATEGORIES = (RecordCategory.LICENCE, RecordCategory.PENALTY)
+COUNTS_EVERY = 300  # seconds between recounts of the headline and list counts
 # The public lists (/lists/<slug>/): slug -> the record category that shows its entries.
 LISTS = {slug: LIST_RECORD_CATEGORY[kind] for slug, kind in LIST_SLUGS.items()}
 
@@ -58,7 +59,9 @@ def too_many_requests(request):
 
 
 def _site_counts() -> dict:
-    """Headline counts, cached (an exact count of millions of rows costs 50-130 ms)."""
+    """Headline counts, refreshed every few minutes (an exact count of ten million records costs
+    seconds): not tied to the global version, which every publication bumps, or the home page
+    would recount after each change (cache.refreshed)."""
 
     def compute():
         return {
@@ -66,7 +69,7 @@ def _site_counts() -> dict:
             "record_count": CreditRecord.objects.public().count(),
         }
 
-    return cache.cached(f"disclosure:counts:{cache.global_version()}", compute, timeout=300)
+    return cache.refreshed("disclosure:counts", compute, every=COUNTS_EVERY)
 
 
 def _latest_feed(limit: int) -> list:
@@ -243,7 +246,7 @@ def _list_counts() -> dict[str, int]:
         )
         return {slug: counts.get(category, 0) for slug, category in LISTS.items()}
 
-    return cache.cached(f"disclosure:list-counts:{cache.global_version()}", compute, timeout=300)
+    return cache.refreshed("disclosure:list-counts", compute, every=COUNTS_EVERY)
 
 
 @require_GET

@@ -222,9 +222,46 @@ def check_inclusion(proof: dict[str, Any], key: Ed25519PublicKey, origin: str | 
             f"the audit path does NOT lead from entry #{seq} to the signed root: the entry is not in this "
             "log (or the proof was altered)"
         )
-    return (
+    proven = (
         f"PROVEN: ledger entry #{seq} ({entry.get('action')} of {entry.get('object_type')} "
         f"{entry.get('object_id')} at {entry.get('created_at')}) is in the {described}"
+    )
+    item = proof.get("item")
+    if item is None:
+        return proven
+    return check_batch_item(item, entry) + "\n" + proven
+
+
+def check_batch_item(item: Any, entry: dict[str, Any]) -> str:
+    """A row of a bulk load: its leaf, SHA-256(0x00 || canonical JSON of object_type, object_id and
+    state), must lead through ``batch_path`` to the Merkle root the batch entry recorded."""
+    if not isinstance(item, dict) or not isinstance(item.get("state"), dict):
+        raise NotProven("the proof's batch item carries no state")
+    after = entry.get("after") if isinstance(entry.get("after"), dict) else {}
+    if item.get("object_type") != after.get("object_type"):
+        raise NotProven("the batch entry is not a batch of this kind of object")
+    size, position = after.get("count"), item.get("position")
+    if not isinstance(size, int) or item.get("batch_size") != size or not isinstance(position, int):
+        raise NotProven("the item's position or the batch size does not fit the batch entry")
+    path = item.get("batch_path")
+    if not isinstance(path, list):
+        raise NotProven("the batch item carries no batch_path list")
+    leaf_input = json.dumps(
+        {"object_type": item["object_type"], "object_id": item.get("object_id"), "state": item["state"]},
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    ).encode()
+    hashes = [_hex32(value, f"batch path hash {number}") for number, value in enumerate(path, start=1)]
+    root = _hex32(after.get("root"), "the batch root")
+    if not verify_inclusion(position, size, hash_leaf(leaf_input), hashes, root):
+        raise NotProven(
+            f"the state of {item['object_type']} {item.get('object_id')} is NOT the one the batch entry "
+            "committed to (or the proof was altered)"
+        )
+    return (
+        f"PROVEN: {item['object_type']} {item.get('object_id')} had exactly the given state when loaded, "
+        f"as row {position + 1} of the {size} of batch entry #{entry.get('seq')}"
     )
 
 

@@ -16,10 +16,25 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
-from registry.choices import District, PenaltyType, Procedure, RecordCategory, Sector, Severity, SubjectType
+from registry.choices import (
+    DISHONESTY_CATEGORIES,
+    District,
+    PenaltyType,
+    Procedure,
+    RecordCategory,
+    Sector,
+    Severity,
+    SubjectType,
+)
 from registry.codes import normalise_code
 from registry.models import CreditRecord, Subject
-from registry.search import MAX_QUERY_LENGTH, SearchFilters, apply_filters, find_subjects
+from registry.search import (
+    MAX_QUERY_LENGTH,
+    SearchFilters,
+    apply_filters,
+    find_subjects,
+    public_record_exists,
+)
 
 
 class SafeIsoDateTimeField(django_filters.fields.IsoDateTimeField):
@@ -167,8 +182,8 @@ class SubjectFilterSet(StrictFilterSet):
     def filter_dishonesty(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:
             return queryset
-        dishonest = apply_filters(Subject.objects.all(), SearchFilters(dishonest=True)).values("pk")
-        return queryset.filter(pk__in=dishonest) if value else queryset.exclude(pk__in=dishonest)
+        # One EXISTS probe per subject through registry_record_pub_subject (index-only).
+        return queryset.filter(public_record_exists(DISHONESTY_CATEGORIES, negate=not value))
 
 
 class CreditRecordFilterSet(StrictFilterSet):

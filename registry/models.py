@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry import crypto
 from registry.choices import (
+    DISHONESTY_CATEGORIES,
     LIST_CATEGORIES,
     CalendarDayKind,
     CalendarSource,
@@ -176,6 +177,9 @@ class Subject(models.Model):
             GinIndex(fields=["search_grams"], name="registry_subject_grams_gin"),
             models.Index(fields=["district", "subject_type"], name="registry_subject_district"),
             models.Index(fields=["updated_at"], name="registry_subject_updated"),
+            # The API's subject list by type, in its order (code): a page and a capped count
+            # read the type's entries only (bench/README.md).
+            models.Index(fields=["subject_type", "code"], name="registry_subject_type_code"),
         ]
 
     def __str__(self) -> str:
@@ -250,6 +254,14 @@ class CreditRecordQuerySet(models.QuerySet):
             publication_exemption="",
             repair_approved_at__isnull=True,
         )
+
+
+# The static part of ``public()`` (the predicate of the public-read indexes) and the columns its
+# date conditions read.
+PUBLIC_ROWS = Q(
+    status=RecordStatus.PUBLISHED, withheld_reason="", publication_exemption="", repair_approved_at=None
+)
+PUBLIC_DATES = ["publish_until", "valid_until", "category"]
 
 
 class CreditRecord(models.Model):
@@ -432,6 +444,50 @@ class CreditRecord(models.Model):
                 fields=["publication_deadline"],
                 name="registry_record_provisional",
                 condition=Q(deadline_provisional=True),
+            ),
+            # Public reads at city scale (bench/README.md): each public list and API filter walks
+            # one of these in its own order and stops after a page, or after COUNT_CAP rows for its
+            # capped count, whatever the number of records. The predicate is the static part of
+            # ``public()``; the dates it checks against today (and the category they depend on)
+            # are INCLUDEd, so a capped count is an index-only scan of at most COUNT_CAP + 1 rows.
+            models.Index(
+                fields=["-published_at", "-id"],
+                name="registry_record_latest",
+                condition=PUBLIC_ROWS,
+                include=PUBLIC_DATES,
+            ),
+            models.Index(
+                fields=["-decision_date", "-id"],
+                name="registry_record_pub_recent",
+                condition=PUBLIC_ROWS,
+                include=PUBLIC_DATES,
+            ),
+            *[
+                models.Index(
+                    fields=[column, "-decision_date", "-id"],
+                    name=f"registry_record_pub_{column[:4]}",
+                    condition=PUBLIC_ROWS,
+                    include=[f for f in PUBLIC_DATES if f != column],
+                )
+                for column in ("category", "department", "severity", "sector", "procedure")
+            ],
+            GinIndex(fields=["penalty_types"], name="registry_record_pub_penalty", condition=PUBLIC_ROWS),
+            # Subjects with a public record of a category (the category filter of subjects): an
+            # index-only probe per subject, or the subjects of a category in id order.
+            models.Index(
+                fields=["category", "subject"],
+                name="registry_record_pub_subject",
+                condition=PUBLIC_ROWS,
+                include=["publish_until", "valid_until"],
+            ),
+            # Subjects with a public dishonesty record (has_dishonesty, the search filter): in
+            # subject order, so a capped count merges it with the subjects' primary key and stops
+            # after COUNT_CAP subjects instead of hashing every dishonesty record.
+            models.Index(
+                fields=["subject"],
+                name="registry_record_pub_dishonest",
+                condition=PUBLIC_ROWS & Q(category__in=DISHONESTY_CATEGORIES),
+                include=PUBLIC_DATES,
             ),
         ]
 

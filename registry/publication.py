@@ -236,8 +236,11 @@ def _bulk_transition(
                 ],
                 batch_size=batch_size,
             )
+            before: dict[str, Any] = {"status": from_status}
             after: dict[str, Any] = {"status": to_status, "reason": reason}
             if set_published_at:
+                # Never published before (only a scheduled record is published): the value it had.
+                before["published_at"] = None
                 after["published_at"] = ledger.to_json_value(now)
             ledger.append(
                 [
@@ -245,7 +248,7 @@ def _bulk_transition(
                         f"registry.record.{to_status}",
                         "registry.creditrecord",
                         str(pk),
-                        {"status": from_status},
+                        before,
                         after,
                     )
                     for pk in sorted(ids)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,10 +33,11 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import BaseExpression
 from django.db.models.functions import Length
 from django.utils.translation import gettext as _
 
-from core.paging import COUNT_CAP
+from core.paging import COUNT_CAP, RANK, count_and_page, is_ranked
 from registry.choices import DISHONESTY_CATEGORIES, District, RecordCategory, SubjectType
 from registry.codes import (
     CodeError,
@@ -126,22 +127,26 @@ def rank_by_name(queryset: QuerySet[Subject], text: str) -> QuerySet[Subject]:
             current_name=CurrentName(F("search_text")),
         )
         .annotate(
-            rank=Case(
-                When(current_name=text, then=Value(0)),
-                When(current_name__startswith=text, then=Value(1)),
-                When(current_name__contains=text, then=Value(2)),
-                default=Value(3),
-                output_field=IntegerField(),
-            ),
+            **{
+                RANK: Case(
+                    When(current_name=text, then=Value(0)),
+                    When(current_name__startswith=text, then=Value(1)),
+                    When(current_name__contains=text, then=Value(2)),
+                    default=Value(3),
+                    output_field=IntegerField(),
+                )
+            },
             name_length=Length("name"),
         )
-        .order_by("rank", "name_length", "name", "pk")
+        .order_by(RANK, "name_length", "name", "pk")
     )
 
 
 def _capped_candidates(matches: QuerySet[Subject]) -> QuerySet[Subject]:
     """The first COUNT_CAP + 1 matches (by the index's order): the set ranking works within."""
-    return Subject.objects.filter(pk__in=matches.order_by().values("pk")[: COUNT_CAP + 1])
+    candidates = Subject.objects.filter(pk__in=matches.order_by().values("pk")[: COUNT_CAP + 1])
+    # Keep what the caller prefetches (the API's former names), or each result costs a query.
+    return candidates.prefetch_related(*getattr(matches, "_prefetch_related_lookups", ()))
 
 
 def find_subjects(
@@ -267,17 +272,33 @@ def apply_filters(queryset: QuerySet[Subject], filters: SearchFilters) -> QueryS
         queryset = queryset.filter(district=filters.district)
     if filters.subject_type:
         queryset = queryset.filter(subject_type=filters.subject_type)
-    # Only records a citizen may see count for a filter, or the filter would leak hidden ones.
-    public = CreditRecord.objects.public().filter(subject_id=OuterRef("pk"))
     if filters.category:
-        queryset = queryset.filter(Exists(public.filter(category=filters.category)))
+        queryset = queryset.filter(public_record_exists([filters.category]))
     if filters.dishonest:
-        queryset = queryset.filter(Exists(public.filter(category__in=DISHONESTY_CATEGORIES)))
+        queryset = queryset.filter(public_record_exists(DISHONESTY_CATEGORIES))
     return queryset
 
 
+def public_record_exists(categories: Iterable[str], *, negate: bool = False) -> BaseExpression:
+    """The subject has a *public* record of one of ``categories``: only records a citizen may see
+    count for a filter, or the filter would leak hidden ones. An index-only probe of
+    ``registry_record_pub_subject`` (category, subject) per subject."""
+    public = CreditRecord.objects.public().filter(subject_id=OuterRef("pk"), category__in=list(categories))
+    exists = Exists(public.order_by().values("pk"))
+    return ~exists if negate else exists
+
+
 def _page_of(queryset: QuerySet[Subject], result: SearchResult, page: int) -> SearchResult:
-    """Capped count, then the requested page of ids (clamped into range)."""
+    """Capped count, then the requested page of ids (clamped into range); a ranked name search in
+    one query (``count_and_page``)."""
+    if is_ranked(queryset):
+        start = (max(page, 1) - 1) * result.per_page
+        found, rows = count_and_page(queryset.only("pk"), start, start + result.per_page)
+        result.count, result.capped = min(found, COUNT_CAP), found > COUNT_CAP
+        result.page = min(max(page, 1), result.num_pages)
+        if rows or result.page == 1:
+            result.subject_ids = [row.pk for row in rows]
+            return result
     result.count = queryset.order_by()[: COUNT_CAP + 1].count()
     result.capped = result.count > COUNT_CAP
     result.count = min(result.count, COUNT_CAP)

@@ -51,6 +51,18 @@ class LedgerEntrySerializer(serializers.Serializer):  # type: ignore[type-arg]
     hash = serializers.CharField(**HEX64)
 
 
+class BatchItemSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """A row loaded in bulk: its state when loaded and the audit path from its leaf to the root
+    the batch entry records (docs/ledger.md, "Bulk loads")."""
+
+    object_type = serializers.CharField()
+    object_id = serializers.CharField()
+    state = serializers.JSONField(help_text=_("Every field of the row as loaded (plain JSON)."))
+    position = serializers.IntegerField(help_text=_("The row's place in the batch, from 0."))
+    batch_size = serializers.IntegerField()
+    batch_path = serializers.ListField(child=serializers.CharField(**HEX64))
+
+
 class InclusionProofSerializer(serializers.Serializer):  # type: ignore[type-arg]
     record_id = serializers.IntegerField()
     entry = LedgerEntrySerializer(help_text=_("The record's latest ledger entry."))
@@ -59,6 +71,9 @@ class InclusionProofSerializer(serializers.Serializer):  # type: ignore[type-arg
     tree_size = serializers.IntegerField()
     inclusion_path = serializers.ListField(child=serializers.CharField(**HEX64))
     checkpoint = CheckpointSerializer()
+    item = BatchItemSerializer(
+        required=False, help_text=_("Present when the entry is the batch that loaded the record.")
+    )
 
 
 class ConsistencyProofSerializer(serializers.Serializer):  # type: ignore[type-arg]

@@ -7,7 +7,7 @@ from rest_framework import exceptions
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 
-from core.paging import COUNT_CAP
+from core.paging import COUNT_CAP, count_and_page, is_ranked
 
 
 class CappedPagination(LimitOffsetPagination):
@@ -17,6 +17,19 @@ class CappedPagination(LimitOffsetPagination):
 
     default_limit = 20
     max_limit = 100
+
+    def paginate_queryset(self, queryset, request, view=None):
+        """A ranked name search (at most COUNT_CAP + 1 candidates) gives its page and its count in
+        one query; any other list counts up to the cap, then reads its page."""
+        if not is_ranked(queryset):
+            return super().paginate_queryset(queryset, request, view)
+        self.request = request
+        self.limit = self.get_limit(request)
+        self.offset = self.get_offset(request)
+        found, rows = count_and_page(queryset, self.offset, self.offset + self.limit)
+        self.capped = found > COUNT_CAP
+        self.count = min(found, COUNT_CAP)
+        return rows
 
     def get_count(self, queryset) -> int:
         found = queryset.order_by()[: COUNT_CAP + 1].count()

@@ -138,6 +138,10 @@ class SubjectSpec:
     records: list[RecordSpec] = field(default_factory=list)
 
 
+# The skew of ``skewed`` record counts (benchmarks at city scale).
+SKEW_ZERO_SHARE = 0.6
+SKEW_CAP = 3000
+
 # Organisation categories (positions 1-2): mostly enterprises, many individual businesses.
 SUBJECT_CATEGORIES = Weighted(
     (("91", 124), ("92", 56), ("93", 4), ("51", 4), ("52", 6), ("53", 1), ("12", 5))
@@ -231,8 +235,10 @@ class DemoGenerator:
         taken_registration_numbers: set[str] | None = None,
         taken_documents: set[tuple[str, str]] | None = None,
         penalty_since: dt.date | None = None,
+        skewed: bool = False,
     ):
         self.rng = Random(seed)
+        self.skewed = skewed
         self.records_per_subject = records_per_subject
         self.codes = taken_codes if taken_codes is not None else set()
         self.registration_numbers = taken_registration_numbers or set()
@@ -420,15 +426,27 @@ class DemoGenerator:
         return f"北京市{DISTRICT_NAMES[district]}{street}{rng.randrange(1, 300)}号{building}"
 
     def _record_count(self) -> int:
-        """Poisson with mean ``records_per_subject`` (Knuth's method; the mean is small)."""
+        """Poisson with mean ``records_per_subject`` (Knuth's method; the mean is small); with
+        ``skewed``, a city's skew instead: most subjects have none, a few have hundreds."""
         mean = self.records_per_subject
         if mean <= 0:
             return 0
+        if self.skewed:
+            return self._skewed_count(mean)
         limit, count, product = pow(2.718281828459045, -mean), 0, self.rng.random()
         while product > limit:
             count += 1
             product *= self.rng.random()
         return count
+
+    def _skewed_count(self, mean: float) -> int:
+        """Three subjects in five have no record; the others a Pareto-tailed number (shape 1.5, at
+        most ``SKEW_CAP``) whose mean keeps the overall mean near ``mean``."""
+        rng = self.rng
+        if rng.random() < SKEW_ZERO_SHARE:
+            return 0
+        scale = mean / (1 - SKEW_ZERO_SHARE) / 3  # a Pareto of shape 1.5 has mean 3 x its scale
+        return min(SKEW_CAP, max(1, int(rng.paretovariate(1.5) * scale)))
 
     # -- records --------------------------------------------------------------------------
 
@@ -468,8 +486,9 @@ class DemoGenerator:
                 text = f"（{year}）{department.prefix}{kind}{number}号"
             else:
                 text = f"{department.prefix}{kind}〔{year}〕{number}号"
+            # The counter only grows, so this run never repeats a number: only numbers already in
+            # the database are checked (memory stays bounded by them, not by what is generated).
             if (department.code, text) not in self.documents:
-                self.documents.add((department.code, text))
                 return text
 
     def _record(self, subject: SubjectSpec, subject_category: str, district: str) -> RecordSpec:

@@ -1,6 +1,9 @@
 """Load generated demo data fast: PostgreSQL COPY (core/copy.py), chained into the ledger exactly
 like services.
 
+(``ledger_mode="batches"``, automatic from ``BATCH_FROM`` subjects, takes the city-scale path of
+registry/demo/bulk.py instead: one ledger entry per batch of rows.)
+
 Per chunk of subjects, inside one transaction: reserve primary keys from the tables' sequences,
 build the model instances the services would save (search fields by
 ``services._refresh_search_fields``, identity numbers encrypted by
@@ -24,9 +27,10 @@ from django.utils.translation import gettext
 
 from core import ledger
 from core.copy import copy_instances, reserve_ids
-from core.models import LedgerEntry
+from core.models import LedgerEntry, LedgerItem
 from registry import publicity
 from registry.choices import RecordStatus, SubjectType, district_from_division
+from registry.demo import bulk
 from registry.demo.generate import DEPARTMENTS, DemoGenerator, SubjectSpec
 from registry.models import (
     CodeCategory,
@@ -52,11 +56,19 @@ class SeedResult:
     records: int = 0
     transitions: int = 0
     ledger_entries: int = 0
+    ledger_items: int = 0
     seconds: float = 0.0
 
     @property
     def rows(self) -> int:
-        return self.subjects + self.former_names + self.records + self.transitions + self.ledger_entries
+        return (
+            self.subjects
+            + self.former_names
+            + self.records
+            + self.transitions
+            + self.ledger_entries
+            + self.ledger_items
+        )
 
     @property
     def rows_per_second(self) -> float:
@@ -65,7 +77,8 @@ class SeedResult:
     def summary(self) -> str:
         return (
             f"{self.subjects} subjects, {self.former_names} former names, {self.records} records, "
-            f"{self.transitions} transitions, {self.ledger_entries} ledger entries: {self.rows} rows in "
+            f"{self.transitions} transitions, {self.ledger_entries} ledger entries, {self.ledger_items} "
+            f"batch items: {self.rows} rows in "
             f"{self.seconds:.1f} s ({self.rows_per_second:,.0f} rows/s)"
         )
 
@@ -263,6 +276,10 @@ class _Chunk:
 # -- the whole load ----------------------------------------------------------------------------
 
 
+LEDGER_MODES = ("auto", "entries", "batches")
+BATCH_FROM = 50_000  # subjects from which ``auto`` commits rows to the ledger in batches
+
+
 def seed(
     subjects: int,
     seed: int,
@@ -271,13 +288,23 @@ def seed(
     chunk_size: int = DEFAULT_CHUNK,
     rebuild_index: bool = False,
     progress: Callable[[SeedResult, int], None] | None = None,
+    ledger_mode: str = "auto",
+    skewed: bool = False,
 ) -> SeedResult:
     """Generate and load ``subjects`` subjects with their records; returns the counts and time.
 
     Each chunk commits on its own (a failure keeps the chunks before it, ledger intact).
     ``rebuild_index`` drops the name-gram GIN index for the load and builds it again after,
     which is faster for a large load into a nearly empty table (see bench/README.md).
+    ``ledger_mode``: ``entries`` writes one ledger entry per change as the services do (the demo's
+    change feed shows every step); ``batches`` one entry per ``ledger.BATCH_SIZE`` rows with a
+    Merkle root over their states (registry/demo/bulk.py, docs/ledger.md "Bulk loads"); ``auto``
+    picks batches from ``BATCH_FROM`` subjects. ``skewed``: most subjects without records, a few
+    with hundreds (the benchmark's city).
     """
+    if ledger_mode not in LEDGER_MODES:
+        raise ValueError(f"ledger_mode must be one of {', '.join(LEDGER_MODES)}")
+    batches = ledger_mode == "batches" or (ledger_mode == "auto" and subjects >= BATCH_FROM)
     started = time.perf_counter()
     result = SeedResult()
     departments = ensure_departments()
@@ -289,8 +316,23 @@ def seed(
         calendar=WorkingCalendar(),
         rules=rules,
     )
+    bulk_context = None
+    if batches:
+        bulk_context = bulk.BulkContext(
+            department_ids={code: department.pk for code, department in departments.items()},
+            market_regulation={
+                code: department.market_regulation for code, department in departments.items()
+            },
+            types=context.types,
+            districts=_district,
+            now=context.now,
+            calendar=context.calendar,
+            rules=rules,
+        )
     penalty_since = min((rule_set.effective_from for rule_set in rules.rule_sets), default=None)
-    generator = DemoGenerator(seed, records_per_subject, penalty_since=penalty_since, **_taken(departments))
+    generator = DemoGenerator(
+        seed, records_per_subject, penalty_since=penalty_since, skewed=skewed, **_taken(departments)
+    )
     if rebuild_index:
         with connection.cursor() as cursor:
             cursor.execute(f"DROP INDEX IF EXISTS {GIN_INDEX}")
@@ -298,7 +340,10 @@ def seed(
         done = 0
         while done < subjects:
             specs = [generator.subject() for _ in range(min(chunk_size, subjects - done))]
-            _load_chunk(specs, context, result)
+            if bulk_context is not None:
+                _load_bulk_chunk(specs, bulk_context, result)
+            else:
+                _load_chunk(specs, context, result)
             done += len(specs)
             result.seconds = time.perf_counter() - started
             if progress:
@@ -310,10 +355,21 @@ def seed(
                     f"CREATE INDEX IF NOT EXISTS {GIN_INDEX} ON registry_subject USING gin (search_grams)"
                 )
     with connection.cursor() as cursor:
-        for model in (Subject, SubjectName, CreditRecord, RecordTransition, LedgerEntry):
+        for model in (Subject, SubjectName, CreditRecord, RecordTransition, LedgerEntry, LedgerItem):
             cursor.execute(f"ANALYZE {model._meta.db_table}")
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _load_bulk_chunk(specs: list[SubjectSpec], context: bulk.BulkContext, result: SeedResult) -> None:
+    with transaction.atomic(), connection.cursor() as cursor:
+        counts = bulk.load_chunk(cursor, specs, context)
+    result.subjects += counts.subjects
+    result.former_names += counts.former_names
+    result.records += counts.records
+    result.transitions += counts.transitions
+    result.ledger_entries += counts.ledger_entries
+    result.ledger_items += counts.ledger_items
 
 
 def _load_chunk(specs: list[SubjectSpec], context: _Context, result: SeedResult) -> None:

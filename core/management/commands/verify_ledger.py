@@ -57,5 +57,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 "log: no checkpoint signed yet (the checkpoint job signs one every few minutes)"
             )
+        if report.batches:
+            self.stdout.write(f"bulk loads intact: {report.batches} batch entries match their rows")
         for object_type, count in report.rows.items():
             self.stdout.write(f"state intact: {count} {object_type} row(s) match the ledger")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from registry.demo.load import DEFAULT_CHUNK, SeedResult, seed
+from registry.demo.load import BATCH_FROM, DEFAULT_CHUNK, LEDGER_MODES, SeedResult, seed
 from registry.models import Subject
 
 
@@ -61,6 +61,22 @@ class Command(BaseCommand):
             help="drop the name-gram GIN index during the load and build it after (large loads)",
         )
 
+        parser.add_argument(
+            "--ledger",
+            choices=LEDGER_MODES,
+            default="auto",
+            help=(
+                "entries: one ledger entry per change, as the services write them; batches: one entry "
+                f"per batch of rows with a Merkle root over them (docs/ledger.md); auto: batches from "
+                f"{BATCH_FROM:,} subjects (default)"
+            ),
+        )
+        parser.add_argument(
+            "--skewed",
+            action="store_true",
+            help="a city's skew of records: most subjects none, a few hundreds (benchmarks)",
+        )
+
     def handle(self, *args, **options) -> None:
         if options["if_empty"] and Subject.objects.exists():
             self.stdout.write("Subjects exist already; nothing seeded (--if-empty).")
@@ -84,6 +100,8 @@ class Command(BaseCommand):
                 chunk_size=options["chunk_size"],
                 rebuild_index=options["rebuild_index"],
                 progress=progress,
+                ledger_mode=options["ledger"],
+                skewed=options["skewed"],
             )
         except ValidationError as exc:  # e.g. no publicity rule set or calendar for a decision date
             raise CommandError("cannot seed: " + " ".join(exc.messages)) from exc

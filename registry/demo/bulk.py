@@ -1,0 +1,441 @@
+"""The city-scale path of ``seed_demo`` (``--ledger batches``): rows built as plain values, not
+model instances, and committed to the ledger one batch entry per ``ledger.BATCH_SIZE`` rows.
+
+Builds the same rows as registry/demo/load.py's per-entry path from the same generator (the tests
+compare both): search fields as ``services._refresh_search_fields``, identity numbers encrypted as
+``Subject.set_legal_representative_id``, publicity dates by ``publicity.compute`` (memoised: the
+dates depend on a handful of fields, and a city has millions of records on a few thousand days).
+What differs is the ledger: each row's complete state is a leaf of a batch's Merkle root
+(``core.ledger.item_leaf``) instead of a ``*.created`` entry of its own, and a record loaded as
+published is loaded in that state (its transitions still say draft, then published). See
+docs/ledger.md "Bulk loads".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import connection, models
+from django.utils.translation import gettext
+
+from core import ledger
+from core.models import LedgerEntry, LedgerItem
+from registry import crypto, publicity
+from registry.choices import RecordStatus, SubjectType
+from registry.demo.generate import RecordSpec, SubjectSpec
+from registry.models import ID_NUMBER_PURPOSE, CreditRecord, RecordTransition, Subject, SubjectName
+from registry.ngrams import name_grams, normalise_name
+
+SUBJECT_TYPE = "registry.subject"
+RECORD_TYPE = "registry.creditrecord"
+
+
+# -- COPY text and ledger state, one converter per column ------------------------------------------
+
+
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _escape(text: str) -> str:
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return text
+
+
+def _array(values: list[str]) -> str:
+    quoted = (str(value).replace("\\", "\\\\").replace('"', '\\"') for value in values)
+    return _escape("{" + ",".join(f'"{value}"' for value in quoted) + "}")
+
+
+def _copy_converter(field: models.Field[Any, Any]) -> Callable[[Any], str]:
+    if isinstance(field, models.JSONField):
+        return lambda value: _escape(_compact(value))
+    if isinstance(field, ArrayField):
+        return _array
+    if isinstance(field, models.BinaryField):
+        return lambda value: "\\\\x" + bytes(value).hex()
+    if isinstance(field, models.BooleanField):
+        return lambda value: "t" if value else "f"
+    if isinstance(field, models.CharField | models.TextField):
+        return lambda value: _escape(str(value))
+    if isinstance(field, models.DateField):  # DateTimeField too
+        return lambda value: value.isoformat()
+    return str
+
+
+def _utc(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).isoformat()
+
+
+def _digest(value: bytes) -> str:
+    return "sha256:" + hashlib.sha256(bytes(value)).hexdigest()
+
+
+def _state_converter(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
+    """``core.ledger.state_value`` specialised per column (the tests check they agree)."""
+    if isinstance(field, models.DecimalField):
+        exponent = Decimal(1).scaleb(-field.decimal_places)
+        return lambda value: str(Decimal(value).quantize(exponent))
+    if isinstance(field, models.DateTimeField):
+        return _utc
+    if isinstance(field, models.DateField):
+        return lambda value: value.isoformat()
+    if isinstance(field, models.BinaryField):
+        return _digest
+    if isinstance(field, ArrayField):
+        return list
+    return lambda value: value
+
+
+class Table:
+    """COPY lines and ledger states of one model's rows, from dicts of values by attname."""
+
+    def __init__(self, model: type[models.Model], ledgered: bool) -> None:
+        self.model = model
+        fields = list(model._meta.concrete_fields)
+        self.copy = [(f.attname, _copy_converter(f)) for f in fields]
+        state_names = {f.attname for f in ledger.state_fields(model)} if ledgered else set()
+        self.state = [(f.attname, _state_converter(f)) for f in fields if f.attname in state_names]
+        quote = connection.ops.quote_name
+        self.statement = (
+            f"COPY {model._meta.db_table} ({', '.join(quote(f.column) for f in fields)}) FROM STDIN"
+        )
+        self.lines: list[str] = []
+        # Columns the generator does not set (added by later features: provenance of imports, the
+        # objection mark, ...) take the model's default, or NULL.
+        self.defaults = {f.attname: f.get_default() for f in fields if f.has_default() or f.null}
+
+    def add(self, values: dict[str, Any]) -> None:
+        if len(values) < len(self.copy):  # in place: ``state_of`` reads the same dict next
+            for name, default in self.defaults.items():
+                values.setdefault(name, default)
+        self.lines.append(
+            "\t".join(["\\N" if (v := values[name]) is None else convert(v) for name, convert in self.copy])
+            + "\n"
+        )
+
+    def state_of(self, values: dict[str, Any]) -> dict[str, Any]:
+        return {name: None if (v := values[name]) is None else convert(v) for name, convert in self.state}
+
+    def flush(self, cursor) -> int:
+        count = len(self.lines)
+        if count:
+            cursor.copy_expert(self.statement, _LineReader(self.lines), 1 << 20)
+        self.lines = []
+        return count
+
+
+class _LineReader(io.RawIOBase):
+    """A file over a list of lines for ``copy_expert``, encoded a megabyte at a time (the chunk's
+    text is never joined into one string)."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines: Iterator[str] = iter(lines)
+        self.buffer = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:  # type: ignore[override]
+        size = size if size and size > 0 else 1 << 20
+        parts, length = [self.buffer], len(self.buffer)
+        for line in self.lines:
+            data = line.encode()
+            parts.append(data)
+            length += len(data)
+            if length >= size:
+                break
+        joined = b"".join(parts)
+        self.buffer = joined[size:]
+        return joined[:size]
+
+
+_canonical = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
+
+
+def leaf_of(object_type: str, object_id: str, state: dict[str, Any]) -> bytes:
+    """``core.ledger.item_leaf`` with the encoder built once."""
+    text = _canonical({"object_type": object_type, "object_id": object_id, "state": state})
+    return hashlib.sha256(b"\x00" + text.encode()).digest()
+
+
+# -- One chunk ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class BulkContext:
+    """What every chunk shares (built once per load by registry/demo/load.py)."""
+
+    department_ids: dict[str, int]
+    market_regulation: dict[str, bool]
+    types: dict[str, str]
+    districts: Callable[[str], str]
+    now: dt.datetime
+    calendar: Any
+    rules: publicity.RuleBook
+    entered: str = ""
+
+    def __post_init__(self) -> None:
+        self.entered = gettext("Entered")  # the reason services.create_record writes
+        self.dates: dict[tuple, tuple] = {}
+        self.tables = {
+            Subject: Table(Subject, ledgered=True),
+            SubjectName: Table(SubjectName, ledgered=False),
+            CreditRecord: Table(CreditRecord, ledgered=True),
+            RecordTransition: Table(RecordTransition, ledgered=False),
+            LedgerEntry: Table(LedgerEntry, ledgered=False),
+            LedgerItem: Table(LedgerItem, ledgered=False),
+        }
+
+    def publicity_of(self, spec: RecordSpec) -> tuple:
+        """(rule set id, deadline, provisional, publish from, repair from, until, exemption)."""
+        key = (
+            spec.category,
+            spec.severity,
+            spec.sector,
+            spec.procedure,
+            tuple(spec.penalty_types),
+            self.market_regulation[spec.department],
+            spec.decision_date,
+        )
+        found = self.dates.get(key)
+        if found is None:
+            case = _Case(spec, self.market_regulation[spec.department])
+            dates = publicity.compute(case, self.calendar, self.rules)  # type: ignore[arg-type]
+            found = (
+                dates.rule_set.pk if dates.rule_set else None,
+                dates.publication_deadline,
+                dates.deadline_provisional,
+                dates.publish_from,
+                dates.repair_eligible_from,
+                dates.publish_until,
+                dates.exemption,
+            )
+            self.dates[key] = found
+        return found
+
+
+class _Department:
+    def __init__(self, market_regulation: bool) -> None:
+        self.market_regulation = market_regulation
+
+
+class _Case:
+    """What ``publicity.compute`` reads of a new record (it has no rule set and is a draft)."""
+
+    rule_set_id = None
+    rule_set = None
+    status = RecordStatus.DRAFT
+    publish_from = None
+
+    def __init__(self, spec: RecordSpec, market_regulation: bool) -> None:
+        self.decision_date = spec.decision_date
+        self.category = spec.category
+        self.severity = spec.severity
+        self.sector = spec.sector
+        self.procedure = spec.procedure
+        self.penalty_types = spec.penalty_types
+        self.department = _Department(market_regulation)
+
+
+@dataclass
+class ChunkCounts:
+    subjects: int = 0
+    former_names: int = 0
+    records: int = 0
+    transitions: int = 0
+    ledger_entries: int = 0
+    ledger_items: int = 0
+
+
+def reserve(cursor, model: type[models.Model], count: int) -> Iterator[int]:
+    """``count`` fresh primary keys from the table's sequence, as an iterator."""
+    if count == 0:
+        return iter(())
+    cursor.execute(
+        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+        [model._meta.db_table, count],
+    )
+    return iter([row[0] for row in cursor.fetchall()])
+
+
+def load_chunk(cursor, specs: list[SubjectSpec], context: BulkContext) -> ChunkCounts:
+    """Build and COPY one chunk; the caller holds the transaction."""
+    tables = context.tables
+    subjects, names, records = tables[Subject], tables[SubjectName], tables[CreditRecord]
+    transitions = tables[RecordTransition]
+    subject_ids = reserve(cursor, Subject, len(specs))
+    name_ids = reserve(cursor, SubjectName, sum(1 for spec in specs if spec.former_name))
+    record_count = sum(len(spec.records) for spec in specs)
+    published = sum(1 for spec in specs for rec in spec.records if rec.status == RecordStatus.PUBLISHED)
+    record_ids = reserve(cursor, CreditRecord, record_count)
+    transition_ids = reserve(cursor, RecordTransition, record_count + published)
+    now = context.now
+    subject_leaves: list[tuple[str, bytes]] = []
+    record_leaves: list[tuple[str, bytes]] = []
+    counts = ChunkCounts()
+    for spec in specs:
+        subject_id = next(subject_ids)
+        code = spec.code
+        all_names = [spec.name, spec.former_name] if spec.former_name else [spec.name]
+        cipher, blind = None, ""
+        if spec.legal_representative_id:
+            cipher = crypto.encrypt(spec.legal_representative_id, ID_NUMBER_PURPOSE)
+            blind = crypto.blind_index(spec.legal_representative_id, ID_NUMBER_PURPOSE)
+        subject = {
+            "id": subject_id,
+            "code": code,
+            "code_check_failure": "",
+            "code_override_reason": "",
+            "registration_number": spec.registration_number,
+            "name": spec.name,
+            "subject_type": context.types.get(code[:2], SubjectType.OTHER),
+            "category_code": code[:2],
+            "division_code": code[2:8],
+            "district": context.districts(code[2:8]),
+            "legal_representative": spec.legal_representative,
+            "legal_representative_id_cipher": cipher,
+            "legal_representative_id_index": blind,
+            "registered_address": spec.registered_address,
+            "industry": spec.industry,
+            "registered_capital": spec.registered_capital,
+            "established_on": spec.established_on,
+            "status": spec.status,
+            "search_text": "\n".join(normalise_name(name) for name in all_names),
+            "search_grams": name_grams(all_names),
+            "created_at": now,
+            "updated_at": now,
+        }
+        subjects.add(subject)
+        subject_leaves.append(
+            (str(subject_id), leaf_of(SUBJECT_TYPE, str(subject_id), subjects.state_of(subject)))
+        )
+        if spec.former_name:
+            names.add(
+                {
+                    "id": next(name_ids),
+                    "subject_id": subject_id,
+                    "name": spec.former_name,
+                    "used_until": spec.renamed_on,
+                }
+            )
+            counts.former_names += 1
+        for rec in spec.records:
+            record_id = next(record_ids)
+            rule_set, deadline, provisional, publish_from, repair_from, until, exemption = (
+                context.publicity_of(rec)
+            )
+            status, published_at = RecordStatus.DRAFT.value, None
+            # A record exempt from publication (DOMAIN.md 2) stays unpublished.
+            if rec.status == RecordStatus.PUBLISHED and not exemption:
+                status, published_at = RecordStatus.PUBLISHED.value, rec.published_at
+            record = {
+                "id": record_id,
+                "subject_id": subject_id,
+                "department_id": context.department_ids[rec.department],
+                "category": rec.category,
+                "document_number": rec.document_number,
+                "case_name": rec.case_name,
+                "penalty_types": rec.penalty_types,
+                "facts": rec.facts,
+                "legal_basis": rec.legal_basis,
+                "result": rec.result,
+                "amount": rec.amount,
+                "decision_date": rec.decision_date,
+                "valid_until": rec.valid_until,
+                "severity": rec.severity,
+                "sector": rec.sector,
+                "procedure": rec.procedure,
+                "withheld_reason": "",
+                "status": status,
+                "published_at": published_at,
+                "rule_set_id": rule_set,
+                "publication_deadline": deadline,
+                "deadline_provisional": provisional,
+                "publish_from": publish_from,
+                "repair_eligible_from": repair_from,
+                "publish_until": until,
+                "publication_exemption": exemption,
+                "repair_approved_at": None,
+                "version": 1,
+                "created_by_id": None,
+                "created_at": now,
+                "updated_at": now,
+            }
+            records.add(record)
+            record_leaves.append(
+                (str(record_id), leaf_of(RECORD_TYPE, str(record_id), records.state_of(record)))
+            )
+            transitions.add(
+                _transition(next(transition_ids), record_id, "", RecordStatus.DRAFT, context.entered, now)
+            )
+            counts.transitions += 1
+            if status == RecordStatus.PUBLISHED:
+                transitions.add(
+                    _transition(
+                        next(transition_ids), record_id, RecordStatus.DRAFT, RecordStatus.PUBLISHED, "", now
+                    )
+                )
+                counts.transitions += 1
+    counts.subjects, counts.records = len(specs), record_count
+    items, changes = _batches(subject_leaves, record_leaves)
+    entries = ledger.chain(changes, ledger.lock_head(), None, now)
+    for entry in entries:
+        tables[LedgerEntry].add(entry.__dict__)
+    table = tables[LedgerItem]
+    for index, batch in enumerate(items):
+        seq = entries[index].seq
+        for position, (object_type, object_id, leaf) in enumerate(batch):
+            table.add(
+                {
+                    "entry_seq": seq,
+                    "position": position,
+                    "object_type": object_type,
+                    "object_id": object_id,
+                    "leaf": leaf,
+                }
+            )
+    counts.ledger_entries, counts.ledger_items = len(entries), len(subject_leaves) + len(record_leaves)
+    for model in (Subject, SubjectName, CreditRecord, RecordTransition, LedgerEntry, LedgerItem):
+        tables[model].flush(cursor)
+    return counts
+
+
+def _transition(
+    pk: int, record_id: int, from_status: str, to_status: str, reason: str, now
+) -> dict[str, Any]:
+    return {
+        "id": pk,
+        "record_id": record_id,
+        "from_status": str(from_status),
+        "to_status": str(to_status),
+        "actor_id": None,
+        "actor_name": "system",
+        "reason": reason,
+        "created_at": now,
+    }
+
+
+def _batches(
+    subject_leaves: list[tuple[str, bytes]], record_leaves: list[tuple[str, bytes]]
+) -> tuple[list[list[tuple[str, str, bytes]]], list[ledger.Change]]:
+    """The chunk's rows in batches of ``ledger.BATCH_SIZE``: subjects first, then records."""
+    items: list[list[tuple[str, str, bytes]]] = []
+    changes: list[ledger.Change] = []
+    for object_type, action, leaves in (
+        (SUBJECT_TYPE, "registry.subject.loaded", subject_leaves),
+        (RECORD_TYPE, "registry.record.loaded", record_leaves),
+    ):
+        for start in range(0, len(leaves), ledger.BATCH_SIZE):
+            part = leaves[start : start + ledger.BATCH_SIZE]
+            items.append([(object_type, object_id, leaf) for object_id, leaf in part])
+            changes.append(ledger.batch_change(action, object_type, part[0][0], [leaf for _id, leaf in part]))
+    return items, changes

@@ -89,6 +89,10 @@ if not FIELD_ENCRYPTION_KEY or not BLIND_INDEX_KEY:
         raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY and BLIND_INDEX_KEY must be set when DEBUG is off")
     FIELD_ENCRYPTION_KEY = FIELD_ENCRYPTION_KEY or _derived_key("field-encryption")
     BLIND_INDEX_KEY = BLIND_INDEX_KEY or _derived_key("blind-index")
+# Key rotation (registry/crypto.py, ``manage.py rotate_personal_data_keys``): the previous keys stay
+# readable (comma-separated) until the rotation has rewritten every row; then remove them.
+FIELD_ENCRYPTION_OLD_KEYS = env_list("FIELD_ENCRYPTION_OLD_KEYS", [])
+BLIND_INDEX_OLD_KEYS = env_list("BLIND_INDEX_OLD_KEYS", [])
 
 # The platform's Ed25519 key (core/signing.py): it signs credit reports and the ledger's
 # checkpoints. PEM (PKCS#8) or base64 of the 32 raw private bytes. Development derives one from

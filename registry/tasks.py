@@ -33,3 +33,19 @@ def flag_overdue_publication(self) -> dict[str, int]:
 @shared_task(bind=True, **TASK_OPTIONS)
 def warn_missing_calendar(self) -> dict[str, int]:
     return workdays.run_calendar_warning(task_id=self.request.id or "")
+
+
+@shared_task(bind=True, **TASK_OPTIONS)
+def scan_personal_data(self) -> dict[str, int]:
+    """Nightly: withhold public records whose text carries a personal number (DOMAIN.md 10)."""
+    from registry import personal_data
+
+    return run_job("scan_personal_data", personal_data.scan_public_records, task_id=self.request.id or "")
+
+
+@shared_task(bind=True, **TASK_OPTIONS)
+def rotate_personal_data_keys(self) -> dict[str, int]:
+    """Re-encrypt personal data under the current key, in batches (registry/rotation.py)."""
+    from registry import rotation
+
+    return run_job("rotate_personal_data_keys", rotation.rotate, task_id=self.request.id or "")

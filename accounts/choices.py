@@ -22,6 +22,12 @@ class Scope(models.TextChoices):
     # /api/v1/subjects/<code>/private?grant=<id>: a subject's non-public information, only with that
     # subject's written consent (a grant for this agency, Beijing Government Order No. 280).
     CONSENTED_READ = "consented:read", _("Read a subject's non-public information with its consent (a grant)")
+    # POST /api/v1/subjects/<code>/legal-representative/verify: yes or no, never the number
+    # ("usable but not visible"); rate-limited per key, every question shown to the subject.
+    IDENTITY_VERIFY = (
+        "identity:verify",
+        _("Check whether an identity number is a subject's legal representative's"),
+    )
 
 
 class AgencyKind(models.TextChoices):

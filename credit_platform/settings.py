@@ -345,6 +345,8 @@ CONTENT_SECURITY_POLICY = {
 RATELIMIT_SEARCH = env_str("RATELIMIT_SEARCH", "60/m")
 RATELIMIT_REPORT = env_str("RATELIMIT_REPORT", "10/m")
 RATELIMIT_FAIL_OPEN = True
+# Identity checks (enterprises/identity.py): questions per API key per hour (fails closed).
+IDENTITY_VERIFY_PER_HOUR = env_int("IDENTITY_VERIFY_PER_HOUR", 100)
 RATELIMIT_IP_META_KEY = env_str("RATELIMIT_IP_META_KEY", "REMOTE_ADDR")
 
 # Webhooks may call private or reserved addresses (127.0.0.1, 10.x, 169.254.x ...) only when this

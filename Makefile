@@ -27,7 +27,7 @@ system-deps:
 	@PYTHON=$(PYTHON) sh scripts/system-deps.sh
 
 run: install
-	$(EMBED) sh -c '$(MANAGE) setup_database && \
+	$(EMBED) sh -c 'export STAFF_OTP_REQUIRED=$${STAFF_OTP_REQUIRED:-false} && $(MANAGE) setup_database && \
 		$(MANAGE) seed_demo --subjects $(DEMO_SUBJECTS) --seed 1 --if-empty && \
 		$(MANAGE) seed_sanctions_demo --seed 1 --if-empty && \
 		$(MANAGE) create_demo_users && \

@@ -34,3 +34,10 @@ class AgencyKind(models.TextChoices):
     CREDIT_AGENCY = "credit_agency", _("Third-party credit agency")
     PLATFORM = "platform", _("Another credit platform")
     GOVERNMENT = "government", _("Government business system")
+
+
+class AuditOutcome(models.TextChoices):
+    SUCCESS = "success", _("Success")
+    FAILURE = "failure", _("Failure")
+    DENIED = "denied", _("Denied")
+    LOCKED = "locked", _("Locked out")

@@ -131,6 +131,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "django_celery_beat.view_crontabschedule",
         "django_celery_beat.add_crontabschedule",
         "accounts.view_user",
+        "accounts.view_auditevent",
         *ENTERPRISE_DECISIONS,
         "enterprises.add_commitmenttype",
         "enterprises.change_commitmenttype",

@@ -103,6 +103,11 @@ class SubjectAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         pass  # the only inline is read-only
 
+    def has_change_permission(self, request, obj=None):
+        # Registration data belongs to the registering department; other regulators read it.
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or services.may_change_subject(request.user, obj))
+
     def has_delete_permission(self, request, obj=None):
         return False  # nothing is deleted in place
 

@@ -142,6 +142,21 @@ def _refresh_search_fields(subject: Subject, former: list[str]) -> None:
     subject.search_grams = name_grams(names)
 
 
+def may_change_subject(actor: Actor, subject: Subject) -> bool:
+    """A subject's registration data belongs to its registering (market-regulation) department
+    (registry/registering.py): its regulators and platform administrators change it, other
+    departments only read it. None is the platform itself (imports, jobs)."""
+    if actor is None:
+        return True
+    scope = scope_of(actor)
+    if scope.everything:
+        return True
+    from registry.registering import registering_department
+
+    registering = registering_department(subject)
+    return registering is not None and scope.allows(registering.pk)
+
+
 def _apply_identity_number(subject: Subject, id_number: str | None) -> None:
     if id_number is None:
         return
@@ -209,6 +224,10 @@ def update_subject(
     if unknown:
         raise TypeError(f"unknown subject fields: {sorted(unknown)}")
     subject = Subject.objects.select_for_update().get(pk=subject.pk)
+    if not may_change_subject(actor, subject):
+        raise PermissionDenied(
+            _("Only the subject's registering department changes its registration data; others read it.")
+        )
     before = ledger.snapshot(subject)
     old_name = subject.name
     for field, value in changes.items():
@@ -238,7 +257,8 @@ def _user_or_none(actor: Actor) -> Any:
 
 
 def _field_label(name: str) -> str:
-    return str(CreditRecord._meta.get_field(name).verbose_name)
+    field = CreditRecord._meta.get_field(name)
+    return str(getattr(field, "verbose_name", name))
 
 
 def screen_free_text(

@@ -11,7 +11,6 @@ from typing import Any
 import django_filters
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import exceptions
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -20,6 +19,7 @@ from core.context import current_request_id
 from credit_platform.api.authentication import ApiKeyAuthentication
 from credit_platform.api.errors import ErrorSerializer, UnknownParameters, exception_handler
 from credit_platform.api.pagination import CappedPagination
+from credit_platform.api.parsers import SafeJSONParser
 from credit_platform.api.permissions import HasScope
 
 ERRORS = {
@@ -69,7 +69,7 @@ class ApiMixin:
     authentication_classes = [ApiKeyAuthentication]
     permission_classes = [HasScope]
     throttle_classes: list = []
-    parser_classes = [JSONParser]  # request bodies are JSON only (anything else: 415)
+    parser_classes = [SafeJSONParser]  # request bodies are JSON only (anything else: 415), bounded depth
     pagination_class = CappedPagination
     # The version is the fixed /api/v1/ prefix (a v2 would be a new URL module), not a URL kwarg.
     versioning_class = None

@@ -81,7 +81,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name=UNCONFIRMED_NAME, confirmed=False)
-    form = TokenForm(request.POST or None)
+    form = TokenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):
             device.confirmed = True
@@ -113,7 +113,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     devices = list(devices_for_user(user, confirmed=True))
     if not devices:
         return HttpResponseRedirect(f"{reverse('two_factor_enrol')}?next={_next(request)}")
-    form = TokenForm(request.POST or None)
+    form = TokenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         device = next((d for d in devices if d.verify_token(form.cleaned_data["token"])), None)
         if device is not None:

@@ -34,9 +34,9 @@ class SubjectForm(forms.ModelForm):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        if self.instance.pk:
+        if self.instance.pk and "code" in self.fields:  # (a read-only view has no fields)
             self.fields["code"].disabled = True
-            del self.fields["accept_invalid_reason"]
+            self.fields.pop("accept_invalid_reason", None)
 
     def clean_code(self):
         if self.instance.pk:

@@ -52,6 +52,7 @@ from disclosure.models import (
     WebhookDelivery,
 )
 from registry import services
+from tests.accounts import matrix as accounts_matrix
 from tests.base import (
     API_PERSONAS,
     CITIZEN,
@@ -192,7 +193,9 @@ ADMIN_MODELS = [
     AdminModel("django_celery_beat.solarschedule", objects=("solarschedule",)),
     AdminModel("registry.department", view=REGULATORS, add=ADMIN, change=ADMIN, objects=("department_a",)),
     AdminModel("registry.codecategory", view=ADMIN, change=ADMIN),
-    AdminModel("registry.subject", add=OFFICIALS, change=OFFICIALS, objects=("subject",)),
+    # Registration data belongs to the registering (market-regulation) department: departments A
+    # and B are not, so their regulators read the subject and only administrators change it.
+    AdminModel("registry.subject", view=REGULATORS, add=OFFICIALS, change=ADMIN, objects=("subject",)),
     AdminModel(
         "registry.creditrecord",
         add=OFFICIALS,
@@ -415,7 +418,7 @@ def _catch_alls() -> Iterator[Case]:
 
 
 # Each app's own declarations (tests/<app>/matrix.py): one import and one line here.
-APP_MATRICES: tuple = ()
+APP_MATRICES: tuple = (accounts_matrix,)
 
 CASES: list[Case] = [
     *(case for model in ADMIN_MODELS for case in model.cases()),

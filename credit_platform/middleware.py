@@ -51,6 +51,34 @@ class HostileInputMiddleware:
             return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
 
+    # PostgreSQL's answers to a value no column can hold: a number out of range (an id of 30
+    # digits in a URL), text that is not a number where one is expected, an invalid character.
+    REFUSED_VALUES = {"22003", "22P02", "22021"}
+
+    def process_exception(self, request, exception):
+        """A value from the request that the database refuses is the client's error: a 400 naming
+        it, not a 500 (views that parse their ids themselves answer 404 before this)."""
+        from django.core.exceptions import ObjectDoesNotExist
+        from django.db import DataError
+
+        if isinstance(exception, ObjectDoesNotExist):
+            # A view that looked an object up with .get() and let the miss escape (django-otp's
+            # device QR code page, for one): the answer is "not found".
+            from django.http import Http404
+
+            from credit_platform import errors
+
+            return errors.page_not_found(request, Http404(str(exception)))
+        cause = getattr(exception, "__cause__", None)
+        if isinstance(exception, DataError) and getattr(cause, "pgcode", None) in self.REFUSED_VALUES:
+            from credit_platform.errors import is_api, json_error
+
+            message = _("A value in the request is out of range or malformed.")
+            if is_api(request):
+                return json_error(400, "malformed_request", message)
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+        return None
+
     def _carries_nul(self, request) -> bool:
         if "\x00" in request.path_info or "%00" in request.META.get("QUERY_STRING", ""):
             return True

@@ -57,6 +57,8 @@ def _record_in_scope(model_admin: admin.ModelAdmin, request: HttpRequest, pk: st
     """The record, if the user may change records of its department (otherwise it does not exist)."""
     if not request.user.has_perm("registry.change_creditrecord"):
         raise PermissionDenied
+    if not pk.isascii() or not pk.isdigit() or len(pk) > 18:  # not an id (a bigint): no such record
+        raise Http404(_("No such record."))
     record = model_admin.get_queryset(request).filter(pk=pk).select_related("subject", "department").first()
     if record is None or not services.may_act_for(request.user, record):
         raise Http404(_("No such record."))

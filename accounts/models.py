@@ -232,3 +232,26 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.event} {self.outcome} {self.username}"
+
+
+class IdempotentRequest(models.Model):
+    """The answer to a creating POST sent with an ``Idempotency-Key`` header, kept per API key: the
+    same key and body again get the same answer replayed (nothing created twice); the same key
+    with another body is refused (credit_platform/api/idempotency.py). Pruned after a day."""
+
+    api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="+", verbose_name=_("API key"))
+    key = models.CharField(_("idempotency key"), max_length=255)
+    fingerprint = models.CharField(_("SHA-256 of method, path and body"), max_length=64)
+    status_code = models.PositiveSmallIntegerField(_("status"))
+    body = models.JSONField(_("answer"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotent request")
+        verbose_name_plural = _("idempotent requests")
+        constraints = [
+            models.UniqueConstraint(fields=["api_key", "key"], name="accounts_idempotency_unique_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} -> {self.status_code}"

@@ -13,7 +13,9 @@ class AccountsConfig(AppConfig):
         from accounts import audit
         from accounts.middleware import mark_signed_in
         from accounts.roles import ensure_roles
+        from accounts.tasks import ensure_beat_schedule
 
         post_migrate.connect(ensure_roles, sender=self, dispatch_uid="accounts.ensure_roles")
+        post_migrate.connect(ensure_beat_schedule, sender=self, dispatch_uid="accounts.ensure_beat_schedule")
         user_logged_in.connect(mark_signed_in, dispatch_uid="accounts.mark_signed_in")
         audit.connect_lockout_signal()

@@ -5,12 +5,15 @@ identical requests race."""
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import time_machine
 from django.db import connection
+from django.utils import timezone
 
 from disclosure import webhooks
 from disclosure.choices import DeliveryStatus
@@ -190,3 +193,20 @@ def test_twenty_identical_posts_racing_create_one_webhook(settings):
     assert {status for status, _id in answers} == {201}
     assert len({webhook_id for _status, webhook_id in answers}) == 1
     assert Webhook.objects.filter(agency=agency, url=keyed["url"]).count() == 1
+
+
+def test_stored_answers_are_pruned_after_a_day_by_a_scheduled_job(webhook_api):
+    from django_celery_beat.models import PeriodicTask
+
+    from accounts.models import IdempotentRequest
+    from accounts.tasks import prune_idempotency_keys
+
+    _agency, raw = webhook_api
+    data = {"url": "http://127.0.0.1:9/prune", "subject_codes": [valid_code(serial=99_100_006)]}
+    api_client(raw).post("/api/v1/webhooks", data, format="json", HTTP_IDEMPOTENCY_KEY="old")
+    assert PeriodicTask.objects.filter(task="accounts.tasks.prune_idempotency_keys", enabled=True).exists()
+    prune_idempotency_keys.apply()
+    assert IdempotentRequest.objects.filter(key="old").exists()  # a fresh answer stays
+    with time_machine.travel(timezone.now() + dt.timedelta(hours=25)):
+        assert prune_idempotency_keys.apply().get() == {"pruned": 1}
+    assert not IdempotentRequest.objects.filter(key="old").exists()

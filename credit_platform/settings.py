@@ -396,6 +396,10 @@ CONTENT_SECURITY_POLICY = {
 RATELIMIT_SEARCH = env_str("RATELIMIT_SEARCH", "60/m")
 RATELIMIT_REPORT = env_str("RATELIMIT_REPORT", "10/m")
 RATELIMIT_FAIL_OPEN = True
+# Credit reports (disclosure/reports.py): at most this many render at once across the site (one
+# more gets a 429 before any work); a subject's report is reused until the subject changes.
+REPORT_CONCURRENCY = env_int("REPORT_CONCURRENCY", 2)
+REPORT_CACHE_SECONDS = env_int("REPORT_CACHE_SECONDS", 3600)
 # Every public page (credit_platform/middleware.py PublicRateLimitMiddleware), per client address.
 RATELIMIT_PUBLIC = env_str("RATELIMIT_PUBLIC", "300/m")
 # The client address: REMOTE_ADDR, or behind the reverse proxies listed in TRUSTED_PROXIES (addresses

@@ -34,6 +34,11 @@ class ChangesView(ApiMixin, APIView):
     required_scope = Scope.CHANGES_READ
     query_parameters = ("after", "limit")
 
+    def request_cost(self, request) -> int:
+        """One quota unit per 100 changes asked for (a bad limit costs 1 and is refused below)."""
+        raw = request.query_params.get("limit", "100")
+        return -(-int(raw) // 100) if raw.isascii() and raw.isdigit() and len(raw) < 6 else 1
+
     @extend_schema(
         summary="Changes after a cursor",
         description=feed.__doc__,
@@ -56,11 +61,6 @@ class ChangesView(ApiMixin, APIView):
         ],
         responses={200: ChangePageSerializer, **errors(400)},
     )
-    def request_cost(self, request) -> int:
-        """One quota unit per 100 changes asked for (a bad limit costs 1 and is refused below)."""
-        raw = request.query_params.get("limit", "100")
-        return -(-int(raw) // 100) if raw.isascii() and raw.isdigit() and len(raw) < 6 else 1
-
     def get(self, request):
         params = request.query_params
         try:

@@ -156,12 +156,6 @@ class MatchView(ApiMixin, APIView):
 
     required_scope = Scope.SUBJECTS_READ
 
-    @extend_schema(
-        summary="Match names and codes to subjects",
-        description=matching.__doc__,
-        request=MatchRequestSerializer,
-        responses={200: MatchResponseSerializer, **errors(400)},
-    )
     def request_cost(self, request) -> int:
         """One quota unit per query of the batch (credit_platform/api/throttling.py); a batch too
         large to be answered costs 1 (it is refused before any work)."""
@@ -169,6 +163,12 @@ class MatchView(ApiMixin, APIView):
         valid = isinstance(queries, list) and len(queries) <= MAX_MATCH_QUERIES
         return len(queries) if valid else 1
 
+    @extend_schema(
+        summary="Match names and codes to subjects",
+        description=matching.__doc__,
+        request=MatchRequestSerializer,
+        responses={200: MatchResponseSerializer, **errors(400)},
+    )
     def post(self, request):
         form = MatchRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)

@@ -246,6 +246,19 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# With Redis down, sending a job must not stall the request that triggers it (a submission for
+# publication): one short connection attempt, no publish retries. What was not sent is picked up by
+# the periodic sweep (publish_due_records every 5 minutes), which acts on rows by status.
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 5, "max_retries": 0}
+CELERY_TASK_PUBLISH_RETRY = False
+# Nobody waits for a job's return value (JobRun rows record outcomes): without this, every send
+# also subscribes to the result in Redis, retrying 20 times (20 s) when Redis is down.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"max_retries": 0}}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 1
+CELERY_REDIS_SOCKET_TIMEOUT = 5
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {}
 # Parallel test workers (pytest-xdist) share one Redis: each sends to and consumes its own queue.

@@ -11,7 +11,7 @@ EMBED := $(PY) -m credit_platform.embedded --
 AS_APP := DATABASE_URL="$${DATABASE_APP_URL:-$$DATABASE_URL}" DATABASE_OWNER_URL= DATABASE_APP_URL=
 DEMO_SUBJECTS ?= 2000
 
-.PHONY: install system-deps run worker test lint format bench bench-import schema clean
+.PHONY: install system-deps run worker test faults lint format bench bench-import schema clean
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -27,7 +27,7 @@ system-deps:
 	@PYTHON=$(PYTHON) sh scripts/system-deps.sh
 
 run: install
-	$(EMBED) sh -c '$(MANAGE) setup_database && \
+	$(EMBED) sh -c 'export STAFF_OTP_REQUIRED=$${STAFF_OTP_REQUIRED:-false} && $(MANAGE) setup_database && \
 		$(MANAGE) seed_demo --subjects $(DEMO_SUBJECTS) --seed 1 --if-empty && \
 		$(MANAGE) seed_sanctions_demo --seed 1 --if-empty && \
 		$(MANAGE) create_demo_users && \
@@ -41,6 +41,10 @@ worker: install
 # sets up an application role on the test database and proves what it can and cannot do.
 test: install
 	$(EMBED) $(PY) -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
+
+# The fault suite alone (Redis stopped, a worker lost, PostgreSQL dropping connections); `make test` runs it too.
+faults: install
+	$(EMBED) $(PY) -m pytest -m faults tests/faults $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

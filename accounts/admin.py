@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Scope
-from accounts.models import Agency, ApiKey, ApiRequestLog, User
+from accounts.models import Agency, ApiKey, ApiRequestLog, AuditEvent, User
 from core.admin import ReadOnlyAdmin
 
 
@@ -143,3 +143,14 @@ class ApiRequestLogAdmin(ReadOnlyAdmin):
         if len(term) == 18:  # a credit code: who looked this subject up (GIN index)
             return queryset.filter(subject_codes__contains=[term]), False
         return super().get_search_results(request, queryset, search_term)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    """The security audit trail: read-only, for platform administrators."""
+
+    list_display = ["at", "event", "outcome", "username", "client_ip", "method", "path", "request_id"]
+    list_filter = ["event", "outcome"]
+    search_fields = ["=username", "=request_id", "=client_ip"]
+    date_hierarchy = "at"
+    show_full_result_count = False

@@ -27,9 +27,22 @@ class Scope(models.TextChoices):
     # POST /api/v1/objections/<id>/<step>: a department's business system (an agency registered as
     # one, objections/models.py DepartmentSystem) takes the workflow steps of its department.
     OBJECTIONS_DECIDE = "objections:decide", _("Take objection workflow steps as a department's system")
+    # POST /api/v1/subjects/<code>/legal-representative/verify: yes or no, never the number
+    # ("usable but not visible"); rate-limited per key, every question shown to the subject.
+    IDENTITY_VERIFY = (
+        "identity:verify",
+        _("Check whether an identity number is a subject's legal representative's"),
+    )
 
 
 class AgencyKind(models.TextChoices):
     CREDIT_AGENCY = "credit_agency", _("Third-party credit agency")
     PLATFORM = "platform", _("Another credit platform")
     GOVERNMENT = "government", _("Government business system")
+
+
+class AuditOutcome(models.TextChoices):
+    SUCCESS = "success", _("Success")
+    FAILURE = "failure", _("Failure")
+    DENIED = "denied", _("Denied")
+    LOCKED = "locked", _("Locked out")

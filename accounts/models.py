@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
 
-from accounts.choices import AgencyKind, Scope
+from accounts.choices import AgencyKind, AuditOutcome, Scope
 
 
 class User(AbstractUser):
@@ -196,3 +196,62 @@ class ApiRequestLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.method} {self.path} {self.status_code}"
+
+
+class AuditEvent(models.Model):
+    """A security event (GB/T 22239-2019 level 3 audit, OWASP ASVS V7): every authentication event
+    (sign-in, failure, lockout, sign-out, two-factor), every refused authorisation (a 403, or the 404
+    a permission check gives for an object the user may not see). Who (the account, or the name
+    typed), when (UTC), from where (the client address behind the trusted proxies), which request,
+    what and with what outcome. Changes of data are in the ledger (core/ledger.py) with the same
+    request id. Written by the platform only; read-only in the admin."""
+
+    at = models.DateTimeField(_("time (UTC)"), default=timezone.now, db_index=True)
+    event = models.CharField(_("event"), max_length=60, db_index=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=AuditOutcome.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("account"),
+    )
+    username = models.CharField(_("name given or account"), max_length=150, blank=True)
+    client_ip = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+    method = models.CharField(_("method"), max_length=10, blank=True)
+    path = models.CharField(_("path"), max_length=500, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        indexes = [models.Index(fields=["username", "at"], name="accounts_audit_username")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.event} {self.outcome} {self.username}"
+
+
+class IdempotentRequest(models.Model):
+    """The answer to a creating POST sent with an ``Idempotency-Key`` header, kept per API key: the
+    same key and body again get the same answer replayed (nothing created twice); the same key
+    with another body is refused (credit_platform/api/idempotency.py). Pruned after a day."""
+
+    api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="+", verbose_name=_("API key"))
+    key = models.CharField(_("idempotency key"), max_length=255)
+    fingerprint = models.CharField(_("SHA-256 of method, path and body"), max_length=64)
+    status_code = models.PositiveSmallIntegerField(_("status"))
+    body = models.JSONField(_("answer"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotent request")
+        verbose_name_plural = _("idempotent requests")
+        constraints = [
+            models.UniqueConstraint(fields=["api_key", "key"], name="accounts_idempotency_unique_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} -> {self.status_code}"

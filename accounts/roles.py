@@ -100,6 +100,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "registry.add_creditrecord",
         "registry.change_creditrecord",
         "registry.view_department",
+        # DOMAIN.md 10: what the detector found in their records' text; confirming markers.
+        "registry.view_personaldatafinding",
+        "registry.redact_personal_data",
         # Enterprise portal (enterprises/admin.py): decisions of the subject's registering department.
         *ENTERPRISE_DECISIONS,
         *SANCTIONS_REGULATOR,
@@ -116,6 +119,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "registry.change_creditrecord",
         "registry.manage_all_departments",
         "registry.view_department",
+        "registry.view_personaldatafinding",
+        "registry.redact_personal_data",
         "registry.add_department",
         "registry.change_department",
         "registry.view_codecategory",
@@ -144,6 +149,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "django_celery_beat.view_crontabschedule",
         "django_celery_beat.add_crontabschedule",
         "accounts.view_user",
+        "accounts.view_auditevent",
         *ENTERPRISE_DECISIONS,
         "enterprises.add_commitmenttype",
         "enterprises.change_commitmenttype",

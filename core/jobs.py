@@ -8,11 +8,13 @@ administrator's edit, disabling or renaming in the admin is never overwritten.
 
 from __future__ import annotations
 
+import datetime as dt
 import traceback
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
+from django.db.models import Q
 from django.utils import timezone
 
 from core.choices import JobStatus
@@ -32,8 +34,27 @@ TASK_OPTIONS: dict[str, Any] = {
 }
 
 
+# A run still "running" this long after its start lost its worker (killed, out of memory).
+STALE_AFTER = dt.timedelta(hours=6)
+ABANDONED = "Abandoned: the worker running it stopped before it finished."
+
+
+def close_abandoned_runs(job: str, task_id: str = "") -> int:
+    """Mark the runs of ``job`` whose worker died as failed, so none stays "running" for ever: a
+    run of the same Celery task (redelivered after its worker was lost: ``reject_on_worker_lost``)
+    and any run older than ``STALE_AFTER``. Returns how many."""
+    stale = Q(started_at__lt=timezone.now() - STALE_AFTER)
+    if task_id:
+        stale |= Q(task_id=task_id)
+    return JobRun.objects.filter(stale, job=job, status=JobStatus.RUNNING).update(
+        finished_at=timezone.now(), status=JobStatus.FAILED, error=ABANDONED
+    )
+
+
 def run_job(job: str, work: Callable[[], Counts], *, task_id: str = "") -> Counts:
-    """Run ``work`` and record the run (start, end, counts, error) as a ``JobRun`` row."""
+    """Run ``work`` and record the run (start, end, counts, error) as a ``JobRun`` row. The jobs
+    are idempotent (they act on rows by status), so a redelivered task has its effect once."""
+    close_abandoned_runs(job, task_id)
     run = JobRun.objects.create(job=job, task_id=task_id, started_at=timezone.now())
     try:
         counts = work()

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.http import require_safe
 from django_redis import get_redis_connection
+
+logger = logging.getLogger(__name__)
 
 
 # Probes answer GET and HEAD (what load balancers send); any other method is a 405.
@@ -15,13 +19,20 @@ def healthz(request):
     return JsonResponse({"status": "ok"})
 
 
+def _failure(part: str, exc: Exception) -> str:
+    """The probe is public: it names the kind of failure, never the message (which may carry a
+    socket path, a host name or a user); the full message goes to the log."""
+    logger.warning("readiness: %s unavailable: %s", part, exc)
+    return f"unavailable ({type(exc).__name__})"
+
+
 def _check_database() -> str | None:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except Exception as exc:  # noqa: BLE001 - any failure means not ready
-        return f"{type(exc).__name__}: {exc}".strip()
+        return _failure("database", exc)
     return None
 
 
@@ -29,7 +40,7 @@ def _check_redis() -> str | None:
     try:
         get_redis_connection("default").ping()
     except Exception as exc:  # noqa: BLE001
-        return f"{type(exc).__name__}: {exc}".strip()
+        return _failure("redis", exc)
     return None
 
 

@@ -1,10 +1,13 @@
-"""Locale: the public site speaks Chinese unless the visitor chose English (request ids: core/context.py)."""
+"""Locale (the public site speaks Chinese unless the visitor chose English) and the refusal of hostile
+input; request ids: core/context.py."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.http import HttpResponseBadRequest
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 
 class PlatformLocaleMiddleware(LocaleMiddleware):
@@ -26,3 +29,120 @@ class PlatformLocaleMiddleware(LocaleMiddleware):
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
         return None
+
+
+class HostileInputMiddleware:
+    """A NUL byte in the path, the query string or a form is refused with a 400 before any view
+    runs: PostgreSQL cannot store one, so it would otherwise surface as a 500 from the first query
+    (``/subject/%00/``, ``/search/?q=a%00b``). JSON bodies are checked by the API's parser."""
+
+    FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if self._carries_nul(request):
+            from credit_platform.errors import is_api, json_error
+
+            message = _("The request contains a NUL character, which no field accepts.")
+            if is_api(request):
+                return json_error(400, "malformed_request", message)
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+    # PostgreSQL's answers to a value no column can hold: a number out of range (an id of 30
+    # digits in a URL), text that is not a number where one is expected, an invalid character.
+    REFUSED_VALUES = {"22003", "22P02", "22021"}
+
+    def process_exception(self, request, exception):
+        """A value from the request that the database refuses is the client's error: a 400 naming
+        it, not a 500 (views that parse their ids themselves answer 404 before this)."""
+        from django.core.exceptions import ObjectDoesNotExist
+        from django.db import DataError
+
+        if isinstance(exception, ObjectDoesNotExist):
+            # A view that looked an object up with .get() and let the miss escape (django-otp's
+            # device QR code page, for one): the answer is "not found".
+            from django.http import Http404
+
+            from credit_platform import errors
+
+            return errors.page_not_found(request, Http404(str(exception)))
+        cause = getattr(exception, "__cause__", None)
+        if isinstance(exception, DataError) and getattr(cause, "pgcode", None) in self.REFUSED_VALUES:
+            from credit_platform.errors import is_api, json_error
+
+            message = _("A value in the request is out of range or malformed.")
+            if is_api(request):
+                return json_error(400, "malformed_request", message)
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+        return None
+
+    def _carries_nul(self, request) -> bool:
+        if "\x00" in request.path_info or "%00" in request.META.get("QUERY_STRING", ""):
+            return True
+        if any(
+            "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()
+        ):
+            return True
+        if request.method == "POST" and request.content_type in self.FORM_TYPES:
+            try:
+                return any(
+                    "\x00" in key or any("\x00" in str(value) for value in values)
+                    for key, values in request.POST.lists()
+                )
+            except (ValueError, OSError):  # a malformed body: the view's own parsing answers it
+                return False
+        return False
+
+
+class CSPRelaxMiddleware:
+    """The admin and the API docs are under the Content-Security-Policy too; their bundles inject
+    style elements, so there (and only there) inline styles are allowed, never inline script.
+    Redoc renders in a web worker started from a blob. Listed after django-csp's middleware, so
+    this runs first on the way out and django-csp builds the header with the update."""
+
+    RELAXED = ("/admin/", "/api/docs/", "/api/redoc/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path_info.startswith(self.RELAXED):
+            update = {"style-src": ["'self'", "'unsafe-inline'"]}
+            if request.path_info.startswith("/api/redoc/"):
+                update["worker-src"] = ["'self'", "blob:"]
+            response._csp_update = update
+        return response
+
+
+class PublicRateLimitMiddleware:
+    """Every page of the public site is rate-limited per client address (RATELIMIT_PUBLIC), the
+    address being the one behind the trusted proxies (credit_platform/clientip.py): a client sending
+    its own X-Forwarded-For does not escape its count. The API has its own per-key quotas; the
+    admin is behind sign-in; health probes and static files are not counted. Heavier pages (search,
+    reports) have tighter limits of their own (disclosure/views.py). A Redis outage fails open."""
+
+    EXEMPT = ("/api/", "/admin/", "/static/", "/healthz", "/readyz", "/favicon.ico")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        rate = settings.RATELIMIT_PUBLIC
+        if rate and not request.path_info.startswith(self.EXEMPT):
+            from django_ratelimit.core import is_ratelimited
+
+            if is_ratelimited(request, group="public", key="ip", rate=rate, increment=True):
+                from django.http import HttpResponse
+
+                response = HttpResponse(
+                    _("Too many requests from your address; please wait a minute and try again."),
+                    status=429,
+                    content_type="text/plain; charset=utf-8",
+                )
+                response["Retry-After"] = "60"
+                return response
+        return self.get_response(request)

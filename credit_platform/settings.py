@@ -8,6 +8,7 @@ Configured by environment variables only. Every helper fails loudly on a bad val
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import os
 from pathlib import Path
@@ -89,6 +90,10 @@ if not FIELD_ENCRYPTION_KEY or not BLIND_INDEX_KEY:
         raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY and BLIND_INDEX_KEY must be set when DEBUG is off")
     FIELD_ENCRYPTION_KEY = FIELD_ENCRYPTION_KEY or _derived_key("field-encryption")
     BLIND_INDEX_KEY = BLIND_INDEX_KEY or _derived_key("blind-index")
+# Key rotation (registry/crypto.py, ``manage.py rotate_personal_data_keys``): the previous keys stay
+# readable (comma-separated) until the rotation has rewritten every row; then remove them.
+FIELD_ENCRYPTION_OLD_KEYS = env_list("FIELD_ENCRYPTION_OLD_KEYS", [])
+BLIND_INDEX_OLD_KEYS = env_list("BLIND_INDEX_OLD_KEYS", [])
 
 # The platform's Ed25519 key (core/signing.py): it signs credit reports and the ledger's
 # checkpoints. PEM (PKCS#8) or base64 of the 32 raw private bytes. Development derives one from
@@ -118,6 +123,9 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "allauth",
     "allauth.account",
+    "axes",  # lockout after repeated failed sign-ins (accounts/audit.py records them)
+    "django_otp",
+    "django_otp.plugins.otp_totp",  # staff's second factor (accounts/two_factor.py)
     "core",
     "accounts",
     "registry",
@@ -130,18 +138,26 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    "credit_platform.middleware.CSPRelaxMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.context.RequestIdMiddleware",
     # Chooses the replica a request's reads may use (only with DATABASE_REPLICA_URLS).
     "credit_platform.dbrouter.ReplicaMiddleware",
+    "credit_platform.middleware.HostileInputMiddleware",
+    "credit_platform.middleware.PublicRateLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "credit_platform.middleware.PlatformLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SessionTimeoutMiddleware",
+    "accounts.middleware.StaffTwoFactorMiddleware",
+    "accounts.audit.AuditDeniedMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
 ROOT_URLCONF = "credit_platform.urls"
@@ -246,6 +262,19 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# With Redis down, sending a job must not stall the request that triggers it (a submission for
+# publication): one short connection attempt, no publish retries. What was not sent is picked up by
+# the periodic sweep (publish_due_records every 5 minutes), which acts on rows by status.
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 5, "max_retries": 0}
+CELERY_TASK_PUBLISH_RETRY = False
+# Nobody waits for a job's return value (JobRun rows record outcomes): without this, every send
+# also subscribes to the result in Redis, retrying 20 times (20 s) when Redis is down.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"max_retries": 0}}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 1
+CELERY_REDIS_SOCKET_TIMEOUT = 5
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {}
 # Parallel test workers (pytest-xdist) share one Redis: each sends to and consumes its own queue.
@@ -269,6 +298,7 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "credit-platform@localhost")
 # by e-mail address, password reset; pages under /accounts/ in the site's look (templates/account,
 # templates/allauth). Staff keep signing in with their username at /admin/ (ModelBackend).
 AUTHENTICATION_BACKENDS = [
+    "accounts.backends.LockoutBackend",  # first (django-axes): a locked-out name is refused outright
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
@@ -292,12 +322,50 @@ if ENTERPRISE_UPLOAD_MAX_BYTES < 1:
 # django.core.exceptions.ValidationError for an infected one (e.g. an adapter to clamd). Empty: none.
 UPLOAD_VIRUS_SCANNER = env_str("UPLOAD_VIRUS_SCANNER", "")
 
+# Password rules (ASVS V6) for staff and enterprise accounts alike (allauth validates with these):
+# at least 12 characters, not close to the account's name or address, not a common password.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env_int("PASSWORD_MIN_LENGTH", 12)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Sign-in protection (accounts/): django-axes locks an account name after AXES_FAILURE_LIMIT failed
+# sign-ins, whatever address they come from, for AXES_COOLOFF_MINUTES (the right password is refused
+# meanwhile); a success resets the count. Axes' own admin pages are off: the audit trail
+# (accounts.AuditEvent) shows lockouts; ``manage.py axes_reset_username NAME`` lifts one early.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ADMIN = False
+AXES_USERNAME_CALLABLE = "accounts.audit.axes_username"
+AXES_CLIENT_IP_CALLABLE = "credit_platform.clientip.client_ip"
+AXES_SENSITIVE_PARAMETERS = ["password", "password1", "password2", "token"]
+AXES_VERBOSE = False
+# axes.W006 asks for the client address as a lockout parameter too: deliberately not, since one
+# office's shared address would lock every colleague out for a stranger's guesses; guessing from
+# one address at many names is slowed by the per-name lockout and seen in the audit trail.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Staff sign in with a password and a TOTP code (accounts/two_factor.py). Development may switch
+# the second factor off (``make run`` does, for the demo accounts); production refuses to.
+STAFF_OTP_REQUIRED = env_bool("STAFF_OTP_REQUIRED", True)
+if not STAFF_OTP_REQUIRED and not DEBUG:
+    raise ImproperlyConfigured(
+        "STAFF_OTP_REQUIRED=false is a development switch: it is refused with DEBUG off"
+    )
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Credit Beijing")
+
+# Sessions: 30 minutes idle (every request moves the server-side expiry), and at most
+# SESSION_ABSOLUTE_SECONDS after sign-in whatever the activity (accounts/middleware.py).
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_SECONDS", 10 * 3600)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
@@ -359,10 +427,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
-# Content-Security-Policy (django-csp): the public site loads nothing from elsewhere and runs no
-# inline script; data: images are the QR codes. The admin and the API docs keep their own assets.
+# Content-Security-Policy (django-csp) on every page, the admin and the API docs included: nothing
+# from elsewhere, no inline script; data: images are the QR codes. The admin and the API docs (whose
+# bundles inject style elements) may use inline styles, nothing more (credit_platform/middleware.py).
 CONTENT_SECURITY_POLICY = {
-    "EXCLUDE_URL_PREFIXES": ["/admin/", "/api/"],
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "img-src": ["'self'", "data:"],
@@ -380,7 +448,19 @@ RATELIMIT_SEARCH = env_str("RATELIMIT_SEARCH", "60/m")
 RATELIMIT_REPORT = env_str("RATELIMIT_REPORT", "10/m")
 RATELIMIT_OBJECTION = env_str("RATELIMIT_OBJECTION", "10/h")  # objections filed by the public
 RATELIMIT_FAIL_OPEN = True
-RATELIMIT_IP_META_KEY = env_str("RATELIMIT_IP_META_KEY", "REMOTE_ADDR")
+# Credit reports (disclosure/reports.py): at most this many render at once across the site (one
+# more gets a 429 before any work); a subject's report is reused until the subject changes.
+REPORT_CONCURRENCY = env_int("REPORT_CONCURRENCY", 2)
+REPORT_CACHE_SECONDS = env_int("REPORT_CACHE_SECONDS", 3600)
+# Every public page (credit_platform/middleware.py PublicRateLimitMiddleware), per client address.
+RATELIMIT_PUBLIC = env_str("RATELIMIT_PUBLIC", "300/m")
+# The client address: REMOTE_ADDR, or behind the reverse proxies listed in TRUSTED_PROXIES (addresses
+# or networks, comma-separated) the right-most X-Forwarded-For hop that is not one of them
+# (credit_platform/clientip.py). X-Forwarded-For from anyone else is ignored.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+RATELIMIT_IP_META_KEY = "credit_platform.clientip.client_ip"
+# Identity checks (enterprises/identity.py): questions per API key per hour (fails closed).
+IDENTITY_VERIFY_PER_HOUR = env_int("IDENTITY_VERIFY_PER_HOUR", 100)
 
 # Webhooks may call private or reserved addresses (127.0.0.1, 10.x, 169.254.x ...) only when this
 # is on: development and tests. In production a webhook URL must resolve to public addresses (SSRF).
@@ -392,9 +472,16 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
 if not DEBUG:
+    # Django's deployment checklist (``manage.py check --deploy --fail-level WARNING`` passes):
+    # HTTPS only, behind a proxy that sets X-Forwarded-Proto (and strips it from clients).
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # Health probes come over plain HTTP from inside (docker-compose, a load balancer).
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -402,7 +489,13 @@ if not DEBUG:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # CR/LF in a logged value cannot forge a line (credit_platform/logs.py).
+    "formatters": {
+        "plain": {
+            "()": "credit_platform.logs.EscapingFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        }
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},

@@ -4,9 +4,10 @@ enterprise accounts and the portal, objections and credit repair."""
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
-from credit_platform import health
+from accounts import two_factor
+from credit_platform import errors, health
 from credit_platform.favicon import favicon
 
 admin.site.site_header = _("Credit Beijing: regulators' console")
@@ -18,9 +19,13 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("favicon.ico", favicon, name="favicon"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Staff's second factor (accounts/two_factor.py), before the admin's own catch-all patterns.
+    path("admin/two-factor/", two_factor.verify, name="two_factor_verify"),
+    path("admin/two-factor/setup/", two_factor.enrol, name="two_factor_enrol"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("api/v1/", include("credit_platform.api.urls")),
     path("accounts/", include("allauth.urls")),
@@ -29,3 +34,9 @@ urlpatterns = [
     path("ledger/", include("core.urls")),
     path("", include("disclosure.urls")),
 ]
+
+# Errors the URL resolver and middleware raise: JSON under /api/, the site's pages elsewhere.
+handler400 = errors.bad_request
+handler403 = errors.permission_denied
+handler404 = errors.page_not_found
+handler500 = errors.server_error

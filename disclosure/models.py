@@ -78,6 +78,15 @@ class Webhook(models.Model):
         verbose_name = _("webhook")
         verbose_name_plural = _("webhooks")
         indexes = [GinIndex(fields=["subject_codes"], name="disclosure_webhook_subjects")]
+        constraints = [
+            # One active subscription per agency, URL and watchlist (the codes are stored sorted):
+            # 20 identical POSTs racing each other create one webhook (disclosure/webhooks.py).
+            models.UniqueConstraint(
+                fields=["agency", "url", "subject_codes"],
+                condition=models.Q(is_active=True),
+                name="disclosure_webhook_unique_active",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.agency}: {self.url}"

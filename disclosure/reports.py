@@ -29,6 +29,8 @@ from disclosure import signing
 from disclosure.models import CreditReport, new_report_number
 from disclosure.public import subject_public_data
 
+logger = logging.getLogger(__name__)
+
 # WeasyPrint logs every rendering step at INFO: one line per page per report is noise.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
@@ -167,3 +169,89 @@ def verify_report(number: str, uploaded: bytes | None = None) -> Verification:
         file_matches=matches,
         file_problem=problem,
     )
+
+
+# -- Bounded work (issue 12, item 6; API Security Top 10 API4) ----------------------------------
+# A report of a subject with hundreds of records takes many seconds to render. Two bounds keep a
+# burst of requests from exhausting the web workers: a report is issued once per subject version
+# and language and served again from the cache until the subject changes (``core/cache.py``
+# versions), and at most ``REPORT_CONCURRENCY`` reports render at once across the site; one more
+# is refused with a 429 *before* any work starts. The slot counter lives in Redis (it expires on
+# its own if a process dies holding one); with Redis down the cap is not enforced (fails open,
+# like the page rate limits).
+
+SLOTS_KEY = "disclosure:report-slots"
+SLOT_TTL_SECONDS = 300
+
+
+class ReportBusy(RuntimeError):
+    """Every report slot is taken: try again shortly."""
+
+
+def _cache_key(subject) -> str:
+    from core import cache as versions
+
+    return (
+        f"disclosure:report:{subject.pk}:{versions.subject_version(subject.pk)}:{get_language() or 'zh-hans'}"
+    )
+
+
+class _Slot:
+    def __init__(self) -> None:
+        self.held = False
+
+    def __enter__(self) -> _Slot:
+        from django.conf import settings
+        from django_redis import get_redis_connection
+        from redis.exceptions import RedisError
+
+        try:
+            redis = get_redis_connection("default")
+            taken = redis.incr(SLOTS_KEY)
+            redis.expire(SLOTS_KEY, SLOT_TTL_SECONDS)
+        except RedisError:
+            logger.warning("report concurrency not enforced: Redis unavailable", exc_info=True)
+            return self
+        self.held = True
+        if taken > settings.REPORT_CONCURRENCY:
+            self.__exit__(None, None, None)
+            raise ReportBusy(
+                _("Too many credit reports are being prepared right now; try again in a minute.")
+            )
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if not self.held:
+            return
+        from django_redis import get_redis_connection
+        from redis.exceptions import RedisError
+
+        self.held = False
+        try:
+            get_redis_connection("default").decr(SLOTS_KEY)
+        except RedisError:
+            logger.warning("report slot not released: Redis unavailable", exc_info=True)
+
+
+def report_slot() -> _Slot:
+    """``with report_slot():`` one of the ``REPORT_CONCURRENCY`` rendering slots, or ``ReportBusy``."""
+    return _Slot()
+
+
+def issue_or_reuse_report(subject, request) -> IssuedReport:
+    """The subject's report for its current version and the current language: the cached one, or
+    a new one rendered in a slot (``ReportBusy`` when none is free, before any work)."""
+    from django.core.cache import cache
+
+    key = _cache_key(subject)
+    hit = cache.get(key)
+    if hit:
+        report = CreditReport.objects.filter(number=hit["number"], subject=subject).first()
+        if report is not None:
+            return IssuedReport(report=report, pdf=hit["pdf"])
+    with report_slot():
+        issued = issue_report(subject, request)
+    from django.conf import settings
+
+    cache.set(key, {"number": issued.report.number, "pdf": issued.pdf}, timeout=settings.REPORT_CACHE_SECONDS)
+    return issued

@@ -197,7 +197,11 @@ def subject_report(request, code: str):
     if _rate_limited(request, "disclosure.report", "RATELIMIT_REPORT"):
         return too_many_requests(request)
     try:
-        issued = reports.issue_report(subject, request)
+        issued = reports.issue_or_reuse_report(subject, request)
+    except reports.ReportBusy:
+        response = too_many_requests(request)
+        response["Retry-After"] = "60"
+        return response
     except reports.ReportUnavailable as exc:
         return render(request, "disclosure/report_unavailable.html", {"message": str(exc)}, status=503)
     _count_visit(request, subject.pk, VisitKind.REPORT_DOWNLOAD)

@@ -27,12 +27,12 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Agency
-from core import ledger
+from core import ledger, outbound
 from disclosure import feed
 from disclosure.choices import DeliveryStatus
 from disclosure.models import FeedPosition, Webhook, WebhookDelivery
@@ -110,13 +110,28 @@ def _normalise_codes(raw_codes: list[str]) -> list[str]:
     return sorted(set(codes))
 
 
+class DuplicateWebhook(Exception):
+    """The agency already has an active webhook with this URL and watchlist."""
+
+    def __init__(self, existing: Webhook | None) -> None:
+        super().__init__("duplicate webhook")
+        self.existing = existing
+
+
 @transaction.atomic
 def register_webhook(*, agency: Agency, url: str, subject_codes: list[str]) -> tuple[Webhook, str]:
-    """Register a watchlist; returns the webhook and its signing secret (shown once)."""
+    """Register a watchlist; returns the webhook and its signing secret (shown once). An exact
+    duplicate of an active one is refused (``DuplicateWebhook``), also when identical requests
+    race: the database's unique constraint decides."""
     codes = _normalise_codes(subject_codes)
     _check_target(url)
     secret = "whsec_" + secrets.token_urlsafe(32)
-    webhook = Webhook.objects.create(agency=agency, url=url, subject_codes=codes, secret=secret)
+    try:
+        with transaction.atomic():
+            webhook = Webhook.objects.create(agency=agency, url=url, subject_codes=codes, secret=secret)
+    except IntegrityError as exc:
+        existing = Webhook.objects.filter(agency=agency, url=url, subject_codes=codes, is_active=True).first()
+        raise DuplicateWebhook(existing) from exc
     # An agency is not a user: the ledger names it in the entry (never the secret).
     after = {"agency_id": agency.pk, "agency": agency.name, "url": url, "subject_codes": codes}
     ledger.record("disclosure.webhook.registered", webhook, after=after)
@@ -196,10 +211,18 @@ def deliver(delivery_id: int, *, final_attempt: bool = False) -> str:
     )
     status_code, error = None, ""
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310 (checked URL)
+        # The address is checked at the connection (DNS rebinding), redirects are not followed
+        # (a 302 to an internal address is recorded as the 302): core/outbound.py.
+        with outbound.opener(allow_private=settings.WEBHOOK_ALLOW_PRIVATE_TARGETS).open(
+            request, timeout=TIMEOUT_SECONDS
+        ) as response:
             status_code = response.status
     except urllib.error.HTTPError as exc:
         status_code, error = exc.code, f"HTTP {exc.code}"
+        if 300 <= exc.code < 400:
+            error = _("HTTP %(status)d: redirects are not followed; register the final URL.") % {
+                "status": exc.code
+            }
     except (urllib.error.URLError, OSError) as exc:
         error = str(getattr(exc, "reason", exc))[:500]
     ok = status_code is not None and 200 <= status_code < 300

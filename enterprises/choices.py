@@ -109,3 +109,11 @@ class RemovalStatus(models.TextChoices):
 class VisitKind(models.TextChoices):
     PAGE_VIEW = "page_view", _("Public page view")
     REPORT_DOWNLOAD = "report_download", _("Credit report download")
+
+
+class IdentityCheckOutcome(models.TextChoices):
+    """The answer to an agency's question "is this the legal representative's identity number?"."""
+
+    MATCH = "match", _("Yes")
+    NO_MATCH = "no_match", _("No")
+    INVALID_NUMBER = "invalid_number", _("Not a valid identity number")

@@ -23,6 +23,7 @@ ENDPOINT_LABELS = {
     "api:record-list": _("Record search"),
     "api:match": _("Name matching"),
     "api:subject-private": _("Non-public information (with your consent)"),
+    "api:subject-identity-check": _("Identity check of your legal representative (yes or no)"),
 }
 
 

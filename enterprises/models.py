@@ -25,6 +25,7 @@ from enterprises.choices import (
     CommitmentStatus,
     GrantStatus,
     GrantUseOutcome,
+    IdentityCheckOutcome,
     InstantKind,
     InstantStatus,
     OperatingStatus,
@@ -609,6 +610,38 @@ class ConsentUse(models.Model):
         verbose_name = _("use of a consent grant")
         verbose_name_plural = _("uses of consent grants")
         indexes = [models.Index(fields=["grant", "at"], name="enterprises_consentuse_grant")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.agency} {self.outcome}"
+
+
+class IdentityCheck(models.Model):
+    """One question of an agency: "does this identity number belong to the legal representative of
+    this subject?" (scope ``identity:verify``), answered yes or no through the blind index, never
+    with the number (registry/crypto.py). Every question is kept and shown to the subject's
+    accounts ("who looked me up"); the number asked about is not stored."""
+
+    subject = models.ForeignKey(
+        "registry.Subject",
+        on_delete=models.PROTECT,
+        related_name="identity_checks",
+        verbose_name=_("subject"),
+    )
+    agency = models.ForeignKey(
+        "accounts.Agency", on_delete=models.PROTECT, related_name="+", verbose_name=_("agency")
+    )
+    api_key = models.ForeignKey(
+        "accounts.ApiKey", on_delete=models.PROTECT, related_name="+", verbose_name=_("API key")
+    )
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+    outcome = models.CharField(_("answer"), max_length=20, choices=IdentityCheckOutcome.choices)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("identity check")
+        verbose_name_plural = _("identity checks")
+        indexes = [models.Index(fields=["subject", "at"], name="enterprises_idcheck_subject")]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.agency} {self.outcome}"

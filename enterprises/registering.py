@@ -1,23 +1,6 @@
-"""Which department decides for a subject in the portal: its registering department.
+"""The registering department of a subject decides for it in the portal (the rule lives in
+registry/registering.py, since the registry asks it too before registration data changes)."""
 
-Market subjects are registered by the market-regulation authority of their district (DOMAIN.md 1:
-position 1 of the code, 9 = 市场监管; positions 3-8 the district). So the deciding department of
-a binding request, a voluntary registration or a removal application without a listing is the
-active market-regulation department of the subject's district, or the municipal market-regulation
-department when the subject has no Beijing district or its district has none. ``None`` when
-neither exists: platform administrators (who act for every department) decide then.
-"""
+from registry.registering import registering_department
 
-from __future__ import annotations
-
-from registry.choices import DepartmentLevel
-from registry.models import Department, Subject
-
-
-def registering_department(subject: Subject) -> Department | None:
-    regulators = Department.objects.filter(market_regulation=True, is_active=True).order_by("code")
-    if subject.district:
-        found = regulators.filter(level=DepartmentLevel.DISTRICT, district=subject.district).first()
-        if found is not None:
-            return found
-    return regulators.filter(level=DepartmentLevel.MUNICIPAL).first()
+__all__ = ["registering_department"]

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.scope import scope_of
 from core.uploads import serve
-from enterprises import filing, lookups, private, visits
+from enterprises import filing, identity, lookups, private, visits
 from enterprises.choices import (
     BindingStatus,
     GrantStatus,
@@ -594,6 +594,7 @@ def lookup_list(request: HttpRequest) -> HttpResponse:
     context = {
         "by_agency": lookups.agency_lookups(subject),
         "recent": lookups.recent_lookups(subject),
+        "identity_checks": identity.recent_checks(subject),
         "monthly": visits.monthly(subject.pk),
         "lookback_days": lookups.LOOKBACK_DAYS,
     }

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext_lazy as _
 
+from core.admin import ReadOnlyAdmin
 from core.scope import scope_of
-from registry import services
+from registry import personal_data, services
 from registry.admin_corrections import correction_urls, record_actions_context
 from registry.admin_import import import_urls  # also registers the imports' admin
 from registry.admin_publication import (
@@ -21,6 +23,7 @@ from registry.models import (
     CodeCategory,
     CreditRecord,
     Department,
+    PersonalDataFinding,
     RecordTransition,
     Subject,
     SubjectName,
@@ -109,6 +112,11 @@ class SubjectAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         pass  # the only inline is read-only
 
+    def has_change_permission(self, request, obj=None):
+        # Registration data belongs to the registering department; other regulators read it.
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or services.may_change_subject(request.user, obj))
+
     def has_delete_permission(self, request, obj=None):
         return False  # nothing is deleted in place
 
@@ -152,7 +160,8 @@ class CreditRecordAdmin(admin.ModelAdmin):
         "updated_at",
     )
     inlines = [RecordTransitionInline]
-    actions = RECORD_ACTIONS  # submit / approve / withdraw: registry/admin_publication.py
+    # submit / approve / withdraw (registry/admin_publication.py); personal data (registry/personal_data.py)
+    actions = [*RECORD_ACTIONS, "confirm_names", "resolve_personal_data"]
     date_hierarchy = "decision_date"
     show_full_result_count = False
     change_list_template = "admin/registry/creditrecord/change_list.html"  # Import and Export buttons
@@ -187,16 +196,51 @@ class CreditRecordAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # nothing is deleted in place; revoke instead
 
+    @admin.action(description=_("Confirm the flagged names in the text (lifts the hold on publication)"))
+    def confirm_names(self, request, queryset):
+        self._each(request, queryset, lambda record: personal_data.confirm_names(record, actor=request.user))
+
+    @admin.action(
+        description=_("Replace personal numbers in the text by markers (and publish again if withheld)"),
+        permissions=["redact"],
+    )
+    def resolve_personal_data(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            lambda record: personal_data.resolve_personal_data(record, actor=request.user, reason=""),
+        )
+
+    def has_redact_permission(self, request):
+        return request.user.has_perm(services.REDACT_PERMISSION)
+
+    def _each(self, request, queryset, work):
+        done = 0
+        for record in queryset.restrict(request.user, "change"):
+            try:
+                work(record)
+                done += 1
+            except (ValidationError, PermissionDenied, services.InvalidTransition) as exc:
+                messages.error(
+                    request, f"{record.document_number}: {' '.join(getattr(exc, 'messages', [str(exc)]))}"
+                )
+        if done:
+            messages.success(request, _("%(n)d record(s) done.") % {"n": done})
+
     def save_model(self, request, obj, form, change):
         data = {f: form.cleaned_data[f] for f in services.RECORD_FIELDS if f in form.cleaned_data}
+        redact = bool(form.cleaned_data.get("redact_personal_numbers"))
         try:
             if change:
-                saved = services.update_record(obj, actor=request.user, **data)
+                saved = services.update_record(
+                    obj, actor=request.user, redact_personal_numbers=redact, **data
+                )
             else:
                 saved = services.create_record(
                     subject=form.cleaned_data["subject"],
                     department=form.cleaned_data["department"],
                     actor=request.user,
+                    redact_personal_numbers=redact,
                     **data,
                 )
         except (ValidationError, services.InvalidTransition) as exc:
@@ -206,3 +250,19 @@ class CreditRecordAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         pass  # transitions are written by services only
+
+
+@admin.register(PersonalDataFinding)
+class PersonalDataFindingAdmin(ReadOnlyAdmin):
+    """What the detector found in records' text (DOMAIN.md 10), scoped to the regulator's
+    department. The originals stay encrypted: never shown here."""
+
+    list_display = ("record", "field", "kind", "position", "length", "status", "source", "decided_by_name")
+    list_filter = ("status", "kind", "source")
+    search_fields = ("=record__document_number",)
+    list_select_related = ("record",)
+    exclude = ("original_cipher",)
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return scope_of(request.user).filter(super().get_queryset(request), "record__department_id")

@@ -35,6 +35,12 @@ class CorrectionForm(CreditRecordForm):
         help_text=_("Shown in the record's public history as “corrected on <date>”."),
     )
 
+    names_confirmed = forms.BooleanField(
+        label=_("I confirm the text names no natural person (or may name them)"),
+        required=False,
+        help_text=_("Needed when the text may name a natural person: a correction is published at once."),
+    )
+
     class Meta(CreditRecordForm.Meta):
         fields = list(services.RECORD_FIELDS)
 
@@ -51,6 +57,8 @@ def _record_in_scope(model_admin: admin.ModelAdmin, request: HttpRequest, pk: st
     """The record, if the user may change records of its department (otherwise it does not exist)."""
     if not request.user.has_perm("registry.change_creditrecord"):
         raise PermissionDenied
+    if not pk.isascii() or not pk.isdigit() or len(pk) > 18:  # not an id (a bigint): no such record
+        raise Http404(_("No such record."))
     record = model_admin.get_queryset(request).filter(pk=pk).select_related("subject", "department").first()
     if record is None or not services.may_act_for(request.user, record):
         raise Http404(_("No such record."))
@@ -95,7 +103,14 @@ def correct_view(model_admin: admin.ModelAdmin, request: HttpRequest, pk: str) -
             name: form.cleaned_data[name] for name in form.changed_data if name in services.RECORD_FIELDS
         }
         try:
-            services.correct_record(record, actor=request.user, reason=form.cleaned_data["reason"], **changes)
+            services.correct_record(
+                record,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                redact_personal_numbers=form.cleaned_data["redact_personal_numbers"],
+                names_confirmed=form.cleaned_data["names_confirmed"],
+                **changes,
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         except (services.InvalidTransition, PermissionDenied) as exc:

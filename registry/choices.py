@@ -204,6 +204,8 @@ class WithheldReason(models.TextChoices):
     STATE_SECRET = "state_secret", _("State secret")
     TRADE_SECRET = "trade_secret", _("Trade secret")
     PRIVACY = "privacy", _("Personal privacy")
+    # Set by the scan of stored records (registry/personal_data.py) until a regulator deals with it.
+    PERSONAL_DATA = "personal_data", _("Personal information in its text, awaiting a regulator")
 
 
 class PublicationExemption(models.TextChoices):
@@ -257,3 +259,27 @@ class ProblemKind(models.TextChoices):
 class PersonRecordStatus(models.TextChoices):
     VALID = "valid", _("Valid")
     REVOKED = "revoked", _("Revoked")
+
+
+class PersonalDataKind(models.TextChoices):
+    """What the detector (registry/pii.py) found in a record's free text (DOMAIN.md 10)."""
+
+    IDENTITY_NUMBER = "identity_number", _("Identity number")
+    MOBILE_NUMBER = "mobile_number", _("Mobile number")
+    BANK_CARD = "bank_card", _("Bank card number")
+    PERSON_NAME = "person_name", _("Name of a natural person")
+
+
+class FindingStatus(models.TextChoices):
+    """Where a finding of personal information stands."""
+
+    PENDING = "pending", _("Awaiting a regulator")
+    REDACTED = "redacted", _("Replaced by a marker (original kept encrypted)")
+    CLEARED = "cleared", _("Confirmed publishable by a regulator")
+    SUPERSEDED = "superseded", _("The text was changed")
+
+
+class FindingSource(models.TextChoices):
+    ENTRY = "entry", _("Entry or edit")
+    CORRECTION = "correction", _("Correction")
+    SCAN = "scan", _("Scan of stored records")

@@ -6,10 +6,11 @@ from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from registry import pii
 from registry.choices import PenaltyType
 from registry.codes import CodeError, parse_identity_number
 from registry.models import CreditRecord, Subject
-from registry.services import RECORD_FIELDS, SUBJECT_FIELDS, check_subject_code
+from registry.services import FREE_TEXT_FIELDS, RECORD_FIELDS, SUBJECT_FIELDS, check_subject_code
 
 
 class SubjectForm(forms.ModelForm):
@@ -33,9 +34,9 @@ class SubjectForm(forms.ModelForm):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        if self.instance.pk:
+        if self.instance.pk and "code" in self.fields:  # (a read-only view has no fields)
             self.fields["code"].disabled = True
-            del self.fields["accept_invalid_reason"]
+            self.fields.pop("accept_invalid_reason", None)
 
     def clean_code(self):
         if self.instance.pk:
@@ -80,6 +81,15 @@ class CreditRecordForm(forms.ModelForm):
         help_text=_("Tick every type of penalty the decision imposes."),
     )
 
+    redact_personal_numbers = forms.BooleanField(
+        label=_("Replace personal numbers by a marker"),
+        required=False,
+        help_text=_(
+            "Identity, mobile and bank card numbers in the text are never published (DOMAIN.md 10). "
+            "Tick to confirm that each is replaced by a marker; the original is kept encrypted."
+        ),
+    )
+
     class Meta:
         model = CreditRecord
         fields = ["subject", "department", *RECORD_FIELDS]
@@ -87,3 +97,13 @@ class CreditRecordForm(forms.ModelForm):
     def clean_penalty_types(self) -> list[str]:
         """In the order given, each once (as the importer stores them)."""
         return list(dict.fromkeys(self.cleaned_data["penalty_types"]))
+
+    def clean(self):
+        """Personal numbers in the free text are named on their field (the service refuses them too)."""
+        cleaned = super().clean()
+        if not cleaned.get("redact_personal_numbers"):
+            texts = {name: cleaned.get(name) or "" for name in FREE_TEXT_FIELDS if name in self.fields}
+            for name, found in pii.numbers_only(pii.scan(texts, names=False)).items():
+                for finding in found:
+                    self.add_error(name, pii.describe(str(self.fields[name].label), finding))
+        return cleaned

@@ -21,9 +21,12 @@ from registry.choices import (
     CalendarSource,
     DepartmentLevel,
     District,
+    FindingSource,
+    FindingStatus,
     ImportStatus,
     ImportTemplate,
     PenaltyType,
+    PersonalDataKind,
     PersonRecordStatus,
     ProblemKind,
     Procedure,
@@ -146,8 +149,9 @@ class Subject(models.Model):
     legal_representative_id_cipher = models.BinaryField(
         _("legal representative ID number (encrypted)"), null=True, blank=True, editable=False
     )
+    # "<key id>$<HMAC-SHA256 hex>" (registry/crypto.py): the key id lets the index be re-keyed.
     legal_representative_id_index = models.CharField(
-        _("legal representative ID blind index"), max_length=64, blank=True, db_index=True, editable=False
+        _("legal representative ID blind index"), max_length=80, blank=True, db_index=True, editable=False
     )
     registered_address = models.CharField(_("registered address"), max_length=300, blank=True)
     industry = models.CharField(_("industry"), max_length=100, blank=True)
@@ -190,19 +194,25 @@ class Subject(models.Model):
         """Individual businesses are run by a natural person whose data is never public."""
         return self.subject_type == SubjectType.INDIVIDUAL_BUSINESS
 
+    def _id_number_binding(self) -> str:
+        return crypto.binding(self._meta.db_table, "legal_representative_id_cipher", self.pk)
+
     def set_legal_representative_id(self, number: str) -> None:
-        """Store an identity number encrypted, with its blind index; '' clears it."""
+        """Store an identity number encrypted (bound to this row: set ``pk`` first), with its blind
+        index; '' clears it."""
         if not number:
             self.legal_representative_id_cipher = None
             self.legal_representative_id_index = ""
             return
-        self.legal_representative_id_cipher = crypto.encrypt(number, ID_NUMBER_PURPOSE)
+        self.legal_representative_id_cipher = crypto.encrypt(number, self._id_number_binding())
         self.legal_representative_id_index = crypto.blind_index(number, ID_NUMBER_PURPOSE)
 
     def get_legal_representative_id(self) -> str:
         if not self.legal_representative_id_cipher:
             return ""
-        return crypto.decrypt(self.legal_representative_id_cipher, ID_NUMBER_PURPOSE)
+        return crypto.decrypt(
+            self.legal_representative_id_cipher, self._id_number_binding(), legacy_purpose=ID_NUMBER_PURPOSE
+        )
 
 
 class SubjectName(models.Model):
@@ -569,6 +579,70 @@ class RecordCorrection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record_id} v{self.version}"
+
+
+class PersonalDataFinding(models.Model):
+    """Personal information found in a record's free text (DOMAIN.md 10) and what became of it.
+
+    A number found at entry is refused unless a regulator confirms its replacement by a marker:
+    then the finding is ``redacted`` and ``original_cipher`` holds the number, encrypted and bound
+    to this row (registry/crypto.py), for the department. A likely name is ``pending`` until a
+    regulator confirms the text (submission for publication waits for it). The scan of stored
+    records withholds a public record and leaves its numbers ``pending`` until a regulator deals
+    with them (registry/personal_data.py). Rows are never deleted: a changed text supersedes them.
+    """
+
+    record = models.ForeignKey(
+        CreditRecord,
+        on_delete=models.PROTECT,
+        related_name="personal_data_findings",
+        verbose_name=_("record"),
+    )
+    version = models.PositiveIntegerField(_("record version"))
+    field = models.CharField(_("field"), max_length=40)
+    kind = models.CharField(_("kind"), max_length=20, choices=PersonalDataKind.choices)
+    position = models.PositiveIntegerField(
+        _("position (character)"), help_text=_("1-based, in the text as entered.")
+    )
+    length = models.PositiveSmallIntegerField(_("length"))
+    status = models.CharField(_("status"), max_length=20, choices=FindingStatus.choices)
+    source = models.CharField(_("found at"), max_length=20, choices=FindingSource.choices)
+    original_cipher = models.BinaryField(_("original (encrypted)"), null=True, blank=True, editable=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_by_name = models.CharField(_("decided by (name)"), max_length=150, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("found at (time)"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["record", "field", "position", "id"]
+        verbose_name = _("personal data finding")
+        verbose_name_plural = _("personal data findings")
+        permissions = [
+            (
+                "redact_personal_data",
+                _("Can confirm that personal numbers in a record's text are replaced by a marker"),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["record"], name="registry_finding_pending", condition=Q(status="pending")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record_id} {self.field}@{self.position} {self.kind}"
+
+    def original_binding(self) -> str:
+        return crypto.binding(self._meta.db_table, "original_cipher", self.pk)
+
+    def original(self) -> str:
+        """The text found, decrypted (for the record's department only: callers check)."""
+        return crypto.decrypt(self.original_cipher, self.original_binding()) if self.original_cipher else ""
 
 
 class PublicityRuleSet(models.Model):

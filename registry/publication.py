@@ -349,6 +349,8 @@ DEFAULT_SCHEDULE: Schedule = {
     "Flag overdue publication": ("registry.tasks.flag_overdue_publication", {"crontab": ("15", "0")}),
     # From 1 November, a daily reminder while next year's holiday arrangement is missing.
     "Warn of a missing holiday calendar": ("registry.tasks.warn_missing_calendar", {"crontab": ("0", "9")}),
+    # DOMAIN.md 10: withhold public records whose text carries a personal number (registry/personal_data.py).
+    "Scan records for personal numbers": ("registry.tasks.scan_personal_data", {"crontab": ("10", "3")}),
 }
 
 

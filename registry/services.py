@@ -9,19 +9,28 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import cache, ledger
 from core.scope import scope_of
 from core.types import Actor
-from registry import publicity
-from registry.choices import PersonRecordStatus, RecordStatus, SubjectType, district_from_division
+from registry import crypto, pii, publicity
+from registry.choices import (
+    FindingSource,
+    FindingStatus,
+    PersonRecordStatus,
+    RecordStatus,
+    SubjectType,
+    district_from_division,
+)
 from registry.codes import CodeError, normalise_code, parse_identity_number, parse_uscc
 from registry.models import (
     CodeCategory,
     CreditRecord,
     Department,
+    PersonalDataFinding,
     PersonRecord,
     RecordTransition,
     Subject,
@@ -88,6 +97,21 @@ RECORD_FIELDS = (
 )
 
 
+# Free text written by people (DOMAIN.md 10): screened for personal information at entry, import
+# (the importer calls these services) and correction, by registry/pii.py.
+FREE_TEXT_FIELDS = ("case_name", "facts", "legal_basis", "result")
+REDACT_PERMISSION = "registry.redact_personal_data"
+
+
+def reserve_id(model: type[models.Model]) -> int:
+    """The next primary key of ``model``'s table, taken before the insert: a value encrypted with
+    its row id as associated data (registry/crypto.py) is sealed before the row exists."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [model._meta.db_table])
+        row = cursor.fetchone()
+    return int(row[0])
+
+
 def subject_type_for(category_code: str) -> str:
     """Subject type from positions 1-2 of the code via the CodeCategory table ('other' if unknown)."""
     found = CodeCategory.objects.filter(code=category_code).values_list("subject_type", flat=True).first()
@@ -118,6 +142,21 @@ def _refresh_search_fields(subject: Subject, former: list[str]) -> None:
     names = [subject.name, *former]
     subject.search_text = "\n".join(normalise_name(name) for name in names)
     subject.search_grams = name_grams(names)
+
+
+def may_change_subject(actor: Actor, subject: Subject) -> bool:
+    """A subject's registration data belongs to its registering (market-regulation) department
+    (registry/registering.py): its regulators and platform administrators change it, other
+    departments only read it. None is the platform itself (imports, jobs)."""
+    if actor is None:
+        return True
+    scope = scope_of(actor)
+    if scope.everything:
+        return True
+    from registry.registering import registering_department
+
+    registering = registering_department(subject)
+    return registering is not None and scope.allows(registering.pk)
 
 
 def _apply_identity_number(subject: Subject, id_number: str | None) -> None:
@@ -161,10 +200,12 @@ def create_subject(
     )
     if subject.registration_number:
         subject.registration_number = normalise_code(subject.registration_number)
+    if legal_representative_id:
+        subject.pk = reserve_id(Subject)  # the encrypted number is bound to its row
     _apply_identity_number(subject, legal_representative_id)
     _refresh_search_fields(subject, [])
-    subject.full_clean()
-    subject.save()
+    subject.full_clean(validate_unique=subject.pk is None)
+    subject.save(force_insert=True)
     action = "registry.subject.created_with_invalid_code" if failed_check else "registry.subject.created"
     ledger.record(action, subject, actor, None, ledger.snapshot(subject))
     cache.subjects_changed([subject.pk])
@@ -185,6 +226,10 @@ def update_subject(
     if unknown:
         raise TypeError(f"unknown subject fields: {sorted(unknown)}")
     subject = Subject.objects.select_for_update().get(pk=subject.pk)
+    if not may_change_subject(actor, subject):
+        raise PermissionDenied(
+            _("Only the subject's registering department changes its registration data; others read it.")
+        )
     before = ledger.snapshot(subject)
     old_name = subject.name
     for field, value in changes.items():
@@ -209,11 +254,118 @@ def _actor_name(actor: Actor) -> str:
     return actor.get_username() if actor is not None and actor.is_authenticated else "system"
 
 
+def _user_or_none(actor: Actor) -> Any:
+    return actor if actor is not None and actor.is_authenticated else None
+
+
+def _field_label(name: str) -> str:
+    field = CreditRecord._meta.get_field(name)
+    return str(getattr(field, "verbose_name", name))
+
+
+def screen_free_text(
+    record: CreditRecord, *, actor: Actor = None, redact: bool = False
+) -> list[tuple[pii.Finding, str, str]]:
+    """Screen ``record``'s free text before it is saved (DOMAIN.md 10).
+
+    A number (identity, mobile, bank card) is refused, naming the field and the character, unless
+    ``redact`` is asked by an actor holding ``registry.redact_personal_data``: then it is replaced
+    by a marker in ``record`` and returned with its original, to be kept encrypted. Likely names are
+    returned too (they hold the record until a regulator confirms it). Returns (finding, field,
+    status) triples for ``store_findings``.
+    """
+    texts = {name: getattr(record, name) or "" for name in FREE_TEXT_FIELDS}
+    numbers = pii.numbers_only(pii.scan(texts, names=False))
+    kept: list[tuple[pii.Finding, str, str]] = []
+    if numbers and not redact:
+        raise ValidationError(
+            {
+                name: [pii.describe(_field_label(name), finding) for finding in found]
+                for name, found in numbers.items()
+            }
+        )
+    if numbers:
+        if actor is None or not actor.has_perm(REDACT_PERMISSION):
+            raise PermissionDenied(_("You may not confirm the replacement of personal numbers by a marker."))
+        for name, found in numbers.items():
+            setattr(record, name, pii.redact(texts[name], found))
+            kept += [(finding, name, FindingStatus.REDACTED) for finding in found]
+    for name in FREE_TEXT_FIELDS:
+        kept += [
+            (finding, name, FindingStatus.PENDING) for finding in pii.find_names(getattr(record, name) or "")
+        ]
+    return kept
+
+
+def store_findings(
+    record: CreditRecord,
+    findings: list[tuple[pii.Finding, str, str]],
+    *,
+    actor: Actor,
+    source: str,
+    supersede: bool = True,
+) -> list[PersonalDataFinding]:
+    """Keep what ``screen_free_text`` found: numbers replaced by a marker with their original
+    encrypted (bound to the finding's row), names awaiting a regulator. Earlier undecided findings
+    of the record are superseded (its text was screened again). One ledger entry names them."""
+    if supersede:
+        PersonalDataFinding.objects.filter(record=record, status=FindingStatus.PENDING).update(
+            status=FindingStatus.SUPERSEDED
+        )
+    if not findings:
+        return []
+    now = timezone.now()
+    rows = []
+    for finding, field_name, status in findings:
+        row = PersonalDataFinding(
+            pk=reserve_id(PersonalDataFinding),
+            record=record,
+            version=record.version,
+            field=field_name,
+            kind=finding.kind,
+            position=finding.position,
+            length=finding.end - finding.start,
+            status=status,
+            source=source,
+        )
+        if status == FindingStatus.REDACTED:
+            row.original_cipher = crypto.encrypt(finding.text, row.original_binding())
+        if status != FindingStatus.PENDING:
+            row.decided_by = _user_or_none(actor)
+            row.decided_by_name = _actor_name(actor)
+            row.decided_at = now
+        rows.append(row)
+    PersonalDataFinding.objects.bulk_create(rows)
+    ledger.record(
+        "registry.record.personal_data_found",
+        record,
+        actor,
+        None,
+        {
+            "findings": [
+                {"field": row.field, "kind": row.kind, "position": row.position, "status": row.status}
+                for row in rows
+            ]
+        },
+    )
+    return rows
+
+
+def pending_findings(record: CreditRecord) -> models.QuerySet[PersonalDataFinding]:
+    return PersonalDataFinding.objects.filter(record=record, status=FindingStatus.PENDING)
+
+
 @transaction.atomic
 def create_record(
-    *, subject: Subject, department: Department, actor: Actor = None, **fields: Any
+    *,
+    subject: Subject,
+    department: Department,
+    actor: Actor = None,
+    redact_personal_numbers: bool = False,
+    **fields: Any,
 ) -> CreditRecord:
-    """Enter a credit record as a draft of ``department``."""
+    """Enter a credit record as a draft of ``department``; its free text is screened
+    (``screen_free_text``: ``redact_personal_numbers`` is the regulator's confirmation)."""
     unknown = set(fields) - set(RECORD_FIELDS)
     if unknown:
         raise TypeError(f"unknown record fields: {sorted(unknown)}")
@@ -226,6 +378,7 @@ def create_record(
     )
     if record.decision_date:
         publicity.apply(record)  # rule set, deadline and publicity window
+    found = screen_free_text(record, actor=actor, redact=redact_personal_numbers)
     record.full_clean()
     record.save()
     RecordTransition.objects.create(
@@ -237,6 +390,7 @@ def create_record(
         reason=_("Entered"),
     )
     ledger.record("registry.record.created", record, actor, None, ledger.snapshot(record))
+    store_findings(record, found, actor=actor, source=FindingSource.ENTRY, supersede=False)
     return record
 
 
@@ -246,10 +400,12 @@ def update_record(
     *,
     actor: Actor = None,
     template_fields: dict[str, str] | None = None,
+    redact_personal_numbers: bool = False,
     **changes: Any,
 ) -> CreditRecord:
-    """Edit a record that is not yet published; published ones change only by correction.
-    ``template_fields`` replaces the national-template columns kept for the export (an import)."""
+    """Edit a record that is not yet published; published ones change only by correction. A changed
+    free text is screened again (``screen_free_text``). ``template_fields`` replaces the
+    national-template columns kept for the export (an import)."""
     unknown = set(changes) - set(RECORD_FIELDS)
     if unknown:
         raise TypeError(f"unknown record fields: {sorted(unknown)}")
@@ -271,6 +427,9 @@ def update_record(
         record.template_fields = template_fields
     if record.decision_date:
         publicity.apply(record)  # rule set, deadline and publicity window
+    text_changed = any(before.get(name) != getattr(record, name) for name in FREE_TEXT_FIELDS)
+    if text_changed or redact_personal_numbers:
+        found = screen_free_text(record, actor=actor, redact=redact_personal_numbers)
     record.full_clean()
     record.save()
     old, new = ledger.changed(before, ledger.snapshot(record))
@@ -278,6 +437,8 @@ def update_record(
     new.pop("updated_at", None)
     if new:
         ledger.record("registry.record.updated", record, actor, old, new)
+    if text_changed or redact_personal_numbers:
+        store_findings(record, found, actor=actor, source=FindingSource.ENTRY)
     return record
 
 
@@ -293,6 +454,21 @@ def refuse_unpublishable(record: CreditRecord) -> None:
         raise ValidationError(
             _("The publication rules say this record is not published: %(reason)s.")
             % {"reason": record.get_publication_exemption_display()}
+        )
+    pending = list(pending_findings(record).values_list("field", "position"))
+    if pending:
+        raise ValidationError(
+            _(
+                "The record's text may name natural persons (%(where)s): a regulator must confirm "
+                "the text before publication (DOMAIN.md 10)."
+            )
+            % {
+                "where": "; ".join(
+                    _("%(field)s, character %(position)d")
+                    % {"field": _field_label(name), "position": position}
+                    for name, position in pending
+                )
+            }
         )
 
 
@@ -367,14 +543,24 @@ def revoke_record(record: CreditRecord, *, actor: Actor, reason: str) -> CreditR
 
 
 @transaction.atomic
-def correct_record(record: CreditRecord, *, actor: Actor, reason: str, **changes: Any) -> CreditRecord:
+def correct_record(
+    record: CreditRecord,
+    *,
+    actor: Actor,
+    reason: str,
+    redact_personal_numbers: bool = False,
+    names_confirmed: bool = False,
+    **changes: Any,
+) -> CreditRecord:
     """Correct a published record: its content becomes a new version.
 
     The values before and after are kept in a ``RecordCorrection`` row and in the ledger; the
     public history shows "corrected on <date>" with the reason, and the change feed carries the
     new version. The publicity period follows the corrected content (a changed decision date or
     severity), but publication keeps its start. A correction that withholds the record, or makes
-    the rules exempt it, takes it out of public output.
+    the rules exempt it, takes it out of public output. Its free text is screened
+    (``screen_free_text``); since a correction publishes at once, a likely name in it is refused
+    unless the regulator confirms the text (``names_confirmed``).
     """
     from django.utils import timezone
 
@@ -403,6 +589,20 @@ def correct_record(record: CreditRecord, *, actor: Actor, reason: str, **changes
     published_from, deadline = record.publish_from, record.publication_deadline
     publicity.apply(record)  # the period follows the corrected content
     record.publish_from, record.publication_deadline = published_from, deadline  # publication is history
+    found = screen_free_text(record, actor=actor, redact=redact_personal_numbers)
+    names = [(finding, name) for finding, name, status in found if status == FindingStatus.PENDING]
+    if names and not names_confirmed:
+        problems: dict[str, list[str]] = {}
+        for finding, name in names:
+            problems.setdefault(name, []).append(
+                _("%(field)s may name a natural person at character %(position)d: confirm the text.")
+                % {"field": _field_label(name), "position": finding.position}
+            )
+        raise ValidationError(problems)
+    found = [
+        (finding, name, FindingStatus.CLEARED if status == FindingStatus.PENDING else status)
+        for finding, name, status in found
+    ]
     record.full_clean()
     old, new = ledger.changed(before, ledger.snapshot(record))
     old.pop("updated_at", None)
@@ -429,6 +629,7 @@ def correct_record(record: CreditRecord, *, actor: Actor, reason: str, **changes
         old,
         {**new, "version": record.version, "reason": reason.strip()},
     )
+    store_findings(record, found, actor=actor, source=FindingSource.CORRECTION)
     cache.subjects_changed([record.subject_id])
     return record
 

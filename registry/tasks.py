@@ -43,3 +43,19 @@ def run_import(self, batch_id: int) -> dict[str, object]:
 
     batch = run(batch_id)
     return {"status": batch.status, "rows": batch.rows_read, "refused": batch.refused}
+
+
+@shared_task(bind=True, **TASK_OPTIONS)
+def scan_personal_data(self) -> dict[str, int]:
+    """Nightly: withhold public records whose text carries a personal number (DOMAIN.md 10)."""
+    from registry import personal_data
+
+    return run_job("scan_personal_data", personal_data.scan_public_records, task_id=self.request.id or "")
+
+
+@shared_task(bind=True, **TASK_OPTIONS)
+def rotate_personal_data_keys(self) -> dict[str, int]:
+    """Re-encrypt personal data under the current key, in batches (registry/rotation.py)."""
+    from registry import rotation
+
+    return run_job("rotate_personal_data_keys", rotation.rotate, task_id=self.request.id or "")

@@ -72,6 +72,26 @@ def suite_clock():
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def suite_rate_limits():
+    """The suite's clients all come from 127.0.0.1 within the same minutes: the per-address limit
+    of public pages would refuse them; the tests of that limit set a small one themselves."""
+    from django.test import override_settings
+
+    with override_settings(RATELIMIT_PUBLIC="1000000/m"):
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def suite_second_factor():
+    """Personas sign in with ``force_login`` (no TOTP device); the tests of staff's second factor
+    (tests/accounts/test_two_factor.py) switch it on themselves."""
+    from django.test import override_settings
+
+    with override_settings(STAFF_OTP_REQUIRED=False):
+        yield
+
+
 def valid_code(category: str = "91", division: str = "110105", serial: int | None = None) -> str:
     """A valid credit code with a unique organisation body."""
     number = next(_serial) if serial is None else serial

@@ -52,6 +52,7 @@ from disclosure.models import (
     WebhookDelivery,
 )
 from registry import services
+from tests.accounts import matrix as accounts_matrix
 from tests.base import (
     API_PERSONAS,
     CITIZEN,
@@ -197,7 +198,9 @@ ADMIN_MODELS = [
     AdminModel("django_celery_beat.solarschedule", objects=("solarschedule",)),
     AdminModel("registry.department", view=REGULATORS, add=ADMIN, change=ADMIN, objects=("department_a",)),
     AdminModel("registry.codecategory", view=ADMIN, change=ADMIN),
-    AdminModel("registry.subject", add=OFFICIALS, change=OFFICIALS, objects=("subject",)),
+    # Registration data belongs to the registering (market-regulation) department: departments A
+    # and B are not, so their regulators read the subject and only administrators change it.
+    AdminModel("registry.subject", view=REGULATORS, add=OFFICIALS, change=ADMIN, objects=("subject",)),
     AdminModel(
         "registry.creditrecord",
         add=OFFICIALS,
@@ -421,7 +424,14 @@ def _catch_alls() -> Iterator[Case]:
 
 # Each app's own declarations (tests/<app>/matrix.py): one import and one line here. The ledger's
 # comes last: its build signs checkpoints over everything the others built.
-APP_MATRICES: tuple = (registry_matrix, enterprises_matrix, sanctions_matrix, objections_matrix, core_matrix)
+APP_MATRICES: tuple = (
+    registry_matrix,
+    enterprises_matrix,
+    sanctions_matrix,
+    objections_matrix,
+    accounts_matrix,
+    core_matrix,
+)
 
 CASES: list[Case] = [
     *(case for model in ADMIN_MODELS for case in model.cases()),

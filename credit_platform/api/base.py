@@ -12,15 +12,16 @@ import django_filters
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import exceptions
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import ApiKey, ApiRequestLog
 from core.context import current_request_id
+from credit_platform.api import idempotency
 from credit_platform.api.authentication import ApiKeyAuthentication
 from credit_platform.api.errors import ErrorSerializer, UnknownParameters, exception_handler
 from credit_platform.api.pagination import CappedPagination
+from credit_platform.api.parsers import SafeJSONParser
 from credit_platform.api.permissions import HasScope
 
 ERRORS = {
@@ -70,7 +71,7 @@ class ApiMixin:
     authentication_classes = [ApiKeyAuthentication]
     permission_classes = [HasScope]
     throttle_classes: list = []
-    parser_classes = [JSONParser]  # request bodies are JSON only (anything else: 415)
+    parser_classes = [SafeJSONParser]  # request bodies are JSON only (anything else: 415), bounded depth
     pagination_class = CappedPagination
     # The version is the fixed /api/v1/ prefix (a v2 would be a new URL module), not a URL kwarg.
     versioning_class = None
@@ -113,9 +114,25 @@ class ApiMixin:
         unknown = sorted(set(request.query_params) - known)
         if unknown:
             raise UnknownParameters(unknown, sorted(known))
+        # Idempotency-Key (credit_platform/api/idempotency.py): a repeated POST replays the answer.
+        self.idempotency = idempotency.guard_for(request)
+        if self.idempotency is not None:
+            replay = self.idempotency.begin()
+            if replay is not None:
+                self.post = lambda *args, **kwargs: replay
+
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        self.idempotency = None
+        try:
+            return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        finally:
+            if self.idempotency is not None:
+                self.idempotency.release()
 
     def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        if getattr(self, "idempotency", None) is not None:
+            self.idempotency.finish(response)
         log_request(request, response, self)
         return response
 

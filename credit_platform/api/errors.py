@@ -11,6 +11,8 @@ errors in ``details``); ``invalid_code`` (400, ``details.check`` names the check
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -84,6 +86,24 @@ def _code_of(exc: exceptions.APIException) -> str:
     return "error"
 
 
+def _audit_refusal(exc: Exception, request: Any, status: int) -> None:
+    """A request without a valid key, or a key without the scope, is an audit event (the
+    access log keeps every request; the audit trail keeps the refusals, with the key's prefix)."""
+    failed = isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed))
+    if request is None or not (failed or isinstance(exc, exceptions.PermissionDenied)):
+        return
+    from accounts import audit
+    from accounts.choices import AuditOutcome
+    from accounts.models import ApiKey
+
+    key = getattr(request, "_auth", None)
+    name = f"api-key:{key.prefix}" if isinstance(key, ApiKey) else ""
+    if failed:
+        audit.record("api.auth", AuditOutcome.FAILURE, request=request, username=name, status=status)
+    else:
+        audit.record("authz.denied", AuditOutcome.DENIED, request=request, username=name, status=status)
+
+
 def exception_handler(exc, context):
     """DRF's handler (status, headers such as Retry-After and WWW-Authenticate), our body."""
     if isinstance(exc, Http404):
@@ -91,6 +111,7 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
+    _audit_refusal(exc, context.get("request"), response.status_code)
     code = _code_of(exc)
     details = None
     if isinstance(exc, exceptions.ValidationError):

@@ -1,4 +1,5 @@
-"""Per-key quotas: requests per minute and per (Beijing) day, counted in Redis.
+"""Per-key quotas: units per minute and per (Beijing) day, counted in Redis; a request costs one
+unit unless its work grows with its size (``request_cost``: API Security Top 10 API4).
 
 Fixed windows with one INCR per window per request; the counters expire on their own. Over a
 quota the answer is 429 with ``Retry-After`` (seconds until the window that is full resets). If
@@ -33,6 +34,15 @@ def _windows(now: float, key: ApiKey) -> list[tuple[str, int, int, int]]:
     ]
 
 
+def request_cost(request, view) -> int:
+    """What a request costs in quota units: the view's ``request_cost`` (1 unless the work grows
+    with the request: ``/api/v1/match`` costs one unit per query, a change-feed page one per 100
+    changes asked for), at least 1."""
+    cost_of = getattr(view, "request_cost", None)
+    cost = cost_of(request) if callable(cost_of) else 1
+    return max(1, int(cost))
+
+
 class KeyQuotaThrottle(BaseThrottle):
     """Counts every authenticated request against both of its key's quotas."""
 
@@ -45,11 +55,13 @@ class KeyQuotaThrottle(BaseThrottle):
             return True  # no key: the permission check answers 401
         now = time.time()
         windows = _windows(now, key)
+        cost = request_cost(request, view)
         try:
             pipe = get_redis_connection("default").pipeline()
-            for name, number, _limit, reset in windows:
+            for name, number, limit, reset in windows:
                 counter = KEY_FORMAT.format(prefix=key.prefix, window=name, number=number)
-                pipe.incr(counter)
+                # A request dearer than a whole window uses the whole window (it is not refused for ever).
+                pipe.incrby(counter, min(cost, limit))
                 pipe.expire(counter, reset + 60)
             counts = pipe.execute()[::2]
         except RedisError:

@@ -34,6 +34,11 @@ class ChangesView(ApiMixin, APIView):
     required_scope = Scope.CHANGES_READ
     query_parameters = ("after", "limit")
 
+    def request_cost(self, request) -> int:
+        """One quota unit per 100 changes asked for (a bad limit costs 1 and is refused below)."""
+        raw = request.query_params.get("limit", "100")
+        return -(-int(raw) // 100) if raw.isascii() and raw.isdigit() and len(raw) < 6 else 1
+
     @extend_schema(
         summary="Changes after a cursor",
         description=feed.__doc__,
@@ -117,6 +122,17 @@ class ExportViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet):
         return FileResponse(Path(path).open("rb"), as_attachment=True, filename=name)
 
 
+class DuplicateSubscription(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "duplicate_webhook"
+
+    def __init__(self, existing: Webhook | None) -> None:
+        message = _("This agency already has an active webhook with this URL and these subjects")
+        if existing is not None:
+            message = _("%(message)s (id %(id)d).") % {"message": message, "id": existing.pk}
+        super().__init__(message)
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="The agency's webhooks", responses={200: WebhookSerializer(many=True), **errors(400)}
@@ -128,7 +144,7 @@ class ExportViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet):
     ),
     create=extend_schema(
         summary="Register a webhook (a URL and a watchlist of subject codes)",
-        responses={201: WebhookCreatedSerializer, **errors(400)},
+        responses={201: WebhookCreatedSerializer, **errors(400, 409)},
     ),
     destroy=extend_schema(
         summary="Deactivate a webhook",
@@ -168,6 +184,8 @@ class WebhookViewSet(
             )
         except webhooks.InvalidWebhook as exc:
             raise exceptions.ValidationError(exc.errors) from exc
+        except webhooks.DuplicateWebhook as exc:
+            raise DuplicateSubscription(exc.existing) from exc
         data = WebhookCreatedSerializer(webhook).data
         data["secret"] = secret
         return Response(data, status=status.HTTP_201_CREATED)

@@ -68,3 +68,17 @@ class PrivateInformationSerializer(serializers.Serializer):
     annual_report_figures = PrivateReportFiguresSerializer(
         many=True, help_text=_("Figures of the annual reports in force that the subject did not publish.")
     )
+
+
+class IdentityCheckRequestSerializer(serializers.Serializer):
+    identity_number = serializers.CharField(
+        max_length=40,
+        trim_whitespace=True,
+        help_text=_("The 18-character resident identity number to check (never stored nor logged)."),
+    )
+
+
+class IdentityCheckAnswerSerializer(serializers.Serializer):
+    match = serializers.BooleanField(
+        help_text=_("Whether the number is the legal representative's on file (false when none is on file).")
+    )

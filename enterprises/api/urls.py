@@ -10,4 +10,9 @@ urlpatterns = [
         views.PrivateInformationView.as_view(),
         name="subject-private",
     ),
+    re_path(
+        r"^subjects/(?P<code>[^/]+)/legal-representative/verify/?$",
+        views.IdentityCheckView.as_view(),
+        name="subject-identity-check",
+    ),
 ]

@@ -13,9 +13,13 @@ from rest_framework.views import APIView
 from accounts.choices import Scope
 from credit_platform.api.base import CODE_PARAMETER, ApiMixin, errors
 from credit_platform.api.errors import ErrorSerializer
-from enterprises import private
-from enterprises.api.serializers import PrivateInformationSerializer
-from enterprises.choices import GrantUseOutcome
+from enterprises import identity, private
+from enterprises.api.serializers import (
+    IdentityCheckAnswerSerializer,
+    IdentityCheckRequestSerializer,
+    PrivateInformationSerializer,
+)
+from enterprises.choices import GrantUseOutcome, IdentityCheckOutcome
 from enterprises.services import consent
 from registry.api.views import resolve_subject
 from registry.workdays import beijing_today
@@ -96,3 +100,48 @@ class PrivateInformationView(ApiMixin, APIView):
             "annual_report_figures": private.private_report_figures(subject),
         }
         return Response(PrivateInformationSerializer(data).data)
+
+
+class IdentityCheckUnavailable(exceptions.APIException):
+    status_code = 503
+    default_code = "check_unavailable"
+    default_detail = gettext_lazy("The identity check is unavailable at the moment; try again later.")
+
+
+class IdentityCheckView(ApiMixin, APIView):
+    """Whether an identity number is the legal representative's of a subject: yes or no, never the
+    number ("usable but not visible", enterprises/identity.py). Rate-limited per key; every question
+    is shown to the subject."""
+
+    required_scope = Scope.IDENTITY_VERIFY
+
+    @extend_schema(
+        summary="Is this identity number the legal representative's? (yes or no)",
+        description=identity.__doc__,
+        parameters=[CODE_PARAMETER],
+        request=IdentityCheckRequestSerializer,
+        responses={
+            200: IdentityCheckAnswerSerializer,
+            **errors(400, 404),
+            503: OpenApiResponse(ErrorSerializer, description="The rate limit cannot be counted now."),
+        },
+    )
+    def post(self, request, code: str):
+        subject = resolve_subject(code)
+        self.logged_subject_codes.append(subject.code)
+        form = IdentityCheckRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            wait = identity.over_limit(request.auth)
+        except identity.CheckUnavailable as exc:
+            raise IdentityCheckUnavailable() from exc
+        if wait is not None:
+            raise exceptions.Throttled(wait)
+        outcome = identity.check_legal_representative(
+            subject, form.validated_data["identity_number"], request.auth
+        )
+        if outcome == IdentityCheckOutcome.INVALID_NUMBER:
+            raise exceptions.ValidationError(
+                {"identity_number": [_("This is not a valid identity number (GB 11643 check).")]}
+            )
+        return Response({"match": outcome == IdentityCheckOutcome.MATCH})

@@ -23,6 +23,7 @@ from credit_platform.api.errors import InvalidCode
 from registry import publication, search
 from registry.api import matching
 from registry.api.serializers import (
+    MAX_MATCH_QUERIES,
     MAX_OVERDUE_RECORDS_PER_DEPARTMENT,
     MatchRequestSerializer,
     MatchResponseSerializer,
@@ -154,6 +155,13 @@ class MatchView(ApiMixin, APIView):
     """Match up to 100 (name, code, district) queries against the registry."""
 
     required_scope = Scope.SUBJECTS_READ
+
+    def request_cost(self, request) -> int:
+        """One quota unit per query of the batch (credit_platform/api/throttling.py); a batch too
+        large to be answered costs 1 (it is refused before any work)."""
+        queries = request.data.get("queries") if isinstance(request.data, dict) else None
+        valid = isinstance(queries, list) and len(queries) <= MAX_MATCH_QUERIES
+        return len(queries) if valid else 1
 
     @extend_schema(
         summary="Match names and codes to subjects",

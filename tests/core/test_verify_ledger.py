@@ -52,7 +52,7 @@ def _as_superuser(*statements: tuple[str, list]) -> None:
 def history(make_subject, make_record, department_a, regulator_a):
     """A lifecycle through the services, a checkpoint, more changes, a second checkpoint."""
     subject = make_subject("北京星河科技有限公司", registered_capital="500")
-    services.update_subject(subject, actor=regulator_a, name="北京星河数字科技有限公司")
+    services.update_subject(subject, actor=None, name="北京星河数字科技有限公司")  # the registration import
     record = make_record(subject, department_a, amount="8000")
     services.update_record(record, actor=regulator_a, result="罚款人民币8000元")
     record = publish_record(record, actor=regulator_a)

@@ -32,6 +32,8 @@ def test_readiness_fails_with_the_broken_part_named_when_redis_is_down(client, t
     body = response.json()
     assert body["checks"]["database"] == "ok"
     assert body["checks"]["redis"] != "ok"
+    assert str(tmp_path) not in response.content.decode()  # no internal path to a stranger
+    assert "sock" not in response.content.decode()
 
 
 def test_every_response_carries_a_request_id(client):

@@ -14,7 +14,7 @@ from tests.base import publish_record
 @pytest.fixture
 def history(make_subject, make_record, department_a, regulator_a):
     subject = make_subject("北京星河科技有限公司")
-    services.update_subject(subject, actor=regulator_a, name="北京星河数字科技有限公司")
+    services.update_subject(subject, actor=None, name="北京星河数字科技有限公司")  # the registration import
     record = make_record(subject, department_a)
     services.update_record(record, actor=regulator_a, result="罚款人民币8000元")
     publish_record(record, actor=regulator_a)

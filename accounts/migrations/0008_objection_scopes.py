@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0004_consented_read_scope'),
+        ('accounts', '0007_idempotent_requests'),
     ]
 
     operations = [

@@ -893,7 +893,7 @@ class PersonRecord(models.Model):
     )
     content_cipher = models.BinaryField(_("content (encrypted)"), editable=False)
     id_number_index = models.CharField(
-        _("identity number blind index"), max_length=64, db_index=True, editable=False
+        _("identity number blind index"), max_length=80, db_index=True, editable=False
     )
     import_batch = models.ForeignKey(
         ImportBatch,

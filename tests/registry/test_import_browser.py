@@ -71,9 +71,6 @@ def worker(tmp_path, settings):
     _stop(process)
 
 
-# Passes on its own (`pytest tests/registry/test_import_browser.py`); in the full parallel suite the
-# worker it starts has been seen not to receive the import (open defect, noted on issue 14).
-@pytest.mark.xfail(reason="the worker misses the import task in the full parallel suite", strict=False)
 def test_a_regulator_uploads_a_file_and_watches_it_import(
     live_server, browser_page, national_a, regulator_a, worker, tmp_path
 ):

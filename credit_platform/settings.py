@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import os
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -233,6 +234,22 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_str("REDIS_URL", "redis://localhost:6379/0")
 
 
+def _next_database(url: str) -> str:
+    """The Redis URL of the database after ``url``'s: the cache lives apart from Celery's queues, so
+    clearing the cache (FLUSHDB) never drops a queued job."""
+    parts = urlsplit(url)
+    if parts.scheme == "unix":  # the database is a parameter (urlunsplit would drop the "//")
+        socket, _sep, query_string = url.partition("?")
+        query = dict(parse_qsl(query_string))
+        query["db"] = str((int(query.get("db", 0)) + 1) % 16)
+        return f"{socket}?{urlencode(query)}"
+    number = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{(number + 1) % 16}"))
+
+
+CACHE_REDIS_URL = env_str("CACHE_REDIS_URL", _next_database(REDIS_URL))
+
+
 def _celery_url(url: str) -> str:
     # Celery (kombu) spells a unix socket redis+socket://, redis-py spells it unix://.
     return "redis+socket://" + url.removeprefix("unix://") if url.startswith("unix://") else url
@@ -241,7 +258,7 @@ def _celery_url(url: str) -> str:
 CACHES = {
     "default": {
         "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": REDIS_URL,
+        "LOCATION": CACHE_REDIS_URL,
         # Parallel test workers (pytest-xdist) share one Redis: each gets its own key space.
         "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "credit") + os.environ.get("PYTEST_XDIST_WORKER", ""),
         "OPTIONS": {

@@ -9,12 +9,12 @@ from django.db.models import QuerySet
 from objections.choices import OPEN_OBJECTION_STATUSES, ObjectionStatus
 from objections.models import Objection
 from registry.codes import normalise_code
-from registry.filtersets import StrictBooleanFilter, StrictFilterSet, TextFilter
+from registry.filtersets import IdFilter, StrictBooleanFilter, StrictFilterSet, TextFilter
 
 
 class ObjectionFilterSet(StrictFilterSet):
     subject = TextFilter(method="filter_subject", label="Credit code or registration number of the subject")
-    record_id = django_filters.NumberFilter(field_name="record_id", label="Id of the record objected to")
+    record_id = IdFilter(field_name="record_id", label="Id of the record objected to")
     department = TextFilter(
         field_name="department__code", label="Code of the department that decided the record"
     )

@@ -73,6 +73,23 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
+MAX_ID = 2**63 - 1  # a bigint: a larger number names no row
+
+
+class IdField(django_filters.fields.forms.IntegerField):
+    """A row id: a whole number from 1 to the largest bigint (the schema says so)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
+class IdFilter(django_filters.NumberFilter):
+    field_class = IdField
+
+
 class StrictFilterSet(django_filters.FilterSet):
     """A parameter that is present must have a value: ``?severity=`` is a 400, not "no filter"
     (the API states every parameter's format, and an empty string is none of them)."""

@@ -25,6 +25,7 @@ import pytest
 import time_machine
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.dispatch import receiver
 from django.test import Client
 from django.test.signals import setting_changed
@@ -55,6 +56,12 @@ _serial = itertools.count(1)
 # decide in 2026 stay inside their publicity windows, and inside the years the holiday calendar
 # covers, on whatever day the suite really runs. Tests about time travel further themselves.
 SUITE_NOW = dt.datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def clear_cache() -> None:
+    """Empty this test worker's cache. Never ``cache.clear()``: that is Redis FLUSHDB, which empties
+    the cache of every other pytest-xdist worker too, in the middle of their tests."""
+    cache.delete_pattern("*")
 
 
 @receiver(setting_changed)

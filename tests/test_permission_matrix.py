@@ -31,7 +31,6 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
-from django.core.cache import cache
 from django.db import transaction
 from django.test import override_settings
 from django.urls import resolve
@@ -59,6 +58,7 @@ from tests.base import (
     PERSONAS,
     SITE_PERSONAS,
     Scope,
+    clear_cache,
     create_agency,
     create_department,
     create_key,
@@ -456,10 +456,10 @@ def world(django_db_setup, django_db_blocker, suite_clock, tmp_path_factory):
         RATELIMIT_REPORT="100000/m",
     )
     with generous, django_db_blocker.unblock(), transaction.atomic():
-        cache.clear()
+        clear_cache()
         yield build_world()
         transaction.set_rollback(True)
-    cache.clear()
+    clear_cache()
 
 
 @pytest.fixture

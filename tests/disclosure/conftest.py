@@ -5,15 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.cache import cache
+
+from tests.base import clear_cache
 
 
 @pytest.fixture(autouse=True)
 def clean_cache():
     """Each test starts with an empty Redis (cached pages and rate-limit counters)."""
-    cache.clear()
+    clear_cache()
     yield
-    cache.clear()
+    clear_cache()
 
 
 def recent(days_ago: int = 10) -> dt.date:

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from registry.choices import RecordCategory
 from registry.models import CreditRecord
+from tests.base import clear_cache
 
 pytestmark = pytest.mark.django_db
 
@@ -19,9 +20,8 @@ RECENT = ("-decision_date", "-id")
 
 
 def _count(client, url: str, params: dict | None = None) -> int:
-    from django.core.cache import cache
 
-    cache.clear()  # every page computed, not served from Redis
+    clear_cache()  # every page computed, not served from Redis
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url, params or {})
     assert response.status_code == 200, response.content[:300]

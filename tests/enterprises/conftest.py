@@ -9,7 +9,6 @@ import io
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
@@ -21,7 +20,7 @@ from enterprises.choices import BindingRole
 from enterprises.services import bindings
 from registry.choices import DepartmentLevel, District
 from registry.models import Department
-from tests.base import valid_code
+from tests.base import clear_cache, valid_code
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -46,9 +45,9 @@ def private_media(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def clean_cache():
-    cache.clear()
+    clear_cache()
     yield
-    cache.clear()
+    clear_cache()
 
 
 @pytest.fixture

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import cache
 from django.utils import translation
 
 from core.uploads import check_upload
 from objections.choices import FilerKind
 from objections.services import objections as objection_services
 from objections.services import repairs as repair_services
+from tests.base import clear_cache
 from tests.enterprises.conftest import (  # noqa: F401  (fixtures shared with the portal's tests)
     PDF,
     PNG,
@@ -35,9 +35,9 @@ from tests.enterprises.conftest import company as company  # noqa: PLC0414
 def clean_cache():
     """Each test starts with an empty cache of its own (rate limits, cached pages): only this
     worker's keys are deleted, never the Redis database the other test workers use too."""
-    cache.delete_pattern("*")
+    clear_cache()
     yield
-    cache.delete_pattern("*")
+    clear_cache()
 
 
 @pytest.fixture(autouse=True)

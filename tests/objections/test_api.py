@@ -75,6 +75,18 @@ class TestObjectionAPI(APIViewTestCases.ReadOnly, APIViewTestCases.Filters):
         assert self.ids(listed) == [str(objects[0].pk)]
 
 
+@pytest.mark.parametrize("value", ["1.5", "1e+138", "0", str(2**63), "abc"])
+def test_a_record_id_that_names_no_row_is_a_400_naming_the_parameter(api, value):
+    response = api.get("/api/v1/objections", {"record_id": value})
+    body = assert_json_error(response, 400, "invalid_request")
+    assert "record_id" in body["details"]
+
+
+def test_the_record_id_filter_keeps_the_objections_on_that_record(api, objection):
+    items = api.get("/api/v1/objections", {"record_id": objection.record_id}).json()["results"]
+    assert [item["id"] for item in items] == [str(objection.pk)]
+
+
 def test_no_filer_data_is_served(api, objection):
     body = api.get(f"/api/v1/objections/{objection.pk}").json()
     text = str(body)

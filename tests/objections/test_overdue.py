@@ -98,7 +98,9 @@ def test_a_reviewer_whose_colleague_decided_first_gets_a_conflict_message(client
     assert second.get(decide).status_code == 200  # the second reviewer opens the page ...
     done = first.post(decide, {"step": "uphold", "reason": "经核实无误。"})
     assert done.status_code == 302
-    late = second.post(decide, {"step": "revoke", "reason": "撤销。"})  # ... and decides after
+    late = second.post(
+        decide, {"step": "revoke", "reason": "撤销。"}, HTTP_ACCEPT_LANGUAGE="en"
+    )  # ... and after
     assert late.status_code == 400
     assert "another reviewer may have decided it first" in late.content.decode()
     forwarded.refresh_from_db()

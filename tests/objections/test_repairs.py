@@ -176,7 +176,7 @@ def test_a_refusal_gives_reasons_and_may_be_appealed_once(
     application.refresh_from_db()
     assert application.status == R.REFUSED and application.closed_at is None
     (letter,) = mail.outbox
-    assert "缴款凭证与决定书金额不符" in letter.body and "appeal" in letter.body
+    assert "缴款凭证与决定书金额不符" in letter.body and "申诉" in letter.body  # may be appealed
     assert is_public(penalty)
 
     # A department regulator may not decide the appeal: the platform administrator does.

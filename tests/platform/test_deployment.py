@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from django.core.management import call_command
 
@@ -98,3 +99,28 @@ def test_the_database_holds_chinese_text_with_a_utf8_ctype(db):
     assert ctype.upper().replace("-", "") in {"C.UTF8", "EN_US.UTF8"}
     assert like is True
     assert upper == "Ä"
+
+
+@pytest.mark.parametrize(
+    ("broker", "cache"),
+    [
+        ("redis://cache.example:6379/0", "redis://cache.example:6379/1"),
+        ("redis://:secret@cache.example:6379/4", "redis://:secret@cache.example:6379/5"),
+        ("redis://cache.example:6379", "redis://cache.example:6379/1"),
+        ("unix:///run/redis/redis.sock", "unix:///run/redis/redis.sock?db=1"),
+        ("unix:///run/redis/redis.sock?db=15", "unix:///run/redis/redis.sock?db=0"),
+    ],
+)
+def test_the_cache_lives_in_another_redis_database_than_the_job_queues(broker, cache):
+    """Clearing the cache is FLUSHDB: in the queues' database it would drop every queued job."""
+    code = "from django.conf import settings; print(settings.CACHES['default']['LOCATION'])"
+    env = {k: v for k, v in os.environ.items() if k != "CACHE_REDIS_URL"}
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        env={**env, "REDIS_URL": broker, "DJANGO_SETTINGS_MODULE": "credit_platform.settings"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == cache

@@ -11,7 +11,6 @@ import shutil
 import subprocess
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 
 from accounts.choices import Scope
@@ -19,7 +18,7 @@ from accounts.models import Agency, ApiKey
 from credit_platform.celery import app
 from disclosure import tasks as disclosure_tasks
 from registry.models import CreditRecord
-from tests.base import publish_record, valid_code
+from tests.base import clear_cache, publish_record, valid_code
 from tests.registry.import_kit import csv_file, identity_number, import_file, natural, penalty
 
 REPRESENTATIVE_ID = identity_number("11010519800101001")
@@ -42,7 +41,7 @@ def imported(national_a, tmp_path, settings):
     """An enterprise and an individual business with their representatives' identity numbers, a
     natural person's penalty in the same file; the market subjects' records published."""
     settings.MEDIA_ROOT = tmp_path / "media"
-    cache.clear()
+    clear_cache()
     enterprise, shop = valid_code(), valid_code("92")
     rows = [
         penalty(
@@ -72,7 +71,7 @@ def imported(national_a, tmp_path, settings):
     for record in CreditRecord.objects.all():
         publish_record(record)
     yield enterprise, shop
-    cache.clear()
+    clear_cache()
 
 
 def assert_clean(text: str, where: str) -> None:

@@ -5,20 +5,20 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.cache import cache
 
 from core.models import LedgerEntry
 from registry.choices import RecordCategory, Sector, Severity
 from sanctions.choices import ListKind
 from sanctions.services import consumer, grades, lists
+from tests.base import clear_cache
 
 
 @pytest.fixture(autouse=True)
 def clean_cache():
     """Public pages are cached in Redis: each test starts empty."""
-    cache.clear()
+    clear_cache()
     yield
-    cache.clear()
+    clear_cache()
 
 
 @pytest.fixture

@@ -282,4 +282,5 @@ class FindingStatus(models.TextChoices):
 class FindingSource(models.TextChoices):
     ENTRY = "entry", _("Entry or edit")
     CORRECTION = "correction", _("Correction")
+    IMPORT = "import", _("Import")
     SCAN = "scan", _("Scan of stored records")

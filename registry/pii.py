@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from registry.codes import ID_CHECK, ID_WEIGHTS, is_valid_uscc, registration_check_digit
+
 IDENTITY_NUMBER = "identity_number"
 MOBILE_NUMBER = "mobile_number"
 BANK_CARD = "bank_card"
@@ -54,8 +56,6 @@ MARKERS = {
 
 # Full-width digits and X are the same characters to a reader: translated one to one, so offsets hold.
 _HALF_WIDTH = str.maketrans({chr(0xFF10 + i): str(i) for i in range(10)} | {"Ｘ": "X", "ｘ": "x"})
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
 
 # Candidates, tried in this order; a later one never overlaps an earlier finding. Each is a whole
 # number: not part of a longer run of letters and digits.
@@ -87,8 +87,8 @@ class Finding:
 def _identity_number_valid(digits: str) -> bool:
     if len(digits) != 18 or not digits[:17].isdigit() or digits[17] not in "0123456789X":
         return False
-    total = sum(int(char) * weight for char, weight in zip(digits[:17], _ID_WEIGHTS, strict=True))
-    if digits[17] != _ID_CHECK[total % 11]:
+    total = sum(int(char) * weight for char, weight in zip(digits[:17], ID_WEIGHTS, strict=True))
+    if digits[17] != ID_CHECK[total % 11]:
         return False
     try:
         born = dt.date(int(digits[6:10]), int(digits[10:12]), int(digits[12:14]))
@@ -118,9 +118,17 @@ def _classify(candidate: str) -> str | None:
         return None
     if len(digits) == 11 and re.fullmatch(r"1[3-9]\d{9}", digits):
         return MOBILE_NUMBER
-    if not country and 13 <= len(digits) <= 19 and luhn_valid(digits):
+    if not country and 13 <= len(digits) <= 19 and luhn_valid(digits) and not _business_number(digits):
         return BANK_CARD
     return None
+
+
+def _business_number(digits: str) -> bool:
+    """A business registration number (15 digits, GB 32100's predecessor) or a credit code made of
+    digits names an organisation, not a person: not a card, even when it passes Luhn."""
+    if len(digits) == 15:
+        return registration_check_digit(digits[:14]) == digits[14]
+    return len(digits) == 18 and is_valid_uscc(digits)
 
 
 def find_numbers(text: str) -> list[Finding]:

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from registry import pii
 from registry.choices import (
     PENALTY_TYPE_ALIASES,
     PROCEDURE_ALIASES,
@@ -39,7 +40,6 @@ from registry.codes import (
     parse_registration_number,
     parse_uscc,
 )
-from registry.freetext import personal_numbers
 from registry.importer.templates import WAN_YUAN, HeaderMatch, Template
 from registry.models import CreditRecord, Department
 from registry.ngrams import normalise_name
@@ -102,6 +102,8 @@ class ParsedRow:
     # Natural persons' rows: everything, to be encrypted.
     person: dict[str, str] | None = None
     id_number: str = ""
+    # Likely names of natural persons in the published text: (field, column header, finding).
+    names: list[tuple[str, str, pii.Finding]] = field(default_factory=list)
 
 
 def text_of(value: Any) -> str:
@@ -347,11 +349,14 @@ class RowParser:
             )
         return decided
 
-    def _personal_numbers(self, record: dict[str, Any], keys: dict[str, str], problems: list) -> None:
-        """DOMAIN.md 10: published text carrying an identity, mobile or bank card number is refused."""
+    def _screen_text(self, row: ParsedRow, keys: dict[str, str], problems: list) -> None:
+        """DOMAIN.md 10, with the detector every entry path uses (registry/pii.py): published text
+        carrying an identity, mobile or bank card number is refused; a likely name of a natural
+        person is kept on the row, so the record is held for a regulator's confirmation."""
         for name in PUBLISHED_TEXT:
-            for finding in personal_numbers(record.get(name) or ""):
-                label = self.label(keys.get(name, name))
+            text = row.record.get(name) or ""
+            label = self.label(keys.get(name, name))
+            for finding in pii.find_numbers(text):
                 problems.append(
                     (
                         label,
@@ -359,9 +364,14 @@ class RowParser:
                             "%(column)s contains what looks like %(what)s at character %(position)d: "
                             "personal numbers are never published (remove it from the text)."
                         )
-                        % {"column": label, "what": finding.label, "position": finding.position},
+                        % {
+                            "column": label,
+                            "what": pii.KIND_LABELS[finding.kind],
+                            "position": finding.position,
+                        },
                     )
                 )
+            row.names += [(name, label, finding) for finding in pii.find_names(text)]
 
     def _authority(self, text: dict[str, str], row: ParsedRow, problems: list) -> None:
         """The deciding authority must be the importing department, by its credit code."""
@@ -436,7 +446,7 @@ class RowParser:
             self._natural_person(raw, text, row, problems)
         else:
             self._legal_person(text, row, problems)
-            self._personal_numbers(record, {"case_name": case_key, "result": result_key}, problems)
+            self._screen_text(row, {"case_name": case_key, "result": result_key}, problems)
         return row
 
     def _penalty(self, raw: dict, text: dict[str, str], row: ParsedRow, problems: list) -> None:
@@ -717,7 +727,7 @@ class RowParser:
         self._platform_columns(text, record, problems)
         row.code = normalise_code(text.get("code", ""))
         row.subject_name = self._limited("subject_name", text.get("subject_name", ""), 200, problems)
-        self._personal_numbers(record, {}, problems)
+        self._screen_text(row, {}, problems)
         return row
 
 

@@ -30,6 +30,8 @@ from core.copy import copy_data, copy_rows, reserve_ids, snapshot_of
 from core.models import LedgerEntry
 from registry import crypto, publicity, services
 from registry.choices import (
+    FindingSource,
+    FindingStatus,
     PersonRecordStatus,
     ProblemKind,
     PublicationExemption,
@@ -50,6 +52,7 @@ from registry.models import (
     Department,
     ImportBatch,
     ImportProblem,
+    PersonalDataFinding,
     PersonRecord,
     RecordTransition,
     Subject,
@@ -183,6 +186,7 @@ class ChunkWriter:
         self.new_records: list[dict] = []
         self.new_transitions: list[dict] = []
         self.new_people: list[dict] = []
+        self.new_findings: list[dict] = []
         self.changes: list[ledger.Change] = []
         self.deferred: list[tuple[ParsedRow, Callable[[], None]]] = []
 
@@ -267,6 +271,7 @@ class ChunkWriter:
             copy_rows(cursor, CreditRecord, self.new_records)
             copy_rows(cursor, RecordTransition, self.new_transitions)
             copy_rows(cursor, PersonRecord, self.new_people)
+            copy_rows(cursor, PersonalDataFinding, self.new_findings)
             copy_rows(cursor, LedgerEntry, entries)
         self.result.add("subjects_created", len(self.new_subjects))
 
@@ -629,6 +634,7 @@ class ChunkWriter:
             "updated_at": ctx.now,
             "_subject": subject,
             "_revoke": row.revoke,
+            "_names": row.names,
         }
         self.new_records.append(record)
 
@@ -778,6 +784,9 @@ class ChunkWriter:
         record_ids = iter(reserve_ids(cursor, CreditRecord, len(records)))
         revoked = sum(1 for record in records if record["_revoke"])
         transition_ids = iter(reserve_ids(cursor, RecordTransition, len(records) + revoked))
+        finding_ids = iter(
+            reserve_ids(cursor, PersonalDataFinding, sum(len(record["_names"]) for record in records))
+        )
         people_ids = iter(reserve_ids(cursor, PersonRecord, len(self.new_people)))
         for person in self.new_people:
             person["id"] = next(people_ids)
@@ -787,6 +796,7 @@ class ChunkWriter:
             record["id"] = next(record_ids)
             record["subject_id"] = record.pop("_subject")["id"]
             revoke = record.pop("_revoke")
+            self._hold_for_names(record, record.pop("_names"), finding_ids)
             if entered is None:
                 entered = _("Imported (import #%(batch)d)") % {"batch": ctx.batch.pk}
             self.new_transitions.append(
@@ -799,6 +809,45 @@ class ChunkWriter:
                         next(transition_ids), record, RecordStatus.DRAFT, RecordStatus.REVOKED, invalid
                     )
                 )
+
+    def _hold_for_names(self, record: dict, names: list, finding_ids) -> None:
+        """Likely names of natural persons (DOMAIN.md 10) become findings awaiting a regulator, as
+        at entry: the draft cannot be published until one confirms the text."""
+        if not names:
+            return
+        record["_findings"] = []
+        for field_name, label, finding in names:
+            row = {
+                "id": next(finding_ids),
+                "record_id": record["id"],
+                "version": record["version"],
+                "field": field_name,
+                "kind": finding.kind,
+                "position": finding.position,
+                "length": finding.end - finding.start,
+                "status": FindingStatus.PENDING,
+                "source": FindingSource.IMPORT,
+                "original_cipher": None,
+                "decided_by_id": None,
+                "decided_by_name": "",
+                "decided_at": None,
+                "created_at": self.ctx.now,
+            }
+            self.new_findings.append(row)
+            record["_findings"].append(row)
+            self.result.problems.append(
+                Problem(
+                    record["import_line"],
+                    ProblemKind.WARNING,
+                    record["document_number"],
+                    label,
+                    _(
+                        "%(column)s may name a natural person at character %(position)d: the record "
+                        "is held until a regulator confirms the text (DOMAIN.md 10)."
+                    )
+                    % {"column": label, "position": finding.position},
+                )
+            )
 
     def _transition(self, pk: int, record: dict, from_status: str, to_status: str, reason: str) -> dict:
         return {
@@ -840,6 +889,27 @@ class ChunkWriter:
                     snapshot_of(CreditRecord, record),
                 )
             )
+            findings = record.get("_findings")
+            if findings:
+                changes.append(
+                    ledger.Change(
+                        "registry.record.personal_data_found",
+                        "registry.creditrecord",
+                        str(record["id"]),
+                        None,
+                        {
+                            "findings": [
+                                {
+                                    "field": row["field"],
+                                    "kind": row["kind"],
+                                    "position": row["position"],
+                                    "status": row["status"],
+                                }
+                                for row in findings
+                            ]
+                        },
+                    )
+                )
             if is_revoked:
                 record["status"] = revoked
                 changes.append(

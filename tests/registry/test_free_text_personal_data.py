@@ -15,15 +15,27 @@ import random
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from core.models import LedgerEntry
 from core.verification import verify_everything
-from registry import importer, personal_data, pii, publication, services
-from registry.choices import FindingStatus, PersonalDataKind, RecordStatus, WithheldReason
+from registry import personal_data, pii, publication, services
+from registry.choices import (
+    FindingSource,
+    FindingStatus,
+    PersonalDataKind,
+    ProblemKind,
+    RecordStatus,
+    WithheldReason,
+)
+from registry.codes import is_valid_uscc, registration_check_digit
 from registry.models import CreditRecord, PersonalDataFinding
-from tests.base import publish_record, record_fields, valid_code
+from tests.base import publish_record, record_fields
+from tests.registry.import_kit import csv_file, import_file, penalty, problems
+
+# Messages are read in English (the services answer in the active language).
+pytestmark = pytest.mark.usefixtures("english")
 
 ID_NUMBER = "11010519491231002X"
 MOBILE = "13800138000"
@@ -53,10 +65,11 @@ mobile_numbers = st.builds(
 def card_numbers(draw) -> str:
     length = draw(st.integers(min_value=13, max_value=19))
     body = "62" + "".join(str(draw(st.integers(0, 9))) for _ in range(length - 3))
-    for check in "0123456789":
-        if pii.luhn_valid(body + check):
-            return body + check
-    raise AssertionError("a Luhn check digit always exists")
+    card = next(body + check for check in "0123456789" if pii.luhn_valid(body + check))
+    # A registration number or digit-only credit code with a valid check is an organisation's.
+    assume(not (length == 15 and registration_check_digit(card[:14]) == card[14]))
+    assume(not (length == 18 and is_valid_uscc(card)))
+    return card
 
 
 chinese_text = st.text(
@@ -189,25 +202,49 @@ def test_a_correction_cannot_slip_a_number_into_a_published_record(subject, depa
 
 
 @pytest.mark.django_db
-def test_an_import_row_with_a_number_is_rejected_with_its_position(department_a, regulator_a):
-    from tests.registry.test_import import csv_bytes, row  # the import tests' own file format
-
-    code = valid_code()
+def test_an_import_row_with_a_number_is_refused_with_its_position(national_a, regulator_a, tmp_path):
     card = next(c for c in (f"622202123456789012{d}" for d in range(10)) if pii.luhn_valid(c))
-    data = csv_bytes(
-        [
-            row(code, "京市监罚〔2026〕9001号"),
-            row(code, "京市监罚〔2026〕9002号", 违法事实=f"当事人银行卡{card}。{PROBE}"),
-        ]
+    rows = [
+        penalty(number=9001),
+        penalty(number=9002, facts=f"当事人银行卡{card}。{PROBE}"),
+    ]
+
+    batch = import_file(tmp_path, national_a, csv_file("penalty", rows), actor=regulator_a)
+
+    assert list(CreditRecord.objects.values_list("document_number", flat=True)) == ["京市监罚〔2026〕9001号"]
+    refused = problems(batch, ProblemKind.REFUSED)
+    assert list(refused) == [3]
+    assert "bank card number at character 7" in refused[3]
+    assert "identity number" in refused[3] and "mobile number" in refused[3]
+    assert card not in refused[3] and ID_NUMBER not in refused[3] and MOBILE not in refused[3]
+
+
+@pytest.mark.django_db
+def test_an_imported_record_naming_a_person_is_held_until_a_regulator_confirms(
+    national_a, regulator_a, tmp_path
+):
+    rows = [penalty(number=9101, facts="当事人王小明未按规定报送年度报告。")]
+
+    batch = import_file(tmp_path, national_a, csv_file("penalty", rows), actor=regulator_a)
+
+    record = CreditRecord.objects.get(document_number="京市监罚〔2026〕9101号")
+    [finding] = PersonalDataFinding.objects.filter(record=record)
+    assert (finding.kind, finding.status, finding.source) == (
+        PersonalDataKind.PERSON_NAME,
+        FindingStatus.PENDING,
+        FindingSource.IMPORT,
     )
+    assert "may name a natural person at character 4" in problems(batch, ProblemKind.WARNING)[2]
+    with pytest.raises(ValidationError, match="may name natural persons"):
+        publication.submit_for_publication(record, actor=regulator_a)
+    assert LedgerEntry.objects.filter(
+        action="registry.record.personal_data_found", object_id=str(record.pk)
+    ).exists()
+    assert verify_everything().ok
 
-    report = importer.import_file("records.csv", data, department=department_a, actor=regulator_a)
-
-    assert len(report.accepted) == 1
-    [rejected] = report.rejected
-    assert rejected.line == 3
-    assert "bank card number" in rejected.message and "character 7" in rejected.message
-    assert ID_NUMBER not in rejected.message
+    personal_data.confirm_names(record, actor=regulator_a, reason="经核实为企业字号。")
+    publication.submit_for_publication(record, actor=regulator_a)
+    assert CreditRecord.objects.get(pk=record.pk).status != RecordStatus.DRAFT
 
 
 # -- The scan of records already held --------------------------------------------------------------

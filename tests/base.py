@@ -29,6 +29,7 @@ from django.core.cache import cache
 from django.dispatch import receiver
 from django.test import Client
 from django.test.signals import setting_changed
+from django.utils import translation
 from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
@@ -62,6 +63,14 @@ def clear_cache() -> None:
     """Empty this test worker's cache. Never ``cache.clear()``: that is Redis FLUSHDB, which empties
     the cache of every other pytest-xdist worker too, in the middle of their tests."""
     cache.delete_pattern("*")
+
+
+@pytest.fixture
+def english():
+    """Messages matched in English (Chinese is the default language): services and tasks answer in
+    the active language; a request activates its own (send Accept-Language or the cookie)."""
+    with translation.override("en"):
+        yield
 
 
 @receiver(setting_changed)

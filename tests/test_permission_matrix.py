@@ -198,9 +198,15 @@ ADMIN_MODELS = [
     AdminModel("django_celery_beat.solarschedule", objects=("solarschedule",)),
     AdminModel("registry.department", view=REGULATORS, add=ADMIN, change=ADMIN, objects=("department_a",)),
     AdminModel("registry.codecategory", view=ADMIN, change=ADMIN),
-    # Registration data belongs to the registering (market-regulation) department: departments A
-    # and B are not, so their regulators read the subject and only administrators change it.
-    AdminModel("registry.subject", view=REGULATORS, add=OFFICIALS, change=ADMIN, objects=("subject",)),
+    # Registration data belongs to the registering (market-regulation) department: in the world that
+    # is department A (tests/enterprises/matrix.py), so B's regulator reads the subject only.
+    AdminModel(
+        "registry.subject",
+        view=REGULATORS,
+        add=OFFICIALS,
+        change=frozenset({"regulator_a", "reviewer"}) | ADMIN,
+        objects=("subject",),
+    ),
     AdminModel(
         "registry.creditrecord",
         add=OFFICIALS,

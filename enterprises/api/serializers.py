@@ -71,9 +71,12 @@ class PrivateInformationSerializer(serializers.Serializer):
 
 
 class IdentityCheckRequestSerializer(serializers.Serializer):
+    # Not trimmed here (the schema says "at least one character", so blanks get an answer, not a
+    # 400); the check strips spaces before it compares.
     identity_number = serializers.CharField(
+        min_length=1,
         max_length=40,
-        trim_whitespace=True,
+        trim_whitespace=False,
         help_text=_("The 18-character resident identity number to check (never stored nor logged)."),
     )
 

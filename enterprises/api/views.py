@@ -138,7 +138,7 @@ class IdentityCheckView(ApiMixin, APIView):
         if wait is not None:
             raise exceptions.Throttled(wait)
         outcome = identity.check_legal_representative(
-            subject, form.validated_data["identity_number"], request.auth
+            subject, form.validated_data["identity_number"].strip(), request.auth
         )
         if outcome == IdentityCheckOutcome.INVALID_NUMBER:
             raise exceptions.ValidationError(

@@ -20,6 +20,9 @@ from disclosure.choices import DeliveryStatus
 from disclosure.models import Webhook, WebhookDelivery
 from tests.base import Scope, api_client, create_agency, create_key, valid_code
 
+# Delivery logs are written in the active language: read here in English.
+pytestmark = pytest.mark.usefixtures("english")
+
 
 class Server:
     """A local HTTP endpoint answering every POST with ``status`` (and ``location``), counting hits."""

@@ -55,6 +55,11 @@ checks.positive_data_acceptance.expected-statuses = [201, 400, 401, 403, 429]
 [[operations]]
 include-name = "POST /api/v1/measure-feedback"
 checks.positive_data_acceptance.expected-statuses = [201, 400, 401, 403, 404, 429]
+
+# An identity number must pass its GB 11643 check character, which no schema pattern states.
+[[operations]]
+include-name = "POST /api/v1/subjects/{{code}}/legal-representative/verify"
+checks.positive_data_acceptance.expected-statuses = [200, 400, 401, 403, 404, 429]
 """,
         encoding="utf-8",
     )

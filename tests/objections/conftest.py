@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.utils import translation
 
 from core.uploads import check_upload
 from objections.choices import FilerKind
@@ -32,19 +31,17 @@ from tests.enterprises.conftest import company as company  # noqa: PLC0414
 
 
 @pytest.fixture(autouse=True)
+def _english(english):
+    """Messages are matched in English (Chinese stays the default of the pages)."""
+
+
+@pytest.fixture(autouse=True)
 def clean_cache():
     """Each test starts with an empty cache of its own (rate limits, cached pages): only this
     worker's keys are deleted, never the Redis database the other test workers use too."""
     clear_cache()
     yield
     clear_cache()
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """Messages are matched in English (Chinese stays the default of the pages)."""
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

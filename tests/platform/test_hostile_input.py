@@ -128,7 +128,7 @@ def test_a_nul_byte_in_a_form_is_refused(client, db):
 
 def test_json_nested_a_hundred_thousand_deep_is_a_400_not_a_crash(api, db):
     body = "[" * 100_000 + "]" * 100_000
-    answer = api.post("/api/v1/match", body, content_type="application/json")
+    answer = api.post("/api/v1/match", body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
     assert answer.status_code == 400
     assert "nested deeper" in answer.json()["message"]
     deep_object = '{"queries": ' + '{"a": ' * 5000 + "1" + "}" * 5001

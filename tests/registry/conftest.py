@@ -18,12 +18,3 @@ def national_b(department_b):
     department_b.credit_code = AUTHORITY_B
     department_b.save(update_fields=["credit_code"])
     return department_b
-
-
-@pytest.fixture
-def english():
-    """Messages asserted in English, whatever catalogues exist for zh-hans."""
-    from django.utils import translation
-
-    with translation.override("en"):
-        yield

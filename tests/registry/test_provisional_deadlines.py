@@ -11,7 +11,6 @@ from chinese_calendar import constants
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -30,16 +29,9 @@ from registry.workdays import (
 )
 from tests.base import publish_record
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 RECOMPUTED = "registry.record.publicity_recomputed"
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """Messages are matched in English (Chinese is the default language)."""
-    with translation.override("en"):
-        yield
 
 
 def recomputations(record) -> list[tuple[dict, dict]]:

@@ -8,7 +8,6 @@ import time_machine
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.utils import translation
 from django_celery_beat.models import PeriodicTask
 
 from accounts.models import User
@@ -21,12 +20,7 @@ from registry.choices import RecordStatus
 from registry.models import CreditRecord, RecordTransition
 from registry.workdays import BEIJING
 
-
-@pytest.fixture(autouse=True)
-def english():
-    """Messages are matched in English (Chinese is the default language)."""
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def at(*args) -> time_machine.travel:

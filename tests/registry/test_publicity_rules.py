@@ -6,7 +6,6 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
-from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -24,14 +23,7 @@ from registry.models import CreditRecord, PublicityPeriod, PublicityRuleSet
 from registry.workdays import BEIJING
 from tests.base import publish_record
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """Messages are matched in English (Chinese is the default language)."""
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.mark.parametrize(

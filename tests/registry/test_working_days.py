@@ -5,7 +5,6 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,14 +21,7 @@ from registry.workdays import (
     is_working_day,
 )
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """Messages are matched in English (Chinese is the default language)."""
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def test_spring_festival_2026_counts_the_adjusted_saturdays_and_skips_the_holiday():

@@ -12,7 +12,6 @@ import time_machine
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from django.utils import translation
 
 from accounts.models import User
 from registry import services
@@ -23,14 +22,7 @@ from sanctions.services import grades, sandbox
 from tests.base import SUITE_NOW
 from tests.sanctions.conftest import ledger_actions
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """The services' messages are matched in English (Chinese is the default language)."""
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture

@@ -39,10 +39,9 @@ from registry.models import CreditRecord
 
 record = CreditRecord.objects.get(pk=int(sys.argv[1]))
 actor = User.objects.get(pk=int(sys.argv[2]))
-started = time.monotonic()
 with transaction.atomic():
     publication.submit_for_publication(record, actor=actor)
-print(f"{time.monotonic() - started:.3f}")
+print("submitted")
 """
 
 
@@ -60,8 +59,9 @@ def test_with_redis_stopped_a_submission_neither_stalls_nor_is_lost(
     make_record, subject, department_a, regulator_a, tmp_path
 ):
     """Broken: Redis (the broker) is gone when a regulator submits a record for publication.
-    Held: the submission commits at once (the job is sent after commit with a one-second connect
-    timeout and no retries; the failure is logged), and the periodic sweep publishes the record."""
+    Held: the submission commits (the job is sent after commit, with a one-second connect timeout
+    and no retries: test_the_broker_settings_bound_a_send; bench/faults.py measures the time), the
+    failed send is logged and not raised, and the periodic sweep publishes the record."""
     record = make_record(subject, department_a)
     dead = f"unix://{tmp_path}/stopped-redis.sock"
     result = subprocess.run(
@@ -73,9 +73,8 @@ def test_with_redis_stopped_a_submission_neither_stalls_nor_is_lost(
         timeout=60,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    # The fault being tested is a stall (kombu's default retries take tens of seconds or hang):
-    # the bound is five times the one-second requirement so that a loaded machine cannot flake it.
-    assert float(result.stdout.strip().splitlines()[-1]) < 5, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "submitted"
+    assert "in on_commit()" in result.stderr, result.stderr[-3000:]  # the send failed, logged
     record.refresh_from_db()
     assert record.status == RecordStatus.SCHEDULED
     publication.publish_due_records()  # the sweep beat runs every 5 minutes

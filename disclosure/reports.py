@@ -82,8 +82,9 @@ def _render_pdf(context: dict) -> bytes:
     return HTML(string=html).write_pdf()
 
 
-def issue_report(subject, request) -> IssuedReport:
-    """Render, sign and register a credit report of ``subject`` in the current language."""
+def issue_report(subject, base_url: str) -> IssuedReport:
+    """Render, sign and register a credit report of ``subject`` in the current language; its links
+    (verification page, public key) start with ``base_url`` (scheme and host of the site)."""
     missing = missing_system_dependencies()
     if missing:
         raise ReportUnavailable(
@@ -96,13 +97,13 @@ def issue_report(subject, request) -> IssuedReport:
         number = new_report_number(timezone.localdate(now))
         if not CreditReport.objects.filter(number=number).exists():
             break
-    verify_url = request.build_absolute_uri(reverse("disclosure:verify_report", args=[number]))
+    verify_url = base_url + reverse("disclosure:verify_report", args=[number])
     context = {
         **data,
         "number": number,
         "generated_at": now,
         "verify_url": verify_url,
-        "public_key_url": request.build_absolute_uri(reverse("disclosure:public_key")),
+        "public_key_url": base_url + reverse("disclosure:public_key"),
         "qr": qr_png_data_uri(verify_url),
         "key_id": signing.key_id(),
     }
@@ -172,20 +173,31 @@ def verify_report(number: str, uploaded: bytes | None = None) -> Verification:
 
 
 # -- Bounded work (issue 12, item 6; API Security Top 10 API4) ----------------------------------
-# A report of a subject with hundreds of records takes many seconds to render. Two bounds keep a
-# burst of requests from exhausting the web workers: a report is issued once per subject version
-# and language and served again from the cache until the subject changes (``core/cache.py``
-# versions), and at most ``REPORT_CONCURRENCY`` reports render at once across the site; one more
-# is refused with a 429 *before* any work starts. The slot counter lives in Redis (it expires on
-# its own if a process dies holding one); with Redis down the cap is not enforced (fails open,
-# like the page rate limits).
+# A report of a subject with hundreds of records takes many seconds to render, so no web request
+# renders one: the request queues one render per subject version and language (later requests for
+# the same report wait for it) and the worker renders it into the cache, from which every request
+# is served until the subject changes (``core/cache.py`` versions). At most ``REPORT_CONCURRENCY``
+# reports are queued or rendering at once across the site; one more is refused with a 429 *before*
+# any work. The slot counter lives in Redis (it expires on its own if a worker dies holding one);
+# with Redis down the cap is not enforced (fails open, like the page rate limits) and, the broker
+# being down too, the report is rendered in the request within its slot.
 
 SLOTS_KEY = "disclosure:report-slots"
 SLOT_TTL_SECONDS = 300
+FAILURE_SECONDS = 60  # how long a failed render is shown before the next request tries again
 
 
 class ReportBusy(RuntimeError):
     """Every report slot is taken: try again shortly."""
+
+
+@dataclass(frozen=True)
+class ReportState:
+    """Where a subject's report for its current version and the current language stands."""
+
+    issued: IssuedReport | None = None
+    pending: bool = False
+    failure: str = ""
 
 
 def _cache_key(subject) -> str:
@@ -196,62 +208,135 @@ def _cache_key(subject) -> str:
     )
 
 
+def _slots_key() -> str:
+    from django.core.cache import cache
+
+    return str(cache.make_key(SLOTS_KEY))  # under the cache's prefix, like every other key
+
+
+def slots_taken() -> int:
+    from django_redis import get_redis_connection
+
+    return int(get_redis_connection("default").get(_slots_key()) or 0)
+
+
+def take_slot() -> bool:
+    """One of the ``REPORT_CONCURRENCY`` slots (``ReportBusy`` when none is free). False when Redis
+    is down and nothing was counted (then there is nothing to release)."""
+    from django.conf import settings
+    from django_redis import get_redis_connection
+    from redis.exceptions import RedisError
+
+    try:
+        redis = get_redis_connection("default")
+        taken = redis.incr(_slots_key())
+        redis.expire(_slots_key(), SLOT_TTL_SECONDS)
+    except RedisError:
+        logger.warning("report concurrency not enforced: Redis unavailable", exc_info=True)
+        return False
+    if taken > settings.REPORT_CONCURRENCY:
+        release_slot()
+        raise ReportBusy(_("Too many credit reports are being prepared right now; try again in a minute."))
+    return True
+
+
+def release_slot() -> None:
+    from django_redis import get_redis_connection
+    from redis.exceptions import RedisError
+
+    try:
+        get_redis_connection("default").decr(_slots_key())
+    except RedisError:
+        logger.warning("report slot not released: Redis unavailable", exc_info=True)
+
+
 class _Slot:
-    def __init__(self) -> None:
-        self.held = False
-
     def __enter__(self) -> _Slot:
-        from django.conf import settings
-        from django_redis import get_redis_connection
-        from redis.exceptions import RedisError
-
-        try:
-            redis = get_redis_connection("default")
-            taken = redis.incr(SLOTS_KEY)
-            redis.expire(SLOTS_KEY, SLOT_TTL_SECONDS)
-        except RedisError:
-            logger.warning("report concurrency not enforced: Redis unavailable", exc_info=True)
-            return self
-        self.held = True
-        if taken > settings.REPORT_CONCURRENCY:
-            self.__exit__(None, None, None)
-            raise ReportBusy(
-                _("Too many credit reports are being prepared right now; try again in a minute.")
-            )
+        self.held = take_slot()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if not self.held:
-            return
-        from django_redis import get_redis_connection
-        from redis.exceptions import RedisError
-
-        self.held = False
-        try:
-            get_redis_connection("default").decr(SLOTS_KEY)
-        except RedisError:
-            logger.warning("report slot not released: Redis unavailable", exc_info=True)
+        if self.held:
+            self.held = False
+            release_slot()
 
 
 def report_slot() -> _Slot:
-    """``with report_slot():`` one of the ``REPORT_CONCURRENCY`` rendering slots, or ``ReportBusy``."""
+    """``with report_slot():`` one of the ``REPORT_CONCURRENCY`` slots, or ``ReportBusy``."""
     return _Slot()
 
 
-def issue_or_reuse_report(subject, request) -> IssuedReport:
-    """The subject's report for its current version and the current language: the cached one, or
-    a new one rendered in a slot (``ReportBusy`` when none is free, before any work)."""
+def report_state(subject) -> ReportState:
     from django.core.cache import cache
 
     key = _cache_key(subject)
-    hit = cache.get(key)
+    found = cache.get_many([key, f"{key}:pending", f"{key}:failed"])
+    hit = found.get(key)
     if hit:
         report = CreditReport.objects.filter(number=hit["number"], subject=subject).first()
         if report is not None:
-            return IssuedReport(report=report, pdf=hit["pdf"])
-    with report_slot():
-        issued = issue_report(subject, request)
-    from django.conf import settings
+            return ReportState(issued=IssuedReport(report=report, pdf=hit["pdf"]))
+    return ReportState(pending=bool(found.get(f"{key}:pending")), failure=found.get(f"{key}:failed", ""))
 
-    cache.set(key, {"number": issued.report.number, "pdf": issued.pdf}, timeout=settings.REPORT_CACHE_SECONDS)
-    return issued
+
+def request_report(subject, base_url: str) -> ReportState:
+    """The subject's report if it is ready; otherwise its render is queued (once: a request for a
+    report already queued just waits for it), in a slot taken first (``ReportBusy``: a 429)."""
+    from django.core.cache import cache
+    from kombu.exceptions import OperationalError
+
+    from disclosure import tasks
+
+    state = report_state(subject)
+    if state.issued is not None or state.pending:
+        return state
+    key = _cache_key(subject)
+    pending_key = f"{key}:pending"
+    held = take_slot()
+    if not cache.add(pending_key, 1, timeout=SLOT_TTL_SECONDS) and held:
+        release_slot()  # another request queued the same report a moment ago
+        return report_state(subject)
+    cache.delete(f"{key}:failed")
+    language = get_language() or "zh-hans"
+    try:
+        tasks.render_report.delay(subject.pk, language, base_url, pending_key, held)
+    except OperationalError:
+        logger.warning("report rendered in the request: the broker is unavailable", exc_info=True)
+        # Served from here: with Redis down the cache cannot hand the report back.
+        return render_report(subject.pk, language, base_url, pending_key, held)
+    return report_state(subject)
+
+
+def render_report(
+    subject_id: int, language: str, base_url: str, pending_key: str, slot_held: bool
+) -> ReportState:
+    """The worker's part: render the report into the cache (under the subject's version at render
+    time), or note why it could not be; then give the slot back."""
+    from django.conf import settings
+    from django.core.cache import cache
+    from django.utils import translation
+
+    from registry.models import Subject
+
+    try:
+        with translation.override(language):
+            subject = Subject.objects.get(pk=subject_id)
+            ready = report_state(subject)
+            if ready.issued is not None:
+                return ready
+            key = _cache_key(subject)
+            try:
+                issued = issue_report(subject, base_url)
+            except ReportUnavailable as exc:
+                cache.set(f"{key}:failed", str(exc), timeout=FAILURE_SECONDS)
+                return ReportState(failure=str(exc))
+            cache.set(
+                key,
+                {"number": issued.report.number, "pdf": issued.pdf},
+                timeout=settings.REPORT_CACHE_SECONDS,
+            )
+            return ReportState(issued=issued)
+    finally:
+        cache.delete(pending_key)
+        if slot_held:
+            release_slot()

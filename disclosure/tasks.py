@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from disclosure import exports, webhooks
+from disclosure import exports, reports, webhooks
 
 # Exponential backoff of webhook deliveries: about 30 s, 1 min, 2 min, ... capped at 1 h, 8 retries.
 DELIVERY_RETRIES = 8
@@ -35,3 +35,10 @@ def build_export(export_id: int | None = None) -> int:
     """Beat job (or on demand): write a full snapshot with its manifest; returns the export id."""
     export_id = export_id or exports.start_export().pk
     return exports.build_export(export_id).pk
+
+
+@shared_task(acks_late=True)
+def render_report(subject_id: int, language: str, base_url: str, pending_key: str, slot_held: bool) -> str:
+    """Render a credit report into the cache (the public page waits for it): reports.render_report."""
+    state = reports.render_report(subject_id, language, base_url, pending_key, slot_held)
+    return state.issued.report.number if state.issued else state.failure

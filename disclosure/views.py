@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.core import is_ratelimited
 
 from core import cache
@@ -52,6 +52,9 @@ LISTS = {slug: LIST_RECORD_CATEGORY[kind] for slug, kind in LIST_SLUGS.items()}
 def _rate_limited(request, group: str, setting: str) -> bool:
     rate = getattr(settings, setting)
     return is_ratelimited(request, group=group, key="ip", rate=rate, increment=True)
+
+
+REPORT_POLL_SECONDS = 3  # the waiting page reloads itself this often until the report is ready
 
 
 def too_many_requests(request):
@@ -190,23 +193,45 @@ def _count_visit(request, subject_id: int, kind: str) -> None:
         visits.count(subject_id, kind)
 
 
-@require_POST
-def subject_report(request, code: str):
-    """Issue a signed PDF credit report of the subject (rate-limited: it is costly)."""
-    subject = _get_subject(code)
-    if _rate_limited(request, "disclosure.report", "RATELIMIT_REPORT"):
-        return too_many_requests(request)
-    try:
-        issued = reports.issue_or_reuse_report(subject, request)
-    except reports.ReportBusy:
-        response = too_many_requests(request)
-        response["Retry-After"] = "60"
-        return response
-    except reports.ReportUnavailable as exc:
-        return render(request, "disclosure/report_unavailable.html", {"message": str(exc)}, status=503)
+def _serve_report(request, subject, issued: reports.IssuedReport) -> HttpResponse:
     _count_visit(request, subject.pk, VisitKind.REPORT_DOWNLOAD)
     response = HttpResponse(issued.pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{issued.report.number}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def subject_report(request, code: str):
+    """POST asks for the subject's signed PDF credit report (rate-limited: rendering is costly): the
+    PDF when it is ready, else the worker renders it and the visitor is sent to this page's GET,
+    which waits for it (reloading itself) and then serves it. GET never starts a render."""
+    subject = _get_subject(code)
+    if request.method == "POST":
+        if _rate_limited(request, "disclosure.report", "RATELIMIT_REPORT"):
+            return too_many_requests(request)
+        try:
+            state = reports.request_report(subject, request.build_absolute_uri("/").rstrip("/"))
+        except reports.ReportBusy:
+            response = too_many_requests(request)
+            response["Retry-After"] = "60"
+            return response
+        if state.issued is not None:
+            return _serve_report(request, subject, state.issued)
+        if not state.failure:
+            return redirect("disclosure:subject_report", code=subject.code)
+    else:
+        state = reports.report_state(subject)
+        if state.issued is not None:
+            return _serve_report(request, subject, state.issued)
+    if state.failure:
+        return render(request, "disclosure/report_unavailable.html", {"message": state.failure}, status=503)
+    context = {"subject": public_subject(subject, ()), "pending": state.pending}
+    response = render(
+        request, "disclosure/report_pending.html", context, status=202 if state.pending else 200
+    )
+    if state.pending:
+        response["Retry-After"] = str(REPORT_POLL_SECONDS)
     response["Cache-Control"] = "no-store"
     return response
 

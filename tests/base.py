@@ -66,6 +66,14 @@ def clear_cache() -> None:
 
 
 @pytest.fixture
+def tasks_inline(settings):
+    """Celery tasks run in the test's thread (a credit report is rendered by the worker: with this a
+    POST answers with the PDF at once). Tests of the queue itself start a real worker instead."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.CELERY_TASK_EAGER_PROPAGATES = True  # a task's error fails the test, as it would show
+
+
+@pytest.fixture
 def english():
     """Messages matched in English (Chinese is the default language): services and tasks answer in
     the active language; a request activates its own (send Accept-Language or the cookie)."""
@@ -80,6 +88,8 @@ def _celery_follows_settings(*, setting: str, value, **kwargs) -> None:
     that a test may never start."""
     if setting == "CELERY_TASK_ALWAYS_EAGER":
         celery_app.conf.task_always_eager = bool(value)
+    elif setting == "CELERY_TASK_EAGER_PROPAGATES":
+        celery_app.conf.task_eager_propagates = bool(value)
 
 
 @pytest.fixture(autouse=True, scope="session")

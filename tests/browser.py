@@ -5,6 +5,8 @@ never skips. Use with ``live_server`` and ``@pytest.mark.django_db(transaction=T
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -67,3 +69,25 @@ def browser_page(short_lived_connections):
             # thread's (asgiref's Local): close them here, or the next browser test reuses them
             # after short_lived_connections has ended their sessions.
             connections.close_all()
+
+
+def start_worker(tmp_path: Path, **env: str) -> tuple[subprocess.Popen, Path]:
+    """A real Celery worker (solo pool) on the test database and Redis, its output in a log file;
+    ``env`` adds settings. Stop it with tests.registry.test_scheduling_worker._stop."""
+    from django.conf import settings
+
+    from credit_platform.celery import app
+    from tests.registry.test_scheduling_worker import _test_database_url
+
+    app.control.purge()  # messages left in the test Redis by earlier tests
+    log = tmp_path / "worker.log"
+    command = [sys.executable, "-m", "celery", "-A", "credit_platform", "worker", "--pool", "solo"]
+    command += ["--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "INFO"]
+    process = subprocess.Popen(
+        command,
+        cwd=settings.BASE_DIR,
+        env={**os.environ, "DATABASE_URL": _test_database_url(), "CONN_MAX_AGE": "0", **env},
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    return process, log

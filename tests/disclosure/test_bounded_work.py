@@ -37,7 +37,7 @@ def rendered(monkeypatch):
 
 
 @override_settings(RATELIMIT_REPORT="1000/m")
-def test_a_report_is_rendered_once_per_subject_version_and_reused(client, subject, rendered):
+def test_a_report_is_rendered_once_per_subject_version_and_reused(tasks_inline, client, subject, rendered):
     url = reverse("disclosure:subject_report", args=[subject.code])
     first, second = client.post(url), client.post(url)
     assert first.status_code == second.status_code == 200
@@ -49,7 +49,9 @@ def test_a_report_is_rendered_once_per_subject_version_and_reused(client, subjec
 
 
 @override_settings(RATELIMIT_REPORT="1000/m", REPORT_CONCURRENCY=2)
-def test_a_report_beyond_the_concurrency_cap_is_a_429_before_any_work(client, subject, rendered):
+def test_a_report_beyond_the_concurrency_cap_is_a_429_before_any_work(
+    tasks_inline, client, subject, rendered
+):
     """Attack: many parallel report requests (14 exhausted the web workers). Held: with every slot
     taken, the next request is answered 429 at once; nothing is rendered or registered."""
     url = reverse("disclosure:subject_report", args=[subject.code])
@@ -60,13 +62,37 @@ def test_a_report_beyond_the_concurrency_cap_is_a_429_before_any_work(client, su
     assert client.post(url).status_code == 200  # slots freed: served
 
 
-def test_slots_are_released_when_a_rendering_fails(subject, rendered, rf, monkeypatch, settings):
+def test_slots_are_released_when_a_rendering_fails(tasks_inline, subject, rendered, monkeypatch, settings):
     settings.REPORT_CONCURRENCY = 1
     monkeypatch.setattr(reports, "_render_pdf", lambda context: 1 / 0)
-    with pytest.raises(ZeroDivisionError):
-        reports.issue_or_reuse_report(subject, rf.post("/"))
+    with pytest.raises(ZeroDivisionError):  # the worker's error (raised here: tasks run inline)
+        reports.request_report(subject, "http://testserver")
+    state = reports.report_state(subject)
+    assert state.issued is None and not state.pending  # nothing left waiting for a dead render
+    assert reports.slots_taken() == 0
     with reports.report_slot():  # the failed rendering gave its slot back
         pass
+
+
+@override_settings(RATELIMIT_REPORT="1000/m", REPORT_CONCURRENCY=2)
+def test_no_request_renders_a_report_they_queue_one_render_and_wait_for_it(client, subject, rendered):
+    """Attack: a burst of report requests for one subject (each took a web worker for seconds).
+    Held: the request only queues the rendering, once for any number of requests, and every
+    requester is sent to a page that waits for it; nothing renders in the web process."""
+    from credit_platform.celery import app
+
+    url = reverse("disclosure:subject_report", args=[subject.code])
+    try:
+        answers = [client.post(url) for _ in range(5)]
+        assert {answer.status_code for answer in answers} == {302}
+        assert {answer["Location"] for answer in answers} == {url}
+        waiting = client.get(url)
+        assert waiting.status_code == 202 and waiting["Retry-After"] == "3"
+        assert '<meta http-equiv="refresh"' in waiting.content.decode()
+        assert rendered == [] and not CreditReport.objects.exists()
+        assert reports.slots_taken() == 1  # one render queued, however many asked
+    finally:
+        app.control.purge()  # the queued render is this test's: no worker of a later test runs it
 
 
 # -- Cost-weighted API quotas ----------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The citizen's path in a real headless Chromium: search by a 2-character name, open the subject,
-switch tabs, download the PDF report, verify it, switch to English. Screenshots of every page go
+switch tabs, download the PDF report (rendered by a real Celery worker while the page waits for
+it), verify it, switch to English. Screenshots of every page go
 to test-artifacts/ (gitignored).
 
 Needs Debian's chromium at /usr/bin/chromium (Playwright's own browser download does not work
@@ -15,11 +16,20 @@ from pathlib import Path
 import pytest
 
 from registry.choices import RecordCategory
+from tests.browser import start_worker
 from tests.disclosure.conftest import recent
+from tests.registry.test_scheduling_worker import _stop
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "citizen-path"
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def worker(tmp_path):
+    process, log = start_worker(tmp_path)
+    yield process, log
+    _stop(process)
 
 
 def _shot(page, name: str) -> None:
@@ -28,7 +38,7 @@ def _shot(page, name: str) -> None:
 
 
 def test_a_citizen_searches_reads_downloads_and_verifies_a_report(
-    live_server, browser_page, make_subject, department_a, public_record
+    worker, live_server, browser_page, make_subject, department_a, public_record
 ):
     if not shutil.which("pdftotext"):
         pytest.fail("pdftotext is missing: apt-get install poppler-utils (or `make system-deps`)")
@@ -90,9 +100,13 @@ def test_a_citizen_searches_reads_downloads_and_verifies_a_report(
     assert page.get_by_text("食品经营许可证核发").is_visible()
     _shot(page, "05-subject-licences")
 
-    # Download the PDF credit report and read it back as text.
-    with page.expect_download() as download_info:
+    # Ask for the PDF credit report: a page waits (reloading itself) while the worker renders it,
+    # then the download starts. Read it back as text.
+    with page.expect_download(timeout=120_000) as download_info:
         page.get_by_role("button", name="下载信用报告（PDF）").click()
+        page.wait_for_url(f"**/subject/{subject.code}/report/")
+        assert page.locator("#report-status").get_attribute("data-pending") == "1"
+        _shot(page, "06-report-waiting")
     download = download_info.value
     pdf_path = ARTIFACTS / "credit-report.pdf"
     download.save_as(str(pdf_path))

@@ -20,7 +20,8 @@ from registry.choices import RecordCategory
 from registry.models import Subject
 from tests.disclosure.conftest import recent
 
-pytestmark = pytest.mark.django_db
+# The worker's rendering runs in the test's thread: a POST answers with the PDF.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tasks_inline")]
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -264,9 +265,11 @@ def test_without_a_chinese_font_the_report_is_refused_with_a_clear_message(
     assert not CreditReport.objects.exists()
 
 
-def test_a_report_is_only_issued_by_post(client, listed_subject):
+def test_a_get_never_issues_a_report_it_offers_to_prepare_one(client, listed_subject):
     response = client.get(reverse("disclosure:subject_report", args=[listed_subject.code]))
-    assert response.status_code == 405
+    assert response.status_code == 200
+    assert 'id="download-report"' in response.content.decode()
+    assert not CreditReport.objects.exists()
 
 
 def test_report_numbers_are_unique_and_not_sequential(client, listed_subject):

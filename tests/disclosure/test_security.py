@@ -108,7 +108,7 @@ def test_rate_limits_are_per_client(client):
 
 
 @override_settings(RATELIMIT_REPORT="1/m")
-def test_report_generation_is_rate_limited(client, make_subject, monkeypatch):
+def test_report_generation_is_rate_limited(tasks_inline, client, make_subject, monkeypatch):
     from disclosure import reports
 
     monkeypatch.setattr(reports, "missing_system_dependencies", lambda: ("test: skip rendering",))

@@ -65,7 +65,7 @@ def report_text(client, record, tmp_path) -> str:
 
 
 def test_an_accepted_objection_marks_the_record_everywhere_until_it_closes(
-    client, api, objection, penalty, platform_admin, regulator_a, tmp_path
+    tasks_inline, client, api, objection, penalty, platform_admin, regulator_a, tmp_path
 ):
     # Filed, not yet accepted: no mark (intake takes at most 2 working days).
     assert TAG not in page(client, penalty)
@@ -105,7 +105,7 @@ def _repaired(apply_for_repair, penalty, regulator_a, **_):
 
 @pytest.mark.parametrize("end", [_revoked, _repaired], ids=["revoked by an objection", "repaired"])
 def test_a_revoked_or_repaired_record_leaves_every_public_output_but_stays_in_the_ledger(
-    request, client, api, penalty, regulator_a, apply_for_repair, tmp_path, end
+    tasks_inline, request, client, api, penalty, regulator_a, apply_for_repair, tmp_path, end
 ):
     assert penalty.case_name in page(client, penalty)
     before = LedgerEntry.objects.filter(

@@ -6,21 +6,18 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
-from credit_platform.celery import app
 from registry.choices import ImportStatus
 from registry.models import CreditRecord, ImportBatch
 from tests.base import valid_code
+from tests.browser import start_worker
 from tests.registry.import_kit import csv_file, penalty
-from tests.registry.test_scheduling_worker import _stop, _test_database_url
+from tests.registry.test_scheduling_worker import _stop
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "import"
 ROWS = 600
@@ -37,35 +34,10 @@ def _shot(page, name: str) -> None:
 def worker(tmp_path, settings):
     """A real Celery worker on the test database and Redis, sharing the media folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
-    app.control.purge()  # messages left in the test Redis by earlier tests
-    log = tmp_path / "worker.log"
-    env = {
-        **os.environ,
-        "DATABASE_URL": _test_database_url(),
-        "CONN_MAX_AGE": "0",
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "REGISTRY_IMPORT_CHUNK_ROWS": "50",  # several chunks to watch
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "credit_platform",
-            "worker",
-            "--pool",
-            "solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel",
-            "INFO",
-        ],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
+    process, log = start_worker(
+        tmp_path,
+        MEDIA_ROOT=str(settings.MEDIA_ROOT),
+        REGISTRY_IMPORT_CHUNK_ROWS="50",  # several chunks to watch
     )
     yield process, log
     _stop(process)

@@ -158,7 +158,7 @@ def test_the_bulk_export_never_holds_them(client, imported):
     assert len(records) == 2
 
 
-def test_the_pdf_report_never_prints_them(client, imported, tmp_path):
+def test_the_pdf_report_never_prints_them(tasks_inline, client, imported, tmp_path):
     if not shutil.which("pdftotext"):
         pytest.fail("pdftotext is missing: apt-get install poppler-utils (or `make system-deps`)")
     for code in imported:

@@ -153,6 +153,8 @@ def test_a_lost_import_resumes_and_a_live_one_is_never_run_twice(national_a, tmp
         assert run_import(batch.pk, path).status == ImportStatus.QUEUED
         assert CreditRecord.objects.count() == 3
     finally:
+        with other.cursor() as cursor:  # released now (closing ends the session only eventually)
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOCK_CLASS, batch.pk])
         other.close()
     assert run_import(batch.pk, path).status == ImportStatus.SUCCEEDED
     assert CreditRecord.objects.count() == 10

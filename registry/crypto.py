@@ -121,8 +121,8 @@ def decrypt(blob: bytes | memoryview, bound_to: str, legacy_purpose: str = "") -
         try:
             return AESGCM(key).decrypt(nonce, sealed, bound_to.encode()).decode()
         except InvalidTag:
-            # The bulk writers (importer, demo loader) seal before their rows have ids: bound to
-            # the purpose until the next key rotation binds them to their row.
+            # Values written by the importer and the demo loader before they sealed to the row
+            # are bound to their purpose: they open so until a key rotation re-seals them.
             if not legacy_purpose:
                 raise
             return AESGCM(key).decrypt(nonce, sealed, legacy_purpose.encode()).decode()

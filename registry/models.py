@@ -920,10 +920,22 @@ class PersonRecord(models.Model):
     def __str__(self) -> str:
         return self.document_number
 
+    @staticmethod
+    def content_binding(pk: int) -> str:
+        return crypto.binding(PersonRecord._meta.db_table, "content_cipher", pk)
+
     def set_content(self, content: dict) -> None:
+        """Encrypt ``content`` bound to this row (set ``pk`` first) and index its identity number."""
         self.content_cipher = crypto.encrypt(
-            json.dumps(content, ensure_ascii=False, sort_keys=True), PERSON_RECORD_PURPOSE
+            json.dumps(content, ensure_ascii=False, sort_keys=True), self.content_binding(self.pk)
         )
+        number = content.get("id_number", "")
+        self.id_number_index = crypto.blind_index(number, PERSON_ID_PURPOSE) if number else ""
 
     def get_content(self) -> dict:
-        return json.loads(crypto.decrypt(self.content_cipher, PERSON_RECORD_PURPOSE))
+        # Rows sealed before row binding (imports of the previous schema) open by their purpose.
+        return json.loads(
+            crypto.decrypt(
+                self.content_cipher, self.content_binding(self.pk), legacy_purpose=PERSON_RECORD_PURPOSE
+            )
+        )

@@ -20,10 +20,11 @@ from django.db.models.expressions import RawSQL
 
 from core import ledger
 from registry import crypto
-from registry.models import ID_NUMBER_PURPOSE, PersonalDataFinding, Subject
+from registry.models import ID_NUMBER_PURPOSE, PersonalDataFinding, PersonRecord, Subject
 
 BATCH_SIZE = 500
 SUBJECT_FIELDS = ("legal_representative_id_cipher", "legal_representative_id_index")
+PERSON_FIELDS = ("content_cipher", "id_number_index")
 
 
 def _stale_cipher(column: str) -> RawSQL:
@@ -42,6 +43,14 @@ def stale_subjects():
         Subject.objects.exclude(legal_representative_id_cipher=None)
         .alias(stale=_stale_cipher("legal_representative_id_cipher"))
         .filter(Q(stale=True) | ~Q(legal_representative_id_index__startswith=current_index))
+    )
+
+
+def stale_people():
+    """Natural persons' records (their whole row encrypted, identity number indexed)."""
+    current_index = crypto.current_index_key_id() + crypto.INDEX_SEPARATOR
+    return PersonRecord.objects.alias(stale=_stale_cipher("content_cipher")).filter(
+        Q(stale=True) | (~Q(id_number_index="") & ~Q(id_number_index__startswith=current_index))
     )
 
 
@@ -69,6 +78,20 @@ def _rotate_subjects(batch_size: int) -> int:
     return len(subjects)
 
 
+def _rotate_people(batch_size: int) -> int:
+    with transaction.atomic():
+        people = list(stale_people().order_by("pk").select_for_update(skip_locked=True)[:batch_size])
+        changes = []
+        for person in people:
+            before = ledger.snapshot(person, PERSON_FIELDS)
+            person.set_content(person.get_content())
+            after = ledger.snapshot(person, PERSON_FIELDS)
+            changes.append(ledger.change_for("registry.personrecord.keys_rotated", person, before, after))
+        PersonRecord.objects.bulk_update(people, list(PERSON_FIELDS))
+        ledger.append(changes)
+    return len(people)
+
+
 def _rotate_findings(batch_size: int) -> int:
     with transaction.atomic():
         findings = list(stale_findings().order_by("pk").select_for_update(skip_locked=True)[:batch_size])
@@ -80,8 +103,9 @@ def _rotate_findings(batch_size: int) -> int:
 
 def rotate(*, batch_size: int = BATCH_SIZE, max_batches: int | None = None) -> dict[str, int]:
     """Re-encrypt and re-key until nothing is stale (or ``max_batches`` batches of each kind)."""
-    counts = {"subjects": 0, "findings": 0}
-    for kind, step in (("subjects", _rotate_subjects), ("findings", _rotate_findings)):
+    counts = {"subjects": 0, "people": 0, "findings": 0}
+    steps = (("subjects", _rotate_subjects), ("people", _rotate_people), ("findings", _rotate_findings))
+    for kind, step in steps:
         batches = 0
         while max_batches is None or batches < max_batches:
             done = step(batch_size)
@@ -89,7 +113,7 @@ def rotate(*, batch_size: int = BATCH_SIZE, max_batches: int | None = None) -> d
             batches += 1
             if done < batch_size:
                 break
-    counts["remaining"] = stale_subjects().count() + stale_findings().count()
+    counts["remaining"] = stale_subjects().count() + stale_people().count() + stale_findings().count()
     return counts
 
 

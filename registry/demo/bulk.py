@@ -288,7 +288,10 @@ def load_chunk(cursor, specs: list[SubjectSpec], context: BulkContext) -> ChunkC
         all_names = [spec.name, spec.former_name] if spec.former_name else [spec.name]
         cipher, blind = None, ""
         if spec.legal_representative_id:
-            cipher = crypto.encrypt(spec.legal_representative_id, ID_NUMBER_PURPOSE)
+            cipher = crypto.encrypt(
+                spec.legal_representative_id,
+                crypto.binding(Subject._meta.db_table, "legal_representative_id_cipher", subject_id),
+            )
             blind = crypto.blind_index(spec.legal_representative_id, ID_NUMBER_PURPOSE)
         subject = {
             "id": subject_id,

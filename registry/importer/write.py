@@ -46,7 +46,6 @@ from registry.importer.templates import Template
 from registry.models import (
     ID_NUMBER_PURPOSE,
     PERSON_ID_PURPOSE,
-    PERSON_RECORD_PURPOSE,
     CodeCategory,
     CreditRecord,
     Department,
@@ -418,9 +417,7 @@ class ChunkWriter:
                 )
                 return False
             if not held and subject["id"] is None:  # a subject new in this chunk
-                subject["legal_representative_id_cipher"] = crypto.encrypt(
-                    row.legal_representative_id, ID_NUMBER_PURPOSE
-                )
+                subject["_legal_representative_id"] = row.legal_representative_id
                 subject["legal_representative_id_index"] = index
             elif not held:
                 self._defer_identity_number(row, subject, index)
@@ -505,9 +502,8 @@ class ChunkWriter:
         if not self._kind_fits(row, subject_type, code):
             return None
         name = row.subject_name.strip()
-        cipher, index = None, ""
+        index = ""
         if row.legal_representative_id:
-            cipher = crypto.encrypt(row.legal_representative_id, ID_NUMBER_PURPOSE)
             index = crypto.blind_index(row.legal_representative_id, ID_NUMBER_PURPOSE)
         subject = {
             "id": None,
@@ -521,7 +517,8 @@ class ChunkWriter:
             "division_code": code[2:8],
             "district": _district(code[2:8]),
             "legal_representative": row.legal_representative,
-            "legal_representative_id_cipher": cipher,
+            "legal_representative_id_cipher": None,  # sealed in _assign_ids
+            "_legal_representative_id": row.legal_representative_id,
             "legal_representative_id_index": index,
             "registered_address": "",
             "industry": "",
@@ -757,7 +754,8 @@ class ChunkWriter:
                 "document_number": row.document_number,
                 "decision_date": row.record["decision_date"],
                 "status": PersonRecordStatus.REVOKED if row.revoke else PersonRecordStatus.VALID,
-                "content_cipher": crypto.encrypt(_json(content), PERSON_RECORD_PURPOSE),
+                "content_cipher": None,  # sealed to its row once the row has its id (_assign_ids)
+                "_content": _json(content),
                 "id_number_index": crypto.blind_index(row.id_number, PERSON_ID_PURPOSE),
                 "import_batch_id": ctx.batch.pk,
                 "import_line": row.line,
@@ -777,6 +775,12 @@ class ChunkWriter:
         subject_ids = iter(reserve_ids(cursor, Subject, len(self.new_subjects)))
         for subject in self.new_subjects:
             subject["id"] = next(subject_ids)
+            number = subject.pop("_legal_representative_id", "")
+            if number:  # sealed to its row (crypto.binding) now that the row has its id
+                subject["legal_representative_id_cipher"] = crypto.encrypt(
+                    number,
+                    crypto.binding(Subject._meta.db_table, "legal_representative_id_cipher", subject["id"]),
+                )
         records = [record for record in self.new_records if record["import_line"] not in refused]
         self.new_records = records
         self.result.add("created", len(records))
@@ -790,6 +794,9 @@ class ChunkWriter:
         people_ids = iter(reserve_ids(cursor, PersonRecord, len(self.new_people)))
         for person in self.new_people:
             person["id"] = next(people_ids)
+            person["content_cipher"] = crypto.encrypt(
+                person.pop("_content"), PersonRecord.content_binding(person["id"])
+            )
         entered, invalid = None, _revocation_reason()
         ctx = self.ctx
         for record in records:

@@ -19,7 +19,7 @@ from django.test import override_settings
 from core.models import LedgerEntry
 from core.verification import verify_everything
 from registry import crypto, rotation
-from registry.models import Subject
+from registry.models import ID_NUMBER_PURPOSE, PERSON_ID_PURPOSE, PersonRecord, Subject
 from tests.base import valid_code
 
 pytestmark = pytest.mark.django_db
@@ -112,3 +112,62 @@ def test_a_key_removed_too_early_is_named(subjects):
 def test_the_command_refuses_a_nonsense_batch_size():
     with pytest.raises(CommandError, match="batch-size"):
         call_command("rotate_personal_data_keys", batch_size=0)
+
+
+# -- What the importer writes is bound to its row and rotates like the rest ------------------------
+
+
+@pytest.fixture
+def imported(national_a, tmp_path):
+    """A subject with its legal representative's number and a natural person's record, imported
+    under the old keys."""
+    from tests.registry.import_kit import csv_file, import_file, natural, penalty
+
+    with OLD_KEYS:
+        import_file(
+            tmp_path,
+            national_a,
+            csv_file(
+                "penalty",
+                [
+                    penalty(
+                        number=1,
+                        legal_representative_id_type="身份证",
+                        legal_representative_id=_valid(NUMBERS[0]),
+                    )
+                ],
+            ),
+        )
+        import_file(tmp_path, national_a, csv_file("penalty-natural", [natural("penalty", number=2)]))
+    subject = Subject.objects.exclude(legal_representative_id_cipher=None).get()
+    person = PersonRecord.objects.get()
+    return subject, person
+
+
+def test_imported_values_are_bound_to_their_rows(imported):
+    subject, person = imported
+    with OLD_KEYS:
+        assert subject.get_legal_representative_id() == _valid(NUMBERS[0])
+        content = person.get_content()
+        # Bound to the row, not only to their purpose: a copy elsewhere does not open.
+        with pytest.raises(InvalidTag):
+            crypto.decrypt(subject.legal_representative_id_cipher, "", legacy_purpose=ID_NUMBER_PURPOSE)
+        other = PersonRecord(pk=person.pk + 1, content_cipher=person.content_cipher)
+        with pytest.raises(InvalidTag):
+            other.get_content()
+        assert content["id_number"] and person.id_number_index.startswith(crypto.current_index_key_id())
+
+
+def test_a_rotation_re_seals_natural_persons_records_and_re_keys_their_index(imported):
+    _subject, person = imported
+    with OLD_KEYS:
+        content = person.get_content()
+    with ROTATING:
+        counts = rotation.rotate()
+        assert counts["people"] == 1 and counts["remaining"] == 0
+        assert verify_everything().ok
+    person.refresh_from_db()
+    with NEW_ONLY:  # the old keys are gone: the record still opens, its number is still found
+        assert person.get_content() == content
+        assert person.id_number_index == crypto.blind_index(content["id_number"], PERSON_ID_PURPOSE)
+    assert LedgerEntry.objects.filter(action="registry.personrecord.keys_rotated").count() == 1

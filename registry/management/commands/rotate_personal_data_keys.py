@@ -27,7 +27,8 @@ class Command(BaseCommand):
             return
         counts = rotation.rotate(batch_size=batch_size)
         self.stdout.write(
-            f"{counts['subjects']} subject(s) and {counts['findings']} finding(s) re-encrypted; "
+            f"{counts['subjects']} subject(s), {counts['people']} natural person record(s) and "
+            f"{counts['findings']} finding(s) re-encrypted; "
             f"{counts['remaining']} left"
         )
         if counts["remaining"]:

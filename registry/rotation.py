@@ -14,8 +14,11 @@ Start: make the new key current and list the old one in ``FIELD_ENCRYPTION_OLD_K
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.db import transaction
-from django.db.models import BooleanField, Q
+from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from core import ledger
@@ -62,34 +65,41 @@ def stale_findings():
     )
 
 
-def _rotate_subjects(batch_size: int) -> int:
+def _rotate_rows(
+    stale: QuerySet, fields: tuple[str, ...], action: str, reseal: Callable[[Any], None], batch_size: int
+) -> int:
+    """One batch of ``stale`` rows re-sealed by ``reseal``, saved with one UPDATE, one ledger entry
+    each naming ``fields`` (the ledger's state check covers these rows)."""
     with transaction.atomic():
-        subjects = list(stale_subjects().order_by("pk").select_for_update(skip_locked=True)[:batch_size])
-        if not subjects:
-            return 0
+        rows = list(stale.order_by("pk").select_for_update(skip_locked=True)[:batch_size])
         changes = []
-        for subject in subjects:
-            before = ledger.snapshot(subject, SUBJECT_FIELDS)
-            subject.set_legal_representative_id(subject.get_legal_representative_id())
-            after = ledger.snapshot(subject, SUBJECT_FIELDS)
-            changes.append(ledger.change_for("registry.subject.keys_rotated", subject, before, after))
-        Subject.objects.bulk_update(subjects, list(SUBJECT_FIELDS))
+        for row in rows:
+            before = ledger.snapshot(row, fields)
+            reseal(row)
+            changes.append(ledger.change_for(action, row, before, ledger.snapshot(row, fields)))
+        stale.model.objects.bulk_update(rows, list(fields))
         ledger.append(changes)
-    return len(subjects)
+    return len(rows)
+
+
+def _rotate_subjects(batch_size: int) -> int:
+    return _rotate_rows(
+        stale_subjects(),
+        SUBJECT_FIELDS,
+        "registry.subject.keys_rotated",
+        lambda subject: subject.set_legal_representative_id(subject.get_legal_representative_id()),
+        batch_size,
+    )
 
 
 def _rotate_people(batch_size: int) -> int:
-    with transaction.atomic():
-        people = list(stale_people().order_by("pk").select_for_update(skip_locked=True)[:batch_size])
-        changes = []
-        for person in people:
-            before = ledger.snapshot(person, PERSON_FIELDS)
-            person.set_content(person.get_content())
-            after = ledger.snapshot(person, PERSON_FIELDS)
-            changes.append(ledger.change_for("registry.personrecord.keys_rotated", person, before, after))
-        PersonRecord.objects.bulk_update(people, list(PERSON_FIELDS))
-        ledger.append(changes)
-    return len(people)
+    return _rotate_rows(
+        stale_people(),
+        PERSON_FIELDS,
+        "registry.personrecord.keys_rotated",
+        lambda person: person.set_content(person.get_content()),
+        batch_size,
+    )
 
 
 def _rotate_findings(batch_size: int) -> int:

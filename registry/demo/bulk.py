@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -23,10 +22,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.postgres.fields import ArrayField
-from django.db import connection, models
+from django.db import models
 from django.utils.translation import gettext
 
 from core import ledger
+from core.copy import copy_lines, copy_statement, reserve_ids, row_formatter
 from core.models import LedgerEntry, LedgerItem
 from registry import crypto, publicity
 from registry.choices import RecordStatus, SubjectType
@@ -39,36 +39,6 @@ RECORD_TYPE = "registry.creditrecord"
 
 
 # -- COPY text and ledger state, one converter per column ------------------------------------------
-
-
-_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-
-def _escape(text: str) -> str:
-    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
-        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-    return text
-
-
-def _array(values: list[str]) -> str:
-    quoted = (str(value).replace("\\", "\\\\").replace('"', '\\"') for value in values)
-    return _escape("{" + ",".join(f'"{value}"' for value in quoted) + "}")
-
-
-def _copy_converter(field: models.Field[Any, Any]) -> Callable[[Any], str]:
-    if isinstance(field, models.JSONField):
-        return lambda value: _escape(_compact(value))
-    if isinstance(field, ArrayField):
-        return _array
-    if isinstance(field, models.BinaryField):
-        return lambda value: "\\\\x" + bytes(value).hex()
-    if isinstance(field, models.BooleanField):
-        return lambda value: "t" if value else "f"
-    if isinstance(field, models.CharField | models.TextField):
-        return lambda value: _escape(str(value))
-    if isinstance(field, models.DateField):  # DateTimeField too
-        return lambda value: value.isoformat()
-    return str
 
 
 def _utc(value: dt.datetime) -> str:
@@ -96,31 +66,27 @@ def _state_converter(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
 
 
 class Table:
-    """COPY lines and ledger states of one model's rows, from dicts of values by attname."""
+    """COPY lines (core/copy.py's row formatter) and ledger states of one model's rows, from dicts
+    of values by attname."""
 
     def __init__(self, model: type[models.Model], ledgered: bool) -> None:
         self.model = model
         fields = list(model._meta.concrete_fields)
-        self.copy = [(f.attname, _copy_converter(f)) for f in fields]
+        self.width = len(fields)
+        self.format_row = row_formatter(model)
         state_names = {f.attname for f in ledger.state_fields(model)} if ledgered else set()
         self.state = [(f.attname, _state_converter(f)) for f in fields if f.attname in state_names]
-        quote = connection.ops.quote_name
-        self.statement = (
-            f"COPY {model._meta.db_table} ({', '.join(quote(f.column) for f in fields)}) FROM STDIN"
-        )
+        self.statement = copy_statement(model)
         self.lines: list[str] = []
         # Columns the generator does not set (added by later features: provenance of imports, the
         # objection mark, ...) take the model's default, or NULL.
         self.defaults = {f.attname: f.get_default() for f in fields if f.has_default() or f.null}
 
     def add(self, values: dict[str, Any]) -> None:
-        if len(values) < len(self.copy):  # in place: ``state_of`` reads the same dict next
+        if len(values) < self.width:  # in place: ``state_of`` reads the same dict next
             for name, default in self.defaults.items():
                 values.setdefault(name, default)
-        self.lines.append(
-            "\t".join(["\\N" if (v := values[name]) is None else convert(v) for name, convert in self.copy])
-            + "\n"
-        )
+        self.lines.append(self.format_row(values))
 
     def state_of(self, values: dict[str, Any]) -> dict[str, Any]:
         return {name: None if (v := values[name]) is None else convert(v) for name, convert in self.state}
@@ -128,34 +94,9 @@ class Table:
     def flush(self, cursor) -> int:
         count = len(self.lines)
         if count:
-            cursor.copy_expert(self.statement, _LineReader(self.lines), 1 << 20)
+            copy_lines(cursor, self.statement, iter(self.lines))  # streamed, never joined
         self.lines = []
         return count
-
-
-class _LineReader(io.RawIOBase):
-    """A file over a list of lines for ``copy_expert``, encoded a megabyte at a time (the chunk's
-    text is never joined into one string)."""
-
-    def __init__(self, lines: list[str]) -> None:
-        self.lines: Iterator[str] = iter(lines)
-        self.buffer = b""
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:  # type: ignore[override]
-        size = size if size and size > 0 else 1 << 20
-        parts, length = [self.buffer], len(self.buffer)
-        for line in self.lines:
-            data = line.encode()
-            parts.append(data)
-            length += len(data)
-            if length >= size:
-                break
-        joined = b"".join(parts)
-        self.buffer = joined[size:]
-        return joined[:size]
 
 
 _canonical = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
@@ -258,13 +199,7 @@ class ChunkCounts:
 
 def reserve(cursor, model: type[models.Model], count: int) -> Iterator[int]:
     """``count`` fresh primary keys from the table's sequence, as an iterator."""
-    if count == 0:
-        return iter(())
-    cursor.execute(
-        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-        [model._meta.db_table, count],
-    )
-    return iter([row[0] for row in cursor.fetchall()])
+    return iter(reserve_ids(cursor, model, count))
 
 
 def load_chunk(cursor, specs: list[SubjectSpec], context: BulkContext) -> ChunkCounts:

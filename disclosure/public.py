@@ -1,7 +1,7 @@
 """The subject page: the public projection of a subject and its records (registry/projection.py
 decides what a citizen may see), arranged in tabs with a summary band, and cached.
 
-Records come only from ``CreditRecord.objects.public()`` (registry/models.py: published, inside
+Records come only from ``CreditRecord.objects.public()`` (registry/models/records.py: published, inside
 the publicity period, not withheld, not repaired).
 """
 

@@ -13,7 +13,7 @@ import traceback
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connection, connections
 from django.db.models import Q
 from django.utils import timezone
 
@@ -51,24 +51,53 @@ def close_abandoned_runs(job: str, task_id: str = "") -> int:
     )
 
 
+def session_name(task_id: str) -> str:
+    """The ``application_name`` of the database session running a task (seen in pg_stat_activity)."""
+    return f"job {task_id}"[:63]
+
+
+def end_abandoned_sessions(task_id: str) -> int:
+    """End the database sessions still open for an earlier run of ``task_id``, whose worker died.
+    PostgreSQL notices a dead client only when it next talks to it: a session killed while waiting
+    for a lock lives on, keeping the rows it changed locked, and the jobs, which skip locked rows
+    (another run is handling them), would skip them. Waits up to 10 s for each to end."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND application_name = %s AND pid <> pg_backend_pid()",
+            [session_name(task_id)],
+        )
+        return len(cursor.fetchall())
+
+
 def run_job(job: str, work: Callable[[], Counts], *, task_id: str = "") -> Counts:
     """Run ``work`` and record the run (start, end, counts, error) as a ``JobRun`` row. The jobs
     are idempotent (they act on rows by status), so a redelivered task has its effect once."""
     close_abandoned_runs(job, task_id)
-    run = JobRun.objects.create(job=job, task_id=task_id, started_at=timezone.now())
+    if task_id:
+        # A redelivered task first ends the killed run's session, else it skips the rows that holds.
+        end_abandoned_sessions(task_id)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('application_name', %s, false)", [session_name(task_id)])
     try:
-        counts = work()
-    except Exception as exc:
+        run = JobRun.objects.create(job=job, task_id=task_id, started_at=timezone.now())
+        try:
+            counts = work()
+        except Exception as exc:
+            JobRun.objects.filter(pk=run.pk).update(
+                finished_at=timezone.now(),
+                status=JobStatus.FAILED,
+                error="".join(traceback.format_exception(exc))[-10000:],
+            )
+            raise
         JobRun.objects.filter(pk=run.pk).update(
-            finished_at=timezone.now(),
-            status=JobStatus.FAILED,
-            error="".join(traceback.format_exception(exc))[-10000:],
+            finished_at=timezone.now(), status=JobStatus.SUCCEEDED, counts=counts
         )
-        raise
-    JobRun.objects.filter(pk=run.pk).update(
-        finished_at=timezone.now(), status=JobStatus.SUCCEEDED, counts=counts
-    )
-    return counts
+        return counts
+    finally:
+        if task_id and connection.is_usable():  # a lost connection is discarded, name and all
+            with connection.cursor() as cursor:
+                cursor.execute("RESET application_name")
 
 
 def ensure_periodic_tasks(schedule: Schedule, using: str = DEFAULT_DB_ALIAS) -> None:

@@ -121,6 +121,7 @@ def test_a_worker_killed_mid_job_leaves_no_running_job_and_publishes_each_record
 
         task_id = str(uuid.uuid4())
         tasks.publish_due_records.apply_async(task_id=task_id)
+
         def blocked() -> list[int]:
             assert not JobRun.objects.filter(task_id=task_id, status=JobStatus.FAILED).exists()
             running = JobRun.objects.filter(task_id=task_id, status=JobStatus.RUNNING).exists()

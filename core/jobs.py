@@ -75,7 +75,7 @@ def run_job(job: str, work: Callable[[], Counts], *, task_id: str = "") -> Count
     are idempotent (they act on rows by status), so a redelivered task has its effect once."""
     close_abandoned_runs(job, task_id)
     if task_id:
-        # A redelivered task first ends the killed run's session, else it skips the rows that holds.
+        # A redelivered task first ends the killed run's session, else it skips the rows that session holds.
         end_abandoned_sessions(task_id)
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_config('application_name', %s, false)", [session_name(task_id)])

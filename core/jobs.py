@@ -60,7 +60,9 @@ def end_abandoned_sessions(task_id: str) -> int:
     """End the database sessions still open for an earlier run of ``task_id``, whose worker died.
     PostgreSQL notices a dead client only when it next talks to it: a session killed while waiting
     for a lock lives on, keeping the rows it changed locked, and the jobs, which skip locked rows
-    (another run is handling them), would skip them. Waits up to 10 s for each to end."""
+    (another run is handling them), would skip them. Waits up to 10 s for each to end. Workers
+    connect to PostgreSQL directly (docker-compose.pgbouncer.yml pools the web processes only): a
+    session name set here would not follow the job through a transaction-mode pooler."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity"

@@ -227,9 +227,7 @@ def subject_report(request, code: str):
     if state.failure:
         return render(request, "disclosure/report_unavailable.html", {"message": state.failure}, status=503)
     context = {"subject": public_subject(subject, ()), "pending": state.pending}
-    response = render(
-        request, "disclosure/report_pending.html", context, status=202 if state.pending else 200
-    )
+    response = render(request, "disclosure/report_pending.html", context)
     if state.pending:
         response["Retry-After"] = str(REPORT_POLL_SECONDS)
     response["Cache-Control"] = "no-store"

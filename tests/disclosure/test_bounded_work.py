@@ -87,7 +87,7 @@ def test_no_request_renders_a_report_they_queue_one_render_and_wait_for_it(clien
         assert {answer.status_code for answer in answers} == {302}
         assert {answer["Location"] for answer in answers} == {url}
         waiting = client.get(url)
-        assert waiting.status_code == 202 and waiting["Retry-After"] == "3"
+        assert waiting.status_code == 200 and waiting["Retry-After"] == "3"
         assert '<meta http-equiv="refresh"' in waiting.content.decode()
         assert rendered == [] and not CreditReport.objects.exists()
         assert reports.slots_taken() == 1  # one render queued, however many asked

@@ -30,10 +30,12 @@ from django.utils.translation import gettext as _
 
 from registry.choices import ImportStatus, ProblemKind
 from registry.importer import read
+from registry.importer.context import ChunkResult, ImportContext, Problem
+from registry.importer.output import write_problems
 from registry.importer.read import ImportRefused
 from registry.importer.rows import RowParser, RowRefused
 from registry.importer.templates import NATIONAL, HeaderRefused, detect
-from registry.importer.write import ChunkResult, ChunkWriter, ImportContext, Problem, write_problems
+from registry.importer.write import ChunkWriter
 from registry.models import Department, ImportBatch, ImportChunk, ImportProblem
 from registry.workdays import beijing_today
 

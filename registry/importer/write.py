@@ -6,8 +6,9 @@ query each. New subjects, records, their ``RecordTransition`` rows and natural p
 are built as dict rows exactly as the services would save them (``services.create_subject``,
 ``create_record``, ``revoke_record``): primary keys reserved from the sequences, publicity dates
 from the rule book and calendar loaded once (memoised per distinct case), identity numbers
-encrypted with their blind index. Their ledger entries are chained under the ledger lock and
-everything is COPYed (core/copy.py). The rare rows that change what already exists (a draft the
+encrypted with their blind index; ``NewRows`` (output.py) reserves their keys, seals their personal
+data to the row, chains their ledger entries under the ledger lock and COPYs everything
+(core/copy.py). The rare rows that change what already exists (a draft the
 file changes, a licence it revokes, a subject's missing identity number) go through the services
 first, each in its own savepoint.
 """
@@ -15,9 +16,8 @@ first, each in its own savepoint.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,14 +26,10 @@ from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from core import ledger
-from core.copy import copy_data, copy_rows, reserve_ids, snapshot_of
-from core.models import LedgerEntry
+from core.copy import copy_data
 from registry import crypto, publicity, services
 from registry.choices import (
-    FindingSource,
-    FindingStatus,
     PersonRecordStatus,
-    ProblemKind,
     PublicationExemption,
     RecordStatus,
     SubjectStatus,
@@ -41,24 +37,20 @@ from registry.choices import (
     district_from_division,
 )
 from registry.codes import CodeError, parse_uscc
+from registry.importer.context import ChunkResult, ImportContext
+from registry.importer.output import NewRows, content_json, revocation_reason
 from registry.importer.rows import ParsedRow
-from registry.importer.templates import Template
 from registry.models import (
     ID_NUMBER_PURPOSE,
     PERSON_ID_PURPOSE,
-    CodeCategory,
     CreditRecord,
     Department,
-    ImportBatch,
-    ImportProblem,
-    PersonalDataFinding,
     PersonRecord,
-    RecordTransition,
     Subject,
     SubjectName,
 )
 from registry.ngrams import name_grams, normalise_name
-from registry.workdays import CalendarMissing, WorkingCalendar
+from registry.workdays import CalendarMissing
 
 COMPARED_FIELDS = (
     "category",
@@ -96,75 +88,6 @@ class _Case:
     publish_from: dt.date | None = None
 
 
-@dataclass
-class Problem:
-    line: int
-    kind: str
-    document_number: str
-    column: str
-    message: str
-
-
-class RememberingCalendar(WorkingCalendar):
-    """The working calendar with each deadline counted once: an import asks for few distinct dates."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._deadlines: dict[tuple[dt.date, int], Any] = {}
-
-    def deadline(self, start: dt.date, days: int):
-        found = self._deadlines.get((start, days))
-        if found is None:
-            found = self._deadlines[(start, days)] = super().deadline(start, days)
-        return found
-
-
-@dataclass
-class ImportContext:
-    """What every chunk of one import shares, loaded once."""
-
-    batch: ImportBatch
-    department: Department
-    actor: Any
-    template: Template
-    now: dt.datetime
-    calendar: WorkingCalendar = field(default_factory=RememberingCalendar)
-    rules: publicity.RuleBook = field(default_factory=publicity.RuleBook)
-    subject_types: dict[str, str] = field(default_factory=dict)
-    memo: dict = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if not self.subject_types:
-            self.subject_types = dict(CodeCategory.objects.values_list("code", "subject_type"))
-
-    @property
-    def actor_id(self) -> int | None:
-        actor = self.actor
-        return actor.pk if actor is not None and actor.is_authenticated else None
-
-    @property
-    def actor_name(self) -> str:
-        actor = self.actor
-        return actor.get_username() if actor is not None and actor.is_authenticated else "system"
-
-
-@dataclass
-class ChunkResult:
-    counts: dict[str, int] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
-    refused_lines: set[int] = field(default_factory=set)
-
-    def add(self, name: str, n: int = 1) -> None:
-        self.counts[name] = self.counts.get(name, 0) + n
-
-    def refuse(self, row: ParsedRow, column: str, message: str) -> None:
-        self.problems.append(Problem(row.line, ProblemKind.REFUSED, row.document_number, column, message))
-        self.refused_lines.add(row.line)
-
-    def remark(self, row: ParsedRow, column: str, message: str) -> None:
-        self.problems.append(Problem(row.line, ProblemKind.WARNING, row.document_number, column, message))
-
-
 def _message(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         return " ".join(exc.messages)
@@ -181,11 +104,7 @@ class ChunkWriter:
         self.former_names: dict[int, set[str]] = {}
         self.records: dict[str, dict] = {}
         self.person_records: dict[str, PersonRecord] = {}
-        self.new_subjects: list[dict] = []
-        self.new_records: list[dict] = []
-        self.new_transitions: list[dict] = []
-        self.new_people: list[dict] = []
-        self.new_findings: list[dict] = []
+        self.new = NewRows(context, result)
         self.changes: list[ledger.Change] = []
         self.deferred: list[tuple[ParsedRow, Callable[[], None]]] = []
 
@@ -247,7 +166,6 @@ class ChunkWriter:
     # -- the chunk -----------------------------------------------------------------------------
 
     def run(self) -> None:
-        ctx = self.ctx
         self.rows = self._without_duplicates(self.rows)
         with connection.cursor() as cursor:
             self._stage(cursor)
@@ -264,15 +182,8 @@ class ChunkWriter:
                         work()
                 except (ValidationError, services.InvalidTransition, PermissionDenied) as exc:
                     self.result.refuse(row, "", _message(exc))
-            self._assign_ids(cursor)
-            entries = ledger.chain_rows(self.changes_in_order(), ledger.lock_head(), ctx.actor, ctx.now)
-            copy_rows(cursor, Subject, self.new_subjects)
-            copy_rows(cursor, CreditRecord, self.new_records)
-            copy_rows(cursor, RecordTransition, self.new_transitions)
-            copy_rows(cursor, PersonRecord, self.new_people)
-            copy_rows(cursor, PersonalDataFinding, self.new_findings)
-            copy_rows(cursor, LedgerEntry, entries)
-        self.result.add("subjects_created", len(self.new_subjects))
+            self.new.write(cursor)
+        self.result.add("subjects_created", len(self.new.subjects))
 
     def _without_duplicates(self, rows: list[ParsedRow]) -> list[ParsedRow]:
         first: dict[str, int] = {}
@@ -530,7 +441,7 @@ class ChunkWriter:
             "created_at": ctx.now,
             "updated_at": ctx.now,
         }
-        self.new_subjects.append(subject)
+        self.new.subjects.append(subject)
         self.subjects_by_code[code] = subject
         if row.registration_number:
             self.subjects_by_registration[row.registration_number] = subject
@@ -633,7 +544,7 @@ class ChunkWriter:
             "_revoke": row.revoke,
             "_names": row.names,
         }
-        self.new_records.append(record)
+        self.new.records.append(record)
 
     def _existing_record(self, row: ParsedRow, existing: dict) -> None:
         changes = {
@@ -697,7 +608,7 @@ class ChunkWriter:
                 )
                 self.result.add("updated")
             if row.revoke and not revoked:
-                services.revoke_record(record, actor=self.ctx.actor, reason=_revocation_reason())
+                services.revoke_record(record, actor=self.ctx.actor, reason=revocation_reason())
                 self.result.add("revoked")
             if not (changes or extras_changed) and (revoked or not row.revoke):
                 self.result.add("unchanged")
@@ -746,7 +657,7 @@ class ChunkWriter:
             self.deferred.append((row, work))
             return
         ctx = self.ctx
-        self.new_people.append(
+        self.new.people.append(
             {
                 "id": None,
                 "department_id": ctx.department.pk,
@@ -754,8 +665,8 @@ class ChunkWriter:
                 "document_number": row.document_number,
                 "decision_date": row.record["decision_date"],
                 "status": PersonRecordStatus.REVOKED if row.revoke else PersonRecordStatus.VALID,
-                "content_cipher": None,  # sealed to its row once the row has its id (_assign_ids)
-                "_content": _json(content),
+                "content_cipher": None,  # sealed to its row once the row has its id (NewRows.assign_ids)
+                "_content": content_json(content),
                 "id_number_index": crypto.blind_index(row.id_number, PERSON_ID_PURPOSE),
                 "import_batch_id": ctx.batch.pk,
                 "import_line": row.line,
@@ -768,203 +679,6 @@ class ChunkWriter:
             self.result.add("revoked")
 
     # -- ids, rows and ledger entries ------------------------------------------------------------
-
-    def _assign_ids(self, cursor) -> None:
-        refused = self.result.refused_lines
-        # A row refused by a deferred service call never reaches here; new rows were never refused.
-        subject_ids = iter(reserve_ids(cursor, Subject, len(self.new_subjects)))
-        for subject in self.new_subjects:
-            subject["id"] = next(subject_ids)
-            number = subject.pop("_legal_representative_id", "")
-            if number:  # sealed to its row (crypto.binding) now that the row has its id
-                subject["legal_representative_id_cipher"] = crypto.encrypt(
-                    number,
-                    crypto.binding(Subject._meta.db_table, "legal_representative_id_cipher", subject["id"]),
-                )
-        records = [record for record in self.new_records if record["import_line"] not in refused]
-        self.new_records = records
-        self.result.add("created", len(records))
-        self.result.add("revoked", sum(1 for record in records if record["_revoke"]))
-        record_ids = iter(reserve_ids(cursor, CreditRecord, len(records)))
-        revoked = sum(1 for record in records if record["_revoke"])
-        transition_ids = iter(reserve_ids(cursor, RecordTransition, len(records) + revoked))
-        finding_ids = iter(
-            reserve_ids(cursor, PersonalDataFinding, sum(len(record["_names"]) for record in records))
-        )
-        people_ids = iter(reserve_ids(cursor, PersonRecord, len(self.new_people)))
-        for person in self.new_people:
-            person["id"] = next(people_ids)
-            person["content_cipher"] = crypto.encrypt(
-                person.pop("_content"), PersonRecord.content_binding(person["id"])
-            )
-        entered, invalid = None, _revocation_reason()
-        ctx = self.ctx
-        for record in records:
-            record["id"] = next(record_ids)
-            record["subject_id"] = record.pop("_subject")["id"]
-            revoke = record.pop("_revoke")
-            self._hold_for_names(record, record.pop("_names"), finding_ids)
-            if entered is None:
-                entered = _("Imported (import #%(batch)d)") % {"batch": ctx.batch.pk}
-            self.new_transitions.append(
-                self._transition(next(transition_ids), record, "", RecordStatus.DRAFT, entered)
-            )
-            if revoke:
-                record["status"] = RecordStatus.REVOKED
-                self.new_transitions.append(
-                    self._transition(
-                        next(transition_ids), record, RecordStatus.DRAFT, RecordStatus.REVOKED, invalid
-                    )
-                )
-
-    def _hold_for_names(self, record: dict, names: list, finding_ids) -> None:
-        """Likely names of natural persons (DOMAIN.md 10) become findings awaiting a regulator, as
-        at entry: the draft cannot be published until one confirms the text."""
-        if not names:
-            return
-        record["_findings"] = []
-        for field_name, label, finding in names:
-            row = {
-                "id": next(finding_ids),
-                "record_id": record["id"],
-                "version": record["version"],
-                "field": field_name,
-                "kind": finding.kind,
-                "position": finding.position,
-                "length": finding.end - finding.start,
-                "status": FindingStatus.PENDING,
-                "source": FindingSource.IMPORT,
-                "original_cipher": None,
-                "decided_by_id": None,
-                "decided_by_name": "",
-                "decided_at": None,
-                "created_at": self.ctx.now,
-            }
-            self.new_findings.append(row)
-            record["_findings"].append(row)
-            self.result.problems.append(
-                Problem(
-                    record["import_line"],
-                    ProblemKind.WARNING,
-                    record["document_number"],
-                    label,
-                    _(
-                        "%(column)s may name a natural person at character %(position)d: the record "
-                        "is held until a regulator confirms the text (DOMAIN.md 10)."
-                    )
-                    % {"column": label, "position": finding.position},
-                )
-            )
-
-    def _transition(self, pk: int, record: dict, from_status: str, to_status: str, reason: str) -> dict:
-        return {
-            "id": pk,
-            "record_id": record["id"],
-            "from_status": from_status,
-            "to_status": to_status,
-            "actor_id": self.ctx.actor_id,
-            "actor_name": self.ctx.actor_name,
-            "reason": reason,
-            "created_at": self.ctx.now,
-        }
-
-    def changes_in_order(self) -> list[ledger.Change]:
-        """One entry per change, as the services write them: subject created, record created
-        (as a draft), then revoked when the file says 无效."""
-        changes = []
-        for subject in self.new_subjects:
-            changes.append(
-                ledger.Change(
-                    "registry.subject.created",
-                    "registry.subject",
-                    str(subject["id"]),
-                    None,
-                    snapshot_of(Subject, subject),
-                )
-            )
-        draft, revoked = RecordStatus.DRAFT.value, RecordStatus.REVOKED.value
-        for record in self.new_records:
-            is_revoked = record["status"] == revoked
-            if is_revoked:
-                record["status"] = draft
-            changes.append(
-                ledger.Change(
-                    "registry.record.created",
-                    "registry.creditrecord",
-                    str(record["id"]),
-                    None,
-                    snapshot_of(CreditRecord, record),
-                )
-            )
-            findings = record.get("_findings")
-            if findings:
-                changes.append(
-                    ledger.Change(
-                        "registry.record.personal_data_found",
-                        "registry.creditrecord",
-                        str(record["id"]),
-                        None,
-                        {
-                            "findings": [
-                                {
-                                    "field": row["field"],
-                                    "kind": row["kind"],
-                                    "position": row["position"],
-                                    "status": row["status"],
-                                }
-                                for row in findings
-                            ]
-                        },
-                    )
-                )
-            if is_revoked:
-                record["status"] = revoked
-                changes.append(
-                    ledger.Change(
-                        "registry.record.revoked",
-                        "registry.creditrecord",
-                        str(record["id"]),
-                        {"status": draft},
-                        {"status": revoked, "reason": _revocation_reason()},
-                    )
-                )
-        for person in self.new_people:
-            changes.append(
-                ledger.Change(
-                    "registry.personrecord.created",
-                    "registry.personrecord",
-                    str(person["id"]),
-                    None,
-                    snapshot_of(PersonRecord, person),
-                )
-            )
-        return changes
-
-
-def write_problems(cursor, batch: ImportBatch, problems: list[Problem]) -> None:
-    if not problems:
-        return
-    ids = iter(reserve_ids(cursor, ImportProblem, len(problems)))
-    copy_rows(
-        cursor,
-        ImportProblem,
-        [
-            {
-                "id": next(ids),
-                "batch_id": batch.pk,
-                "line": problem.line,
-                "kind": problem.kind,
-                "document_number": problem.document_number[:200],
-                "column": problem.column[:100],
-                "message": problem.message,
-            }
-            for problem in problems
-        ],
-    )
-
-
-def _revocation_reason() -> str:
-    return _("当前状态 is 无效 (invalid) in the imported file")
 
 
 def _same(name: str, stored: Any, new: Any) -> bool:
@@ -979,10 +693,6 @@ def _copy(text: str) -> str:
 
 def _slashed(day: dt.date) -> str:
     return f"{day.year}/{day.month:02d}/{day.day:02d}"
-
-
-def _json(content: dict) -> str:
-    return json.dumps(content, ensure_ascii=False, sort_keys=True)
 
 
 _district_cache: dict[str, str] = {}

@@ -6,10 +6,15 @@ migration renames the tables): ledger sequence numbers and hashes are unchanged.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.choices import JobStatus
+
+if TYPE_CHECKING:
+    from core.uploads import CheckedUpload
 
 
 class LedgerEntry(models.Model):
@@ -138,3 +143,31 @@ class LedgerItem(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.entry_seq}/{self.position} {self.object_type}:{self.object_id}"
+
+
+class StoredUpload(models.Model):
+    """An uploaded file kept with what ``core.uploads.check_upload`` found: its real type, size
+    and digest. Subclasses add the ``file`` field (their own folder) and what the file belongs to."""
+
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=40)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    file: models.FileField
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def keep(self, upload: CheckedUpload) -> None:
+        """Store ``upload`` (checked) as this row's file and save the row."""
+        self.original_name = upload.original_name
+        self.content_type = upload.content_type
+        self.size = upload.size
+        self.sha256 = upload.sha256
+        self.file.save(upload.file.name, upload.file, save=False)
+        self.save()

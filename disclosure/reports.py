@@ -250,22 +250,6 @@ def release_slot() -> None:
         logger.warning("report slot not released: Redis unavailable", exc_info=True)
 
 
-class _Slot:
-    def __enter__(self) -> _Slot:
-        self.held = take_slot()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.held:
-            self.held = False
-            release_slot()
-
-
-def report_slot() -> _Slot:
-    """``with report_slot():`` one of the ``REPORT_CONCURRENCY`` slots, or ``ReportBusy``."""
-    return _Slot()
-
-
 def report_state(subject) -> ReportState:
     from django.core.cache import cache
 

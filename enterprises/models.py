@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.models import StoredUpload
 from enterprises.choices import (
     BindingRole,
     BindingStatus,
@@ -421,7 +422,7 @@ class VoluntaryRegistration(models.Model):
         return self.title
 
 
-class VoluntaryAttachment(models.Model):
+class VoluntaryAttachment(StoredUpload):
     """A file supporting a voluntary registration (a certificate's scan): seen by the enterprise
     and the moderating regulator only."""
 
@@ -432,19 +433,11 @@ class VoluntaryAttachment(models.Model):
         verbose_name=_("voluntary registration"),
     )
     file = models.FileField(_("file"), upload_to=attachment_path, max_length=200)
-    original_name = models.CharField(_("file name"), max_length=200)
-    content_type = models.CharField(_("type"), max_length=40)
-    size = models.PositiveIntegerField(_("size (bytes)"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
-    class Meta:
+    class Meta(StoredUpload.Meta):
         ordering = ["registration", "id"]
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 class CommitmentType(models.Model):

@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
 
+from core.models import StoredUpload
 from objections.choices import (
     OPEN_OBJECTION_STATUSES,
     OPEN_REPAIR_STATUSES,
@@ -173,7 +174,7 @@ class Objection(TrackedApplication):
         return json.loads(crypto.decrypt(self.contact_cipher, CONTACT_PURPOSE))
 
 
-class ObjectionAttachment(models.Model):
+class ObjectionAttachment(StoredUpload):
     """Evidence filed with an objection: seen by the filer's enterprise account and those who
     decide the objection, never public."""
 
@@ -181,19 +182,11 @@ class ObjectionAttachment(models.Model):
         Objection, on_delete=models.PROTECT, related_name="attachments", verbose_name=_("objection")
     )
     file = models.FileField(_("file"), upload_to=objection_file_path, max_length=200)
-    original_name = models.CharField(_("file name"), max_length=200)
-    content_type = models.CharField(_("type"), max_length=40)
-    size = models.PositiveIntegerField(_("size (bytes)"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
-    class Meta:
+    class Meta(StoredUpload.Meta):
         ordering = ["objection", "id"]
         verbose_name = _("objection attachment")
         verbose_name_plural = _("objection attachments")
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 class RepairApplication(TrackedApplication):
@@ -252,7 +245,7 @@ class RepairApplication(TrackedApplication):
         return self.status in OPEN_REPAIR_STATUSES
 
 
-class RepairAttachment(models.Model):
+class RepairAttachment(StoredUpload):
     """Proof that the obligations were performed (the fine paid, the violation rectified): seen
     by the applicant and those who decide the application, never public."""
 
@@ -263,19 +256,11 @@ class RepairAttachment(models.Model):
         verbose_name=_("credit-repair application"),
     )
     file = models.FileField(_("file"), upload_to=repair_file_path, max_length=200)
-    original_name = models.CharField(_("file name"), max_length=200)
-    content_type = models.CharField(_("type"), max_length=40)
-    size = models.PositiveIntegerField(_("size (bytes)"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
-    class Meta:
+    class Meta(StoredUpload.Meta):
         ordering = ["application", "id"]
         verbose_name = _("repair attachment")
         verbose_name_plural = _("repair attachments")
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 class TransitionBase(models.Model):

@@ -99,15 +99,7 @@ def register_voluntary(
     registration.full_clean()
     registration.save()
     for upload in attachments:
-        attachment = VoluntaryAttachment(
-            registration=registration,
-            original_name=upload.original_name,
-            content_type=upload.content_type,
-            size=upload.size,
-            sha256=upload.sha256,
-        )
-        attachment.file.save(upload.file.name, upload.file, save=False)
-        attachment.save()
+        VoluntaryAttachment(registration=registration).keep(upload)
     record_change(
         registration,
         "submitted",

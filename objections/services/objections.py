@@ -157,15 +157,7 @@ def file_objection(
     start_step(objection, Step.INTAKE)
     objection.save()
     for upload in attachments:
-        attachment = ObjectionAttachment(
-            objection=objection,
-            original_name=upload.original_name,
-            content_type=upload.content_type,
-            size=upload.size,
-            sha256=upload.sha256,
-        )
-        attachment.file.save(upload.file.name, upload.file, save=False)
-        attachment.save()
+        ObjectionAttachment(objection=objection).keep(upload)
     record_first_transition(
         objection,
         "filed",

@@ -175,15 +175,7 @@ def apply_for_repair(
     start_step(application, Step.REPAIR_REVIEW)
     application.save()
     for upload in attachments:
-        attachment = RepairAttachment(
-            application=application,
-            original_name=upload.original_name,
-            content_type=upload.content_type,
-            size=upload.size,
-            sha256=upload.sha256,
-        )
-        attachment.file.save(upload.file.name, upload.file, save=False)
-        attachment.save()
+        RepairAttachment(application=application).keep(upload)
     record_first_transition(
         application,
         "submitted",

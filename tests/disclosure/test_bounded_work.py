@@ -55,8 +55,9 @@ def test_a_report_beyond_the_concurrency_cap_is_a_429_before_any_work(
     """Attack: many parallel report requests (14 exhausted the web workers). Held: with every slot
     taken, the next request is answered 429 at once; nothing is rendered or registered."""
     url = reverse("disclosure:subject_report", args=[subject.code])
-    with reports.report_slot(), reports.report_slot():  # two reports rendering elsewhere
-        refused = client.post(url)
+    reports.take_slot(), reports.take_slot()  # two reports rendering elsewhere
+    refused = client.post(url)
+    reports.release_slot(), reports.release_slot()
     assert refused.status_code == 429 and refused["Retry-After"] == "60"
     assert rendered == [] and not CreditReport.objects.exists()
     assert client.post(url).status_code == 200  # slots freed: served
@@ -70,8 +71,8 @@ def test_slots_are_released_when_a_rendering_fails(tasks_inline, subject, render
     state = reports.report_state(subject)
     assert state.issued is None and not state.pending  # nothing left waiting for a dead render
     assert reports.slots_taken() == 0
-    with reports.report_slot():  # the failed rendering gave its slot back
-        pass
+    assert reports.take_slot()  # the failed rendering gave its slot back (else ReportBusy)
+    reports.release_slot()
 
 
 @override_settings(RATELIMIT_REPORT="1000/m", REPORT_CONCURRENCY=2)

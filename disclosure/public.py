@@ -44,7 +44,8 @@ PROMINENT_CATEGORIES = {
     RecordCategory.BUSINESS_ABNORMALITY: "warning",
     RecordCategory.DISHONEST_JUDGMENT_DEBTOR: "danger",
 }
-MAX_RECORDS_PER_CATEGORY = 200
+MAX_RECORDS_PER_CATEGORY = 200  # per category in the credit report
+RECORDS_PER_PAGE = 20  # records of a tab on one web page
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,24 @@ class SubjectPage:
         ] + [(category, RecordCategory(category).label, self.tab_count(category)) for category in TAB_ORDER]
 
 
-def _load_subject_page(subject: Subject) -> SubjectPage:
+def _public_records(subject: Subject):
+    return CreditRecord.objects.public().filter(subject=subject)
+
+
+def _projected(listed: list[CreditRecord]) -> list[PublicRecord]:
+    """``listed`` projected for the public, each with its corrections (one query for all)."""
+    corrections: dict[int, list[RecordCorrection]] = {}
+    for row in RecordCorrection.objects.filter(record__in=[r.pk for r in listed]).order_by(
+        "created_at", "id"
+    ):
+        corrections.setdefault(row.record_id, []).append(row)
+    return [public_record(record, corrections.get(record.pk, ())) for record in listed]
+
+
+def _load_subject_page(subject: Subject, *, with_records: bool = True) -> SubjectPage:
+    """The page's summary (subject, marks, counts per category, filings) and, ``with_records``,
+    the latest MAX_RECORDS_PER_CATEGORY records of every category (what the credit report
+    lists); the web page reads its tab's records a page at a time instead (``tab_records``)."""
     page = SubjectPage(
         subject=public_subject(subject, subject.former_names.all()), filings=public_filings(subject)
     )
@@ -132,10 +150,12 @@ def _load_subject_page(subject: Subject) -> SubjectPage:
         .values("list_kind")
         .annotate(n=Count("id"))
     }
-    records = CreditRecord.objects.public().filter(subject=subject)
+    records = _public_records(subject)
     page.counts = {
         row["category"]: row["n"] for row in records.order_by().values("category").annotate(n=Count("id"))
     }
+    if not with_records:
+        return page
     # The latest MAX_RECORDS_PER_CATEGORY of each category, cut in SQL: a city's busiest subjects
     # have thousands of records in one category, and each row read is decrypted and projected.
     latest = records.annotate(
@@ -144,23 +164,70 @@ def _load_subject_page(subject: Subject) -> SubjectPage:
         )
     ).filter(rank_in_category__lte=MAX_RECORDS_PER_CATEGORY)
     listed = list(latest.select_related(*RECORD_RELATED).order_by("category", "-decision_date", "-id"))
-    corrections: dict[int, list[RecordCorrection]] = {}
-    for row in RecordCorrection.objects.filter(record__in=[r.pk for r in listed]).order_by(
-        "created_at", "id"
-    ):
-        corrections.setdefault(row.record_id, []).append(row)
-    for record in listed:
-        rows = page.records_by_category.setdefault(record.category, [])
-        if len(rows) < MAX_RECORDS_PER_CATEGORY:
-            rows.append(public_record(record, corrections.get(record.pk, ())))
+    for record in _projected(listed):
+        page.records_by_category.setdefault(record.category, []).append(record)
     return page
 
 
-def subject_page(subject: Subject) -> SubjectPage:
-    """Everything public about ``subject``, cached in Redis until one of its records changes."""
+def _day_key(subject: Subject) -> str:
     # The date is part of the key: a record whose publicity ends at midnight leaves the page then.
-    key = f"disclosure:subject:{subject.pk}:{cache.subject_version(subject.pk)}:{beijing_today()}"
-    return cache.cached(key, lambda: _load_subject_page(subject))
+    return f"{subject.pk}:{cache.subject_version(subject.pk)}:{beijing_today()}"
+
+
+def subject_page(subject: Subject) -> SubjectPage:
+    """Everything public about ``subject`` but its records, cached in Redis until one of its
+    records changes: the summary band and the tabs' counts."""
+    return cache.cached(
+        f"disclosure:subject:{_day_key(subject)}", lambda: _load_subject_page(subject, with_records=False)
+    )
+
+
+@dataclass(frozen=True)
+class RecordPage:
+    """One page of a tab's records, newest decision first."""
+
+    records: list[PublicRecord]
+    number: int
+    num_pages: int
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+
+def page_number(raw: str | None, count: int) -> tuple[int, int]:
+    """(page, pages) for a tab of ``count`` records: a missing, malformed or out-of-range page
+    number shows the nearest page there is, as a paginator's ``get_page`` does."""
+    pages = max(1, -(-count // RECORDS_PER_PAGE))
+    try:
+        number = int(raw or 1)
+    except ValueError:
+        number = 1
+    return min(max(number, 1), pages), pages
+
+
+def tab_records(subject: Subject, category: str, count: int, raw_page: str | None) -> RecordPage:
+    """The tab's records a page at a time (RECORDS_PER_PAGE, ordered like the report), cached
+    like the page: a subject with thousands of records costs what one page of them costs."""
+    number, pages = page_number(raw_page, count)
+
+    def load() -> RecordPage:
+        start = (number - 1) * RECORDS_PER_PAGE
+        listed = list(
+            _public_records(subject)
+            .filter(category=category)
+            .select_related(*RECORD_RELATED)
+            .order_by("-decision_date", "-id")[start : start + RECORDS_PER_PAGE]
+        )
+        return RecordPage(_projected(listed), number, pages)
+
+    if not count:
+        return RecordPage([], 1, 1)
+    return cache.cached(f"disclosure:subject-tab:{_day_key(subject)}:{category}:{number}", load)
 
 
 def subject_public_data(subject: Subject) -> dict:

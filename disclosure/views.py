@@ -34,7 +34,7 @@ from disclosure.forms import (
     VerifyLookupForm,
     VerifyUploadForm,
 )
-from disclosure.public import ANNUAL_REPORT_TAB, BASIC_TAB, TAB_ORDER, subject_page
+from disclosure.public import ANNUAL_REPORT_TAB, BASIC_TAB, TAB_ORDER, subject_page, tab_records
 from enterprises import visits
 from enterprises.choices import VisitKind
 from registry.choices import DISHONESTY_CATEGORIES, RecordCategory
@@ -172,15 +172,17 @@ def subject_detail(request, code: str):
     tab = request.GET.get("tab") or BASIC_TAB
     if tab not in {BASIC_TAB, ANNUAL_REPORT_TAB, *TAB_ORDER}:
         tab = BASIC_TAB
+    tab_count = page.counts.get(tab, 0)
+    records = tab_records(subject, tab, tab_count, request.GET.get("page")) if tab in TAB_ORDER else None
     context = {
         "page": page,
         "subject": page.subject,
         "tab": tab,
         "tab_label": dict((key, label) for key, label, _count in page.tabs)[tab],
-        "records": page.records_by_category.get(tab, []) if tab in TAB_ORDER else [],
-        "tab_count": page.counts.get(tab, 0),
+        "records": records.records if records else [],
+        "record_page": records,
+        "tab_count": tab_count,
         "filings": page.filings,
-        "max_per_category": 200,
     }
     _count_visit(request, page.subject.id, VisitKind.PAGE_VIEW)
     return render(request, "disclosure/subject.html", context)

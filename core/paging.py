@@ -15,6 +15,9 @@ COUNT_CAP = 10_000
 # COUNT_CAP + 1 candidates by construction.
 RANK = "search_rank"
 FOUND = "search_found"
+# The annotation of a list a filter already found to hold more than COUNT_CAP rows (it read
+# COUNT_CAP + 1 of them to plan its query: registry/filtersets.py): its capped count is not run.
+MORE_THAN_CAP = "more_than_cap"
 
 
 @dataclass
@@ -45,9 +48,16 @@ def parse_page(value: str | None) -> int:
         return 1
 
 
+def capped_count(queryset: QuerySet[Any], cap: int = COUNT_CAP) -> int:
+    """How many rows ``queryset`` has, up to ``cap + 1`` (more than ``cap``)."""
+    if cap == COUNT_CAP and MORE_THAN_CAP in queryset.query.annotations:
+        return cap + 1
+    return queryset.order_by()[: cap + 1].count()
+
+
 def capped_page(queryset: QuerySet[Any], page: int, per_page: int = 20, cap: int = COUNT_CAP) -> CappedPage:
     """One page of ``queryset`` and its count up to ``cap`` (``capped`` says there are more)."""
-    count = queryset.order_by()[: cap + 1].count()
+    count = capped_count(queryset, cap)
     capped = count > cap
     count = min(count, cap)
     num_pages = max(1, math.ceil(count / per_page))

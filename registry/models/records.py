@@ -302,6 +302,17 @@ class CreditRecord(models.Model):
                 include=PUBLIC_DATES,
             ),
             GinIndex(fields=["penalty_types"], name="registry_record_pub_penalty", condition=PUBLIC_ROWS),
+            # The records filter by penalty type: one small index per type in decision order (a GIN
+            # index gives no order, and its capped count reads the heap for the dates).
+            *[
+                models.Index(
+                    fields=["-decision_date", "-id"],
+                    name=f"registry_rec_pen_{penalty_type[:13]}",
+                    condition=PUBLIC_ROWS & Q(penalty_types__contains=[penalty_type]),
+                    include=PUBLIC_DATES,
+                )
+                for penalty_type in PenaltyType.values
+            ],
             # Subjects with a public record of a category (the category filter of subjects): an
             # index-only probe per subject, or the subjects of a category in id order.
             models.Index(

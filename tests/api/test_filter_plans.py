@@ -72,3 +72,22 @@ def test_has_dishonesty_is_planned_the_same_way(api, make_subject, make_record, 
     codes, count, capped, _counts = _get(api, "has_dishonesty=true")
 
     assert codes == sorted(s.code for s in dishonest) and (count, capped) == (3, False)
+
+
+@pytest.mark.parametrize(
+    ("lookup", "index"),
+    [
+        ({"subject_district": District.HAIDIAN}, "registry_record_pub_district"),
+        ({"penalty_types__contains": ["licence_revocation"]}, "registry_rec_pen_licence_revoc"),
+    ],
+    ids=["district", "penalty_type"],
+)
+def test_the_records_filters_by_district_and_penalty_type_read_their_own_index_in_order(lookup, index):
+    from registry.models import CreditRecord
+    from tests.disclosure.test_query_costs import RECENT, _plan
+
+    page = CreditRecord.objects.public().filter(**lookup).order_by(*RECENT)[:20]
+    count = CreditRecord.objects.public().filter(**lookup).order_by().values("pk")[: COUNT_CAP + 1]
+    for queryset in (page, count):
+        plan = _plan(queryset)
+        assert index in plan and "Sort" not in plan and "registry_subject" not in plan, plan

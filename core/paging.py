@@ -15,9 +15,9 @@ COUNT_CAP = 10_000
 # COUNT_CAP + 1 candidates by construction.
 RANK = "search_rank"
 FOUND = "search_found"
-# The annotation of a list a filter already found to hold more than COUNT_CAP rows (it read
-# COUNT_CAP + 1 of them to plan its query: registry/filtersets.py): its capped count is not run.
-MORE_THAN_CAP = "more_than_cap"
+# The annotation (a Value) of a list whose capped count a filter already knows (it read up to
+# COUNT_CAP + 1 of its rows to plan its query: registry/filtersets.py): the count is not run.
+KNOWN_COUNT = "known_count"
 
 
 @dataclass
@@ -50,8 +50,9 @@ def parse_page(value: str | None) -> int:
 
 def capped_count(queryset: QuerySet[Any], cap: int = COUNT_CAP) -> int:
     """How many rows ``queryset`` has, up to ``cap + 1`` (more than ``cap``)."""
-    if cap == COUNT_CAP and MORE_THAN_CAP in queryset.query.annotations:
-        return cap + 1
+    known = queryset.query.annotations.get(KNOWN_COUNT)
+    if cap == COUNT_CAP and known is not None:
+        return int(known.value)
     return queryset.order_by()[: cap + 1].count()
 
 

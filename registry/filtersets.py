@@ -16,7 +16,7 @@ from django.db.models import Q, QuerySet, Value
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
-from core.paging import COUNT_CAP, MORE_THAN_CAP
+from core.paging import COUNT_CAP, KNOWN_COUNT
 from registry.choices import (
     DISHONESTY_CATEGORIES,
     District,
@@ -168,17 +168,18 @@ def subjects_with_public_record(queryset: QuerySet, categories: list[str], *, al
     scattered through the code order, so a page walking subjects by code and probing each for
     the category reads most of the table (bench/README.md). One index-only read of
     ``registry_record_pub_subject`` (or ``_pub_dishonest``) gives up to COUNT_CAP + 1 of them:
-    when that is all of them, the list is those ids (a page sorts at most COUNT_CAP rows, the
-    count is exact); when there are more, at least one subject in a hundred has one (at a
-    million subjects), so walking them in code order finds a page soon, and when this is the only
-    filter the count is known to be capped (``MORE_THAN_CAP``: no second walk to count).
+    when that is all of them, the list is those ids (a page sorts at most COUNT_CAP rows);
+    when there are more, at least one subject in a hundred has one (at a million subjects), so
+    walking them in code order finds a page soon. When this is the only filter, the count is
+    known either way (``KNOWN_COUNT``: no second walk to count).
     """
     public = CreditRecord.objects.public().filter(category__in=categories).order_by("subject_id")
     ids = list(public.values_list("subject_id", flat=True).distinct()[: COUNT_CAP + 1])
     if len(ids) <= COUNT_CAP:
-        return queryset.filter(pk__in=ids)
-    queryset = queryset.filter(public_record_exists(categories))
-    return queryset.annotate(**{MORE_THAN_CAP: Value(True)}) if alone else queryset
+        queryset = queryset.filter(pk__in=ids)
+    else:
+        queryset = queryset.filter(public_record_exists(categories))
+    return queryset.annotate(**{KNOWN_COUNT: Value(len(ids))}) if alone else queryset
 
 
 class SubjectFilterSet(StrictFilterSet):

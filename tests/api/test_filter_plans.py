@@ -39,18 +39,31 @@ def _get(api, query: str):
 
 
 def test_a_category_with_few_subjects_lists_exactly_them_in_code_order(api, licensed):
-    codes, count, capped, _counts = _get(api, "category=licence")
+    codes, count, capped, counts = _get(api, "category=licence")
     assert codes == sorted(s.code for s in licensed)
-    assert (count, capped) == (4, False)
+    assert (count, capped, counts) == (4, False, [])  # the ids read are the count
 
 
-def test_a_common_category_alone_is_known_to_be_capped_without_a_count(api, licensed, monkeypatch):
+def test_a_common_category_alone_walks_the_subjects_and_counts_by_the_first_read(api, licensed, monkeypatch):
     monkeypatch.setattr(filtersets, "COUNT_CAP", 2)  # "more than the cap" once 3 subjects have one
 
-    codes, count, capped, counts = _get(api, "category=licence&limit=3")
+    with CaptureQueriesContext(connection) as captured:
+        codes, count, _capped, counts = _get(api, "category=licence&limit=3")
 
     assert codes == sorted(s.code for s in licensed)[:3]
-    assert (count, capped, counts) == (COUNT_CAP, True, [])
+    # The read stopped at cap + 1 = 3 (at the real cap: COUNT_CAP + 1, shown as capped); no count.
+    assert (count, counts) == (3, [])
+    assert any("EXISTS" in q["sql"] for q in captured.captured_queries), "the page walks the subjects"
+
+
+def test_a_known_count_above_the_cap_is_shown_capped(api, licensed):
+    from core.paging import KNOWN_COUNT, capped_count
+    from registry.models import Subject
+
+    marked = Subject.objects.annotate(**{KNOWN_COUNT: filtersets.Value(COUNT_CAP + 1)})
+    with CaptureQueriesContext(connection) as captured:
+        assert capped_count(marked) == COUNT_CAP + 1
+    assert not captured.captured_queries
 
 
 def test_a_common_category_with_another_filter_is_counted(api, licensed, monkeypatch):

@@ -22,7 +22,7 @@ from typing import Any
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection, models
 
-from core.ledger import EncodedJSON
+from core.ledger import EncodedJSON, is_copy
 
 _json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
@@ -269,6 +269,8 @@ def _json_list(value: Any) -> list[Any]:
 def _snapshot_converters(model: type[models.Model]) -> tuple[tuple[str, Callable[[Any], Any] | None], ...]:
     converters: list[tuple[str, Callable[[Any], Any] | None]] = []
     for field in model._meta.concrete_fields:
+        if is_copy(field):
+            continue
         convert: Callable[[Any], Any] | None = None
         if isinstance(field, models.DateTimeField):
             convert = _json_datetime
@@ -286,7 +288,7 @@ def _snapshot_converters(model: type[models.Model]) -> tuple[tuple[str, Callable
 
 def snapshot_of(model: type[models.Model], row: Mapping[str, Any]) -> dict[str, Any]:
     """What ``core.ledger.snapshot`` returns for the saved instance of ``row`` (every concrete
-    field, as plain JSON), without building the instance."""
+    field but copies, as plain JSON), without building the instance."""
     out = {}
     for attname, convert in _snapshot_converters(model):
         value = row[attname]

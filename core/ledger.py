@@ -44,11 +44,20 @@ def to_json_value(value: Any) -> Any:
     return value
 
 
+def is_copy(field: models.Field[Any, Any]) -> bool:
+    """A column that copies another row's fact for reads (``ledger_copies`` on the model, e.g. a
+    record's ``subject_district``): the fact is ledgered on the row it belongs to, and the copy,
+    which set-based updates keep in step, is in no snapshot, state or leaf."""
+    return field.name in getattr(field.model, "ledger_copies", ())
+
+
 def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
-    """The stored state of ``instance`` (all concrete fields, or ``fields``) as plain JSON."""
+    """The stored state of ``instance`` (all concrete fields but copies, or ``fields``) as plain JSON."""
     wanted = set(fields) if fields is not None else None
     data = {}
     for field in instance._meta.concrete_fields:
+        if is_copy(field):
+            continue
         if wanted is not None and field.name not in wanted:
             continue
         data[field.attname] = to_json_value(getattr(instance, field.attname))
@@ -250,8 +259,8 @@ BATCH_SIZE = 4096  # rows per batch entry: a proof rehashes at most this many le
 
 def state_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
     """The fields a row's state covers: every concrete field but ``auto_now`` timestamps (they move
-    on every save by design; the same fields ``verify_ledger`` compares)."""
-    return [f for f in model._meta.concrete_fields if not getattr(f, "auto_now", False)]
+    on every save by design; the same fields ``verify_ledger`` compares) and copies (``is_copy``)."""
+    return [f for f in model._meta.concrete_fields if not getattr(f, "auto_now", False) and not is_copy(f)]
 
 
 def state_value(model_field: models.Field[Any, Any], value: Any) -> Any:

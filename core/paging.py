@@ -15,6 +15,9 @@ COUNT_CAP = 10_000
 # COUNT_CAP + 1 candidates by construction.
 RANK = "search_rank"
 FOUND = "search_found"
+# The annotation (a Value) of a list whose capped count a filter already knows (it read up to
+# COUNT_CAP + 1 of its rows to plan its query: registry/filtersets.py): the count is not run.
+KNOWN_COUNT = "known_count"
 
 
 @dataclass
@@ -45,9 +48,17 @@ def parse_page(value: str | None) -> int:
         return 1
 
 
+def capped_count(queryset: QuerySet[Any], cap: int = COUNT_CAP) -> int:
+    """How many rows ``queryset`` has, up to ``cap + 1`` (more than ``cap``)."""
+    known = queryset.query.annotations.get(KNOWN_COUNT)
+    if cap == COUNT_CAP and known is not None:
+        return int(known.value)
+    return queryset.order_by()[: cap + 1].count()
+
+
 def capped_page(queryset: QuerySet[Any], page: int, per_page: int = 20, cap: int = COUNT_CAP) -> CappedPage:
     """One page of ``queryset`` and its count up to ``cap`` (``capped`` says there are more)."""
-    count = queryset.order_by()[: cap + 1].count()
+    count = capped_count(queryset, cap)
     capped = count > cap
     count = min(count, cap)
     num_pages = max(1, math.ceil(count / per_page))

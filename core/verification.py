@@ -12,7 +12,8 @@ the rows it describes. Streaming throughout: memory stays bounded at any size.
    latest state of it. The state is replayed from the ledger: the ``*.created`` entry holds a full
    snapshot, each later entry the fields it changed (its ``after``; keys that are not fields, such
    as ``reason``, are ignored). It covers every concrete field except ``auto_now`` timestamps
-   (``updated_at`` moves on every save by design and no workflow records it), and only the fields
+   (``updated_at`` moves on every save by design and no workflow records it) and copies of another
+   row's fact kept for reads (``core.ledger.is_copy``), and only the fields
    the ledger has a value for (a field added by a later migration is covered from its first
    entry). A row edited in SQL, inserted without an entry, or deleted is named.
 """
@@ -232,7 +233,7 @@ def check_chain_and_log(report: Report, pinned: Iterable[PinnedRoot]) -> None:
 
 
 def covered_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
-    return [f for f in model._meta.concrete_fields if not getattr(f, "auto_now", False)]
+    return ledger.state_fields(model)
 
 
 def _same(model_field: models.Field[Any, Any], row_value: Any, ledger_value: Any) -> bool:

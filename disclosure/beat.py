@@ -10,11 +10,17 @@ from __future__ import annotations
 from django.db import DEFAULT_DB_ALIAS
 
 from core.jobs import ensure_periodic_tasks
+from disclosure.figures import COUNT_EVERY
 
 # name -> (task, schedule). Webhook dispatch reads the change feed every minute; a full bulk
-# export is written nightly, after the registry's publication and expiry jobs.
+# export is written nightly, after the registry's publication and expiry jobs; the home page's
+# figures are recounted every few minutes (disclosure/figures.py: COUNT_EVERY).
 DEFAULT_SCHEDULE: dict[str, tuple[str, dict]] = {
     "Dispatch webhooks": ("disclosure.tasks.dispatch_webhooks", {"interval_minutes": 1}),
+    "Count public figures": (
+        "disclosure.tasks.count_public_figures",
+        {"interval_minutes": int(COUNT_EVERY.total_seconds() // 60)},
+    ),
     "Build bulk export": ("disclosure.tasks.build_export", {"crontab": ("30", "3")}),
 }
 

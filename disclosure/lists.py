@@ -85,7 +85,7 @@ def list_changes(
         added = added.filter(department_id=department_id)
         removed = removed.filter(department_id=department_id)
     if district:
-        added = added.filter(subject__district=district)
+        added = added.filter(subject_district=district)
         removed = removed.filter(subject__district=district)
     changes = [
         ListChange(

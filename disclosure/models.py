@@ -138,6 +138,23 @@ class FeedPosition(models.Model):
         return f"{self.consumer}@{self.seq}"
 
 
+class PublicFigure(models.Model):
+    """A headline figure of the public site (subjects, public records, entries of each list) as
+    the ``count_public_figures`` job last counted it: a page view reads a few rows instead of
+    counting millions of records, and still has its figures when Redis is down (issue 13)."""
+
+    name = models.CharField(_("figure"), max_length=60, primary_key=True)
+    value = models.BigIntegerField(_("value"))
+    counted_at = models.DateTimeField(_("counted at"))
+
+    class Meta:
+        verbose_name = _("public figure")
+        verbose_name_plural = _("public figures")
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"
+
+
 class Export(models.Model):
     """A bulk snapshot of the public data (JSON Lines + CSV) with its manifest."""
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from disclosure import exports, reports, webhooks
+from core.jobs import TASK_OPTIONS, run_job
+from disclosure import exports, figures, reports, webhooks
 
 # Exponential backoff of webhook deliveries: about 30 s, 1 min, 2 min, ... capped at 1 h, 8 retries.
 DELIVERY_RETRIES = 8
@@ -35,6 +36,12 @@ def build_export(export_id: int | None = None) -> int:
     """Beat job (or on demand): write a full snapshot with its manifest; returns the export id."""
     export_id = export_id or exports.start_export().pk
     return exports.build_export(export_id).pk
+
+
+@shared_task(bind=True, **TASK_OPTIONS)
+def count_public_figures(self) -> dict[str, int]:
+    """Beat job: recount the public site's headline figures (disclosure/figures.py)."""
+    return run_job("count_public_figures", figures.count_public_figures, task_id=self.request.id or "")
 
 
 @shared_task(acks_late=True)

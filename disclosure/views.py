@@ -25,7 +25,7 @@ from django_ratelimit.core import is_ratelimited
 
 from core import cache
 from core.paging import capped_page, parse_page
-from disclosure import lists, reports, signing
+from disclosure import figures, lists, reports, signing
 from disclosure.forms import (
     FeedFilterForm,
     ListChangesForm,
@@ -41,12 +41,10 @@ from registry.choices import DISHONESTY_CATEGORIES, RecordCategory
 from registry.models import CreditRecord, Subject
 from registry.projection import RECORD_RELATED, public_record, public_subject
 from registry.search import SearchFilters, match_reason, search_subjects
-from sanctions.choices import LIST_RECORD_CATEGORY, LIST_SLUGS, ListKind
+from sanctions.choices import ListKind
 
 FEED_CATEGORIES = (RecordCategory.LICENCE, RecordCategory.PENALTY)
-COUNTS_EVERY = 300  # seconds between recounts of the headline and list counts
-# The public lists (/lists/<slug>/): slug -> the record category that shows its entries.
-LISTS = {slug: LIST_RECORD_CATEGORY[kind] for slug, kind in LIST_SLUGS.items()}
+LISTS = figures.LISTS
 
 
 def _rate_limited(request, group: str, setting: str) -> bool:
@@ -62,17 +60,10 @@ def too_many_requests(request):
 
 
 def _site_counts() -> dict:
-    """Headline counts, refreshed every few minutes (an exact count of ten million records costs
-    seconds): not tied to the global version, which every publication bumps, or the home page
-    would recount after each change (cache.refreshed)."""
-
-    def compute():
-        return {
-            "subject_count": Subject.objects.count(),
-            "record_count": CreditRecord.objects.public().count(),
-        }
-
-    return cache.refreshed("disclosure:counts", compute, every=COUNTS_EVERY)
+    """Headline counts as the beat job stored them (disclosure/figures.py): a few rows read,
+    whatever the number of records, with or without Redis."""
+    stored = figures.public_figures()
+    return {"subject_count": stored[figures.SUBJECTS], "record_count": stored[figures.PUBLIC_RECORDS]}
 
 
 def _latest_feed(limit: int) -> list:
@@ -261,27 +252,10 @@ def _list_kind(slug: str) -> str:
     return kind
 
 
-def _list_counts() -> dict[str, int]:
-    """Subjects on each public list now, cached like the headline counts."""
-
-    def compute():
-        counts = dict(
-            CreditRecord.objects.public()
-            .filter(category__in=LISTS.values())
-            .order_by()
-            .values("category")
-            .annotate(n=Count("id"))
-            .values_list("category", "n")
-        )
-        return {slug: counts.get(category, 0) for slug, category in LISTS.items()}
-
-    return cache.refreshed("disclosure:list-counts", compute, every=COUNTS_EVERY)
-
-
 @require_GET
 def lists_index(request):
     """Every public list, with how many entries it holds; why the key-attention list is not here."""
-    counts = _list_counts()
+    counts = figures.list_counts()
     rows = [{"slug": slug, "kind": kind, "count": counts.get(slug, 0)} for slug, kind in lists.public_lists()]
     return render(
         request, "disclosure/lists_index.html", {"lists": rows, "key_attention": ListKind.KEY_ATTENTION}
@@ -303,7 +277,7 @@ def list_page(request, slug: str):
             "department_id": data["department"].pk if data["department"] else None,
         }
         if data["district"]:
-            records = records.filter(subject__district=data["district"])
+            records = records.filter(subject_district=data["district"])
         if data["department"]:
             records = records.filter(department=data["department"])
         if data["listed_from"]:

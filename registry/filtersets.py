@@ -12,10 +12,11 @@ import datetime as dt
 
 import django_filters
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Value
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
+from core.paging import COUNT_CAP, KNOWN_COUNT
 from registry.choices import (
     DISHONESTY_CATEGORIES,
     District,
@@ -30,8 +31,6 @@ from registry.codes import normalise_code
 from registry.models import CreditRecord, Subject
 from registry.search import (
     MAX_QUERY_LENGTH,
-    SearchFilters,
-    apply_filters,
     find_subjects,
     public_record_exists,
 )
@@ -162,6 +161,27 @@ class QueryFilter(django_filters.CharFilter):
         super().__init__(*args, **kwargs)
 
 
+def subjects_with_public_record(queryset: QuerySet, categories: list[str], *, alone: bool) -> QuerySet:
+    """Subjects with a *public* record of one of ``categories``, planned by how many there are.
+
+    The subjects of a rare category (a few thousand of a million: serious dishonesty) are
+    scattered through the code order, so a page walking subjects by code and probing each for
+    the category reads most of the table (bench/README.md). One index-only read of
+    ``registry_record_pub_subject`` (or ``_pub_dishonest``) gives up to COUNT_CAP + 1 of them:
+    when that is all of them, the list is those ids (a page sorts at most COUNT_CAP rows);
+    when there are more, at least one subject in a hundred has one (at a million subjects), so
+    walking them in code order finds a page soon. When this is the only filter, the count is
+    known either way (``KNOWN_COUNT``: no second walk to count).
+    """
+    public = CreditRecord.objects.public().filter(category__in=categories).order_by("subject_id")
+    ids = list(public.values_list("subject_id", flat=True).distinct()[: COUNT_CAP + 1])
+    if len(ids) <= COUNT_CAP:
+        queryset = queryset.filter(pk__in=ids)
+    else:
+        queryset = queryset.filter(public_record_exists(categories))
+    return queryset.annotate(**{KNOWN_COUNT: Value(len(ids))}) if alone else queryset
+
+
 class SubjectFilterSet(StrictFilterSet):
     """Filters of the subject list: q, district, type, category, has_dishonesty, updated_since."""
 
@@ -190,17 +210,26 @@ class SubjectFilterSet(StrictFilterSet):
         model = Subject
         fields = ["q", "district", "type", "category", "has_dishonesty", "updated_since"]
 
+    def _alone(self, name: str) -> bool:
+        """Whether ``name`` is the only filter given."""
+        given = {key for key, value in self.form.cleaned_data.items() if value not in (None, "")}
+        return given <= {name}
+
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return search(queryset, value)
 
     def filter_category(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return apply_filters(queryset, SearchFilters(category=value)) if value else queryset
+        if not value:
+            return queryset
+        return subjects_with_public_record(queryset, [value], alone=self._alone(name))
 
     def filter_dishonesty(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:
             return queryset
-        # One EXISTS probe per subject through registry_record_pub_subject (index-only).
-        return queryset.filter(public_record_exists(DISHONESTY_CATEGORIES, negate=not value))
+        if value:
+            return subjects_with_public_record(queryset, list(DISHONESTY_CATEGORIES), alone=self._alone(name))
+        # Most subjects have none: walking them in code order finds a page at once.
+        return queryset.filter(public_record_exists(DISHONESTY_CATEGORIES, negate=True))
 
 
 class CreditRecordFilterSet(StrictFilterSet):
@@ -224,7 +253,7 @@ class CreditRecordFilterSet(StrictFilterSet):
     document_number = TextFilter(field_name="document_number", label=_("Decision document number"))
     department = TextFilter(field_name="department__code", label=_("Deciding department code"))
     district = django_filters.ChoiceFilter(
-        field_name="subject__district", choices=District.choices, label=_("District of the subject")
+        field_name="subject_district", choices=District.choices, label=_("District of the subject")
     )
     decision_date = django_filters.DateFromToRangeFilter(label=_("Decision date range"))
     published_since = SafeIsoDateTimeFilter(

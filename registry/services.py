@@ -78,6 +78,9 @@ SUBJECT_FIELDS = (
     "registered_capital",
     "established_on",
     "status",
+    # Set from the code at registration; changes when the subject moves (迁移登记) and its
+    # records' copy moves with it (``update_subject``).
+    "district",
 )
 RECORD_FIELDS = (
     "category",
@@ -244,6 +247,9 @@ def update_subject(
     old, new = ledger.changed(before, ledger.snapshot(subject))
     old.pop("updated_at", None)
     new.pop("updated_at", None)
+    if "district" in new:
+        # The records' copy of the district (CreditRecord.subject_district), one statement.
+        CreditRecord.objects.filter(subject=subject).update(subject_district=subject.district)
     if new:
         ledger.record("registry.subject.updated", subject, actor, old, new)
         cache.subjects_changed([subject.pk])
@@ -371,6 +377,7 @@ def create_record(
         raise TypeError(f"unknown record fields: {sorted(unknown)}")
     record = CreditRecord(
         subject=subject,
+        subject_district=subject.district,
         department=department,
         created_by=actor if actor is not None and actor.is_authenticated else None,
         status=RecordStatus.DRAFT,

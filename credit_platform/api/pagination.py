@@ -7,7 +7,7 @@ from rest_framework import exceptions
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 
-from core.paging import COUNT_CAP, count_and_page, is_ranked
+from core.paging import COUNT_CAP, capped_count, count_and_page, is_ranked
 
 
 class CappedPagination(LimitOffsetPagination):
@@ -32,7 +32,7 @@ class CappedPagination(LimitOffsetPagination):
         return rows
 
     def get_count(self, queryset) -> int:
-        found = queryset.order_by()[: COUNT_CAP + 1].count()
+        found = capped_count(queryset)
         self.capped = found > COUNT_CAP
         return min(found, COUNT_CAP)
 

@@ -278,6 +278,7 @@ def load_chunk(cursor, specs: list[SubjectSpec], context: BulkContext) -> ChunkC
             record = {
                 "id": record_id,
                 "subject_id": subject_id,
+                "subject_district": subject["district"],
                 "department_id": context.department_ids[rec.department],
                 "category": rec.category,
                 "document_number": rec.document_number,

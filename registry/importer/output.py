@@ -93,7 +93,8 @@ class NewRows:
         ctx = self.ctx
         for record in records:
             record["id"] = next(record_ids)
-            record["subject_id"] = record.pop("_subject")["id"]
+            subject = record.pop("_subject")
+            record["subject_id"], record["subject_district"] = subject["id"], subject["district"]
             revoke = record.pop("_revoke")
             self._hold_for_names(record, record.pop("_names"), finding_ids)
             if entered is None:

@@ -133,6 +133,7 @@ class ChunkWriter:
             "registration_number",
             "name",
             "subject_type",
+            "district",  # copied onto its new records (CreditRecord.subject_district)
             "legal_representative",
             "legal_representative_id_index",
         )

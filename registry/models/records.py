@@ -17,6 +17,7 @@ from registry import crypto
 from registry.choices import (
     DISHONESTY_CATEGORIES,
     LIST_CATEGORIES,
+    District,
     FindingSource,
     FindingStatus,
     PenaltyType,
@@ -88,6 +89,18 @@ class CreditRecord(models.Model):
         Department, on_delete=models.PROTECT, related_name="records", verbose_name=_("deciding department")
     )
     category = models.CharField(_("category"), max_length=40, choices=RecordCategory.choices)
+    # The subject's district, copied for the public district filter (an index in decision order
+    # instead of a join to every record's subject). Set with the record and moved with the subject
+    # (services.update_subject, set-based); the ledger holds it on the subject (``ledger_copies``).
+    subject_district = models.CharField(
+        _("district of the subject"),
+        max_length=6,
+        choices=District.choices,
+        blank=True,
+        default="",
+        db_default="",
+        editable=False,
+    )
     document_number = models.CharField(_("decision document number"), max_length=100)
     case_name = models.CharField(_("case name"), max_length=300)
     penalty_types = ArrayField(
@@ -215,6 +228,7 @@ class CreditRecord(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = CreditRecordQuerySet.as_manager()
+    ledger_copies = ("subject_district",)  # core.ledger.is_copy
 
     class Meta:
         ordering = ["-decision_date", "-id"]
@@ -281,7 +295,24 @@ class CreditRecord(models.Model):
                 )
                 for column in ("category", "department", "severity", "sector", "procedure")
             ],
+            models.Index(
+                fields=["subject_district", "-decision_date", "-id"],
+                name="registry_record_pub_district",
+                condition=PUBLIC_ROWS,
+                include=PUBLIC_DATES,
+            ),
             GinIndex(fields=["penalty_types"], name="registry_record_pub_penalty", condition=PUBLIC_ROWS),
+            # The records filter by penalty type: one small index per type in decision order (a GIN
+            # index gives no order, and its capped count reads the heap for the dates).
+            *[
+                models.Index(
+                    fields=["-decision_date", "-id"],
+                    name=f"registry_rec_pen_{penalty_type[:13]}",
+                    condition=PUBLIC_ROWS & Q(penalty_types__contains=[penalty_type]),
+                    include=PUBLIC_DATES,
+                )
+                for penalty_type in PenaltyType.values
+            ],
             # Subjects with a public record of a category (the category filter of subjects): an
             # index-only probe per subject, or the subjects of a category in id order.
             models.Index(

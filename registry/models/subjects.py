@@ -87,6 +87,8 @@ class Subject(models.Model):
             # The API's subject list by type, in its order (code): a page and a capped count
             # read the type's entries only (bench/README.md).
             models.Index(fields=["subject_type", "code"], name="registry_subject_type_code"),
+            # ... and by district, in the same order.
+            models.Index(fields=["district", "code"], name="registry_subject_district_code"),
         ]
 
     def __str__(self) -> str:

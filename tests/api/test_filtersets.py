@@ -61,6 +61,7 @@ RECORD_UNFILTERED = {
     "import_batch": "regulators' provenance (the admin's imports), not public",
     "import_line": "regulators' provenance, not public",
     "template_fields": "national-template columns kept for the export, never public",
+    "subject_district": "the district filter reads it (the subject's district, copied)",
 }
 
 

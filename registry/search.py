@@ -4,12 +4,14 @@
 admin's search box and autocomplete all call it, so a query means the same everywhere.
 
 Names are found through the bigram/trigram GIN index of ``Subject.search_grams`` (see
-registry/ngrams.py) and confirmed with a substring test on ``search_text`` (the normalised current
-name, then former names, one per line); codes through ``Subject.objects.by_key``. Counting every
-match of a common term ("科技" matches a fifth of all names) would cost 50-130 ms per million rows
-on every view, so counts stop at ``COUNT_CAP`` (the page says "10,000+") and ranking works within
-those first matches: current-name matches before former-name ones, exact before prefix before
-substring, then shorter names.
+registry/ngrams.py) and, for 4+ characters, confirmed with a substring test on ``search_text`` (the
+normalised current name, then former names, one per line); codes through ``Subject.objects.by_key``.
+
+Results are ranked: current-name matches before former-name ones, exact before prefix before
+substring, then shorter names. Counting every match of a common term ("科技" matches a tenth of all
+names) on every view would cost more the more subjects there are, so counts stop at ``COUNT_CAP``
+(the page says "10,000+", the API ``count_capped``); and the first page of a common name comes
+from the name indexes tier by tier (``ranked_page``) instead of sorting every match.
 """
 
 from __future__ import annotations
@@ -20,11 +22,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import FullResultSet
 from django.db.models import (
+    BooleanField,
     Case,
     Exists,
+    Expression,
     F,
-    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -34,10 +38,9 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import BaseExpression
-from django.db.models.functions import Length
 from django.utils.translation import gettext as _
 
-from core.paging import COUNT_CAP, RANK, count_and_page, is_ranked
+from core.paging import COUNT_CAP, RANK, is_ranked
 from registry.choices import DISHONESTY_CATEGORIES, District, RecordCategory, SubjectType
 from registry.codes import (
     CodeError,
@@ -47,6 +50,7 @@ from registry.codes import (
     parse_uscc,
 )
 from registry.models import CreditRecord, Subject
+from registry.models.subjects import current_name_key, current_name_length
 from registry.ngrams import normalise_name, query_grams
 
 PER_PAGE = 20
@@ -107,46 +111,146 @@ def code_problem(value: str, kind: str = Kind.CODE) -> CodeError | None:
     return None
 
 
+class NameMatch(Expression):
+    """The normalised names (current or former) contain ``text``: the subject's grams hold the
+    query's grams (the GIN index), and for a query of 4+ characters its ``search_text`` holds the
+    text itself (up to 3 characters the one gram is the whole text, so the grams prove it).
+
+    One node of the WHERE clause that ``ranked_page`` can switch off: a query carrying
+    ``NAME_PLAN = IMPLIED`` leaves it out, because a ranking tier's own condition on the current
+    name implies it, and the planner must not be lured to the GIN index for an ordered walk."""
+
+    conditional = True
+
+    def __init__(self, text: str, grams: list[str]) -> None:
+        super().__init__(output_field=BooleanField())
+        self.text, self.grams = text, grams
+        self.columns = [F("search_grams"), F("search_text")]
+
+    def get_source_expressions(self) -> list[Any]:
+        return self.columns
+
+    def set_source_expressions(self, exprs: list[Any]) -> None:
+        self.columns = list(exprs)
+
+    def as_sql(self, compiler, connection) -> tuple[str, list[Any]]:
+        if getattr(compiler.query, NAME_PLAN, None) == IMPLIED:
+            raise FullResultSet
+        grams_sql, params = compiler.compile(self.columns[0])
+        sql = f"{grams_sql} @> %s::varchar(3)[]"
+        params = [*params, self.grams]
+        if len(self.text) > 3:
+            text_sql, text_params = compiler.compile(self.columns[1])
+            sql = f"({sql} AND {text_sql} LIKE %s)"
+            params += [*text_params, f"%{connection.ops.prep_for_like_query(self.text)}%"]
+        return sql, params
+
+
+# How ``NameMatch`` compiles on a query: an attribute of the Query, so it survives clones.
+NAME_PLAN = "name_match_plan"
+IMPLIED = "implied"
+# Sorts after any character a name may hold, in code point order.
+PREFIX_END = "\U0010ffff"
+# Order within a tier: shorter names first, then code point order, then the older subject.
+TIER_ORDER = ("search_name_length", "search_key", "pk")
+# The annotation that carries a ranked search's normalised text.
+SEARCH_TEXT = "search_query_text"
+# Up to this many matches a page is cut from all of them sorted by rank (one GIN scan and a
+# top-N sort in SQL); above it the page comes from the name indexes tier by tier, walking names
+# shortest first until the page is full: about page_end * subjects / matches rows read, which
+# shrinks as a name gets more common (bench/README.md).
+WALK_ABOVE = 5_000
+
+
+class Tier:
+    """The rank of a name match (``RANK``), in the order users see them."""
+
+    EXACT = 0
+    PREFIX = 1
+    CONTAINS = 2
+    FORMER = 3
+
+
 def name_matches(queryset: QuerySet[Subject], text: str, grams: list[str]) -> QuerySet[Subject]:
     """Subjects of ``queryset`` whose normalised names contain ``text`` (its ``grams`` use the index)."""
-    return queryset.filter(search_grams__contains=grams, search_text__contains=text)
+    return queryset.filter(NameMatch(text, grams))
 
 
-class CurrentName(Func):
-    """The normalised current name: the first line of ``search_text`` (former names follow)."""
-
-    template = "split_part(%(expressions)s, E'\\n', 1)"
-    output_field = TextField()
+def _name_prefix(text: str) -> Q:
+    """The current name starts with ``text``: a range of the "C"-ordered name index."""
+    return Q(search_key__gte=text, search_key__lt=text + PREFIX_END)
 
 
 def rank_by_name(queryset: QuerySet[Subject], text: str) -> QuerySet[Subject]:
     """Current-name matches first (exact, then starting with ``text``, then containing it), then
-    former-name matches; shorter names before longer ones, then alphabetical."""
+    former-name matches; shorter names before longer ones, then in code point order.
+
+    Correct on its own; ``ranked_page`` cuts a page of it without sorting every match."""
     return (
-        queryset.annotate(
-            current_name=CurrentName(F("search_text")),
-        )
+        queryset.alias(search_key=current_name_key(), search_name_length=current_name_length())
         .annotate(
             **{
                 RANK: Case(
-                    When(current_name=text, then=Value(0)),
-                    When(current_name__startswith=text, then=Value(1)),
-                    When(current_name__contains=text, then=Value(2)),
-                    default=Value(3),
+                    When(search_key=text, then=Value(Tier.EXACT)),
+                    When(_name_prefix(text), then=Value(Tier.PREFIX)),
+                    When(search_key__contains=text, then=Value(Tier.CONTAINS)),
+                    default=Value(Tier.FORMER),
                     output_field=IntegerField(),
-                )
-            },
-            name_length=Length("name"),
+                ),
+                SEARCH_TEXT: Value(text, output_field=TextField()),
+            }
         )
-        .order_by(RANK, "name_length", "name", "pk")
+        .order_by(RANK, *TIER_ORDER)
     )
 
 
-def _capped_candidates(matches: QuerySet[Subject]) -> QuerySet[Subject]:
-    """The first COUNT_CAP + 1 matches (by the index's order): the set ranking works within."""
-    candidates = Subject.objects.filter(pk__in=matches.order_by().values("pk")[: COUNT_CAP + 1])
-    # Keep what the caller prefetches (the API's former names), or each result costs a query.
-    return candidates.prefetch_related(*getattr(matches, "_prefetch_related_lookups", ()))
+def capped_count(queryset: QuerySet[Any]) -> int:
+    """Rows of ``queryset`` counted up to COUNT_CAP + 1 (more than the cap reads "10,000+")."""
+    return queryset.order_by().values_list(Value(1))[: COUNT_CAP + 1].count()
+
+
+def ranked_page(
+    queryset: QuerySet[Subject], start: int, stop: int, found: int | None = None
+) -> tuple[int, list[int]]:
+    """(matches up to COUNT_CAP + 1, ids of the ranks ``start:stop``) of a ranked name search
+    (``rank_by_name``) with whatever filters were added to it since; the page and the API both
+    page through here, so they show the same cap and the same order.
+
+    The count decides how: up to ``WALK_ABOVE`` matches are sorted whole in SQL; a common name is
+    read tier by tier from the name indexes (exact, starting with, containing, then former
+    names), each tier asked only for the rows the page still lacks, so the first pages cost less,
+    not more, as a name gets more common. Both ways give the same order. ``found``: the count,
+    when the caller has it already."""
+    found = capped_count(queryset) if found is None else found
+    stop = min(stop, found)
+    if start >= stop:
+        return found, []
+    if found <= WALK_ABOVE:
+        return found, list(queryset.values_list("pk", flat=True)[start:stop])
+    text = queryset.query.annotations[SEARCH_TEXT].value
+    implied = queryset.all()
+    setattr(implied.query, NAME_PLAN, IMPLIED)
+    tiers = [
+        implied.filter(search_key=text),
+        implied.filter(_name_prefix(text)).exclude(search_key=text),
+        implied.filter(search_key__contains=text).exclude(_name_prefix(text)),
+        queryset.exclude(search_key__contains=text),
+    ]
+    ids: list[int] = []
+    for tier in tiers:
+        ids += tier.order_by(*TIER_ORDER).values_list("pk", flat=True)[: stop - len(ids)]
+        if len(ids) >= stop:
+            break
+    return found, ids[start:stop]
+
+
+def ranked_rows(queryset: QuerySet[Subject], start: int, stop: int) -> tuple[int, list[Subject]]:
+    """``ranked_page`` as subjects (with what ``queryset`` prefetches and joins), in rank order."""
+    found, ids = ranked_page(queryset, start, stop)
+    rows = queryset.model._default_manager.filter(pk__in=ids)
+    rows.query.select_related = queryset.query.select_related
+    by_pk = rows.prefetch_related(*queryset._prefetch_related_lookups).in_bulk()
+    return found, [by_pk[pk] for pk in ids if pk in by_pk]
 
 
 def find_subjects(
@@ -154,7 +258,7 @@ def find_subjects(
 ) -> SubjectMatch:
     """THE search entry point. A credit code or registration number (malformed ones included:
     ``problem`` names the failed check) finds that subject; anything else is a name search of at
-    least 2 characters. With ``rank``, name matches are ranked within the first COUNT_CAP + 1."""
+    least 2 characters. With ``rank``, name matches are ranked (a page: ``ranked_page``)."""
     base = queryset if queryset is not None else Subject.objects.all()
     query = (raw_query or "").strip()[:MAX_QUERY_LENGTH]
     if not query:
@@ -172,7 +276,7 @@ def find_subjects(
         return SubjectMatch(Kind.TOO_SHORT, query, base.none(), text=text)
     matches = name_matches(base, text, grams)
     if rank:
-        matches = rank_by_name(_capped_candidates(matches), text)
+        matches = rank_by_name(matches, text)
     return SubjectMatch(Kind.NAME, query, matches, text=text)
 
 
@@ -289,17 +393,20 @@ def public_record_exists(categories: Iterable[str], *, negate: bool = False) -> 
 
 
 def _page_of(queryset: QuerySet[Subject], result: SearchResult, page: int) -> SearchResult:
-    """Capped count, then the requested page of ids (clamped into range); a ranked name search in
-    one query (``count_and_page``)."""
+    """Capped count, then the requested page of ids (clamped into range); a ranked name search
+    through ``ranked_page``, as the API pages it."""
     if is_ranked(queryset):
         start = (max(page, 1) - 1) * result.per_page
-        found, rows = count_and_page(queryset.only("pk"), start, start + result.per_page)
+        found, ids = ranked_page(queryset, start, start + result.per_page)
         result.count, result.capped = min(found, COUNT_CAP), found > COUNT_CAP
         result.page = min(max(page, 1), result.num_pages)
-        if rows or result.page == 1:
-            result.subject_ids = [row.pk for row in rows]
+        if ids or result.page == 1:
+            result.subject_ids = ids
             return result
-    result.count = queryset.order_by()[: COUNT_CAP + 1].count()
+        start = (result.page - 1) * result.per_page
+        result.subject_ids = ranked_page(queryset, start, start + result.per_page, found)[1]
+        return result
+    result.count = capped_count(queryset)
     result.capped = result.count > COUNT_CAP
     result.count = min(result.count, COUNT_CAP)
     result.page = min(max(page, 1), result.num_pages)

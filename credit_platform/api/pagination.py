@@ -7,7 +7,8 @@ from rest_framework import exceptions
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 
-from core.paging import COUNT_CAP, count_and_page, is_ranked
+from core.paging import COUNT_CAP, is_ranked
+from registry.search import ranked_rows
 
 
 class CappedPagination(LimitOffsetPagination):
@@ -19,14 +20,14 @@ class CappedPagination(LimitOffsetPagination):
     max_limit = 100
 
     def paginate_queryset(self, queryset, request, view=None):
-        """A ranked name search (at most COUNT_CAP + 1 candidates) gives its page and its count in
-        one query; any other list counts up to the cap, then reads its page."""
+        """A ranked name search is paged as the public search page pages it (same cap, same order:
+        ``registry.search.ranked_page``); any other list counts up to the cap, then reads its page."""
         if not is_ranked(queryset):
             return super().paginate_queryset(queryset, request, view)
         self.request = request
         self.limit = self.get_limit(request)
         self.offset = self.get_offset(request)
-        found, rows = count_and_page(queryset, self.offset, self.offset + self.limit)
+        found, rows = ranked_rows(queryset, self.offset, self.offset + self.limit)
         self.capped = found > COUNT_CAP
         self.count = min(found, COUNT_CAP)
         return rows

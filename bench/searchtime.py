@@ -47,7 +47,10 @@ def main(argv: list[str] | None = None) -> int:
     headers = {"Authorization": f"Api-Key {api_key()}"}
     client = Client()
     print(f"{'surface':8} {'query':10} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}  results")
+    from registry.search import search_subjects
+
     for query in queries:
+        _time("search", query, lambda query=query: search_subjects(query), args.runs)
         for surface, path, extra in (
             ("page", "/search/?" + urlencode({"q": query}), {}),
             ("api", "/api/v1/subjects?" + urlencode({"q": query}), headers),
@@ -64,6 +67,19 @@ def main(argv: list[str] | None = None) -> int:
             p50, slowest = statistics.median(timings), timings[-1]
             print(f"{surface:8} {query:10} {p50:8.1f} {p95:8.1f} {slowest:8.1f}  {_shown(response, surface)}")
     return 0
+
+
+def _time(surface: str, query: str, run, runs: int) -> None:
+    """``search_subjects`` alone (count, ranking and paging; no rendering, no other queries)."""
+    run()
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        run()
+        timings.append((time.perf_counter() - started) * 1000)
+    timings.sort()
+    p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
+    print(f"{surface:8} {query:10} {statistics.median(timings):8.1f} {p95:8.1f} {timings[-1]:8.1f}")
 
 
 def _shown(response, surface: str) -> str:

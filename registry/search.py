@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import FullResultSet
+from django.db import connections
 from django.db.models import (
     BooleanField,
     Case,
@@ -155,11 +156,14 @@ PREFIX_END = "\U0010ffff"
 TIER_ORDER = ("search_name_length", "search_key", "pk")
 # The annotation that carries a ranked search's normalised text.
 SEARCH_TEXT = "search_query_text"
-# Up to this many matches a page is cut from all of them sorted by rank (one GIN scan and a
-# top-N sort in SQL); above it the page comes from the name indexes tier by tier, walking names
-# shortest first until the page is full: about page_end * subjects / matches rows read, which
-# shrinks as a name gets more common (bench/README.md).
-WALK_ABOVE = 5_000
+# The cap of a name search, on the page and in the API alike: it counts up to SEARCH_CAP + 1
+# matches ("1,000+"), ranks within them and pages through at most SEARCH_CAP. Reading 10,001
+# candidates cost 200 ms a query on the bench machine; 1,001 cost a tenth (bench/README.md).
+SEARCH_CAP = 1_000
+# Up to this many matches, every one is sorted by rank in SQL; above it, exact and starting-with
+# names come from the name indexes first (all of them, wherever they are), then the rest ranked
+# among the first SEARCH_CAP matches the GIN index gives.
+SORT_ALL_UP_TO = SEARCH_CAP
 
 
 class Tier:
@@ -204,53 +208,78 @@ def rank_by_name(queryset: QuerySet[Subject], text: str) -> QuerySet[Subject]:
     )
 
 
-def capped_count(queryset: QuerySet[Any]) -> int:
-    """Rows of ``queryset`` counted up to COUNT_CAP + 1 (more than the cap reads "10,000+")."""
-    return queryset.order_by().values_list(Value(1))[: COUNT_CAP + 1].count()
+def capped_count(queryset: QuerySet[Any], cap: int = COUNT_CAP) -> int:
+    """Rows of ``queryset`` counted up to ``cap + 1`` (more than the cap reads "10,000+")."""
+    return queryset.order_by().values_list(Value(1))[: cap + 1].count()
 
 
-def ranked_page(
-    queryset: QuerySet[Subject], start: int, stop: int, found: int | None = None
-) -> tuple[int, list[int]]:
-    """(matches up to COUNT_CAP + 1, ids of the ranks ``start:stop``) of a ranked name search
-    (``rank_by_name``) with whatever filters were added to it since; the page and the API both
-    page through here, so they show the same cap and the same order.
+@dataclass
+class RankedPage:
+    """A page of a ranked name search: its ids in rank order and the count up to SEARCH_CAP
+    (``capped``: there are more)."""
 
-    The count decides how: up to ``WALK_ABOVE`` matches are sorted whole in SQL; a common name is
-    read tier by tier from the name indexes (exact, starting with, containing, then former
-    names), each tier asked only for the rows the page still lacks, so the first pages cost less,
-    not more, as a name gets more common. Both ways give the same order. ``found``: the count,
-    when the caller has it already."""
-    found = capped_count(queryset) if found is None else found
-    stop = min(stop, found)
+    count: int
+    capped: bool
+    ids: list[int]
+
+
+def ranked_page(queryset: QuerySet[Subject], start: int, stop: int, found: int | None = None) -> RankedPage:
+    """Ranks ``start:stop`` of a ranked name search (``rank_by_name``), with whatever filters
+    were added to it since; the public page and the API both page through here, so they show the
+    same cap and the same order. ``found``: the capped count, when the caller has it.
+
+    A name with at most ``SORT_ALL_UP_TO`` matches is sorted whole in SQL. A common one is read
+    in tiers, each asked only for the rows the page still lacks: the exact name and the names
+    starting with the query from the name indexes, then the remaining matches among the first
+    SEARCH_CAP the GIN index gives, ranked; so its cost stays bounded by the cap however many
+    subjects match."""
+    found = capped_count(queryset, SEARCH_CAP) if found is None else found
+    page = RankedPage(min(found, SEARCH_CAP), found > SEARCH_CAP, [])
+    stop = min(stop, page.count)
     if start >= stop:
-        return found, []
-    if found <= WALK_ABOVE:
-        return found, list(queryset.values_list("pk", flat=True)[start:stop])
+        return page
+    if found <= SORT_ALL_UP_TO:
+        page.ids = list(queryset.values_list("pk", flat=True)[start:stop])
+        return page
     text = queryset.query.annotations[SEARCH_TEXT].value
     implied = queryset.all()
     setattr(implied.query, NAME_PLAN, IMPLIED)
-    tiers = [
+    ids: list[int] = []
+    for tier in (
         implied.filter(search_key=text),
         implied.filter(_name_prefix(text)).exclude(search_key=text),
-        implied.filter(search_key__contains=text).exclude(_name_prefix(text)),
-        queryset.exclude(search_key__contains=text),
-    ]
-    ids: list[int] = []
-    for tier in tiers:
+    ):
         ids += tier.order_by(*TIER_ORDER).values_list("pk", flat=True)[: stop - len(ids)]
-        if len(ids) >= stop:
-            break
-    return found, ids[start:stop]
+    if len(ids) < stop:
+        ids += _ranked_rest(queryset.exclude(_name_prefix(text)), text, stop - len(ids))
+    page.ids = ids[start:stop]
+    return page
 
 
-def ranked_rows(queryset: QuerySet[Subject], start: int, stop: int) -> tuple[int, list[Subject]]:
-    """``ranked_page`` as subjects (with what ``queryset`` prefetches and joins), in rank order."""
-    found, ids = ranked_page(queryset, start, stop)
-    rows = queryset.model._default_manager.filter(pk__in=ids)
+def _ranked_rest(queryset: QuerySet[Subject], text: str, limit: int) -> list[int]:
+    """The first ``limit`` ids, by rank, of the first SEARCH_CAP rows of ``queryset`` (matches that
+    neither are nor start with ``text``, filters applied): ranked from the candidate rows
+    themselves in one pass, not by reading each candidate again by key."""
+    candidates = queryset.order_by().values_list("pk", "search_text")[:SEARCH_CAP]
+    sql, params = candidates.query.sql_with_params()
+    name = "split_part(c.search_text, E'\\n', 1)"
+    database = connections[queryset.db]
+    with database.cursor() as cursor:
+        cursor.execute(
+            f"SELECT c.id FROM ({sql}) AS c(id, search_text) ORDER BY CASE WHEN {name} LIKE %s THEN "
+            f'{Tier.CONTAINS} ELSE {Tier.FORMER} END, length({name}), {name} COLLATE "C", c.id LIMIT %s',
+            [*params, f"%{database.ops.prep_for_like_query(text)}%", limit],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def ranked_rows(queryset: QuerySet[Subject], start: int, stop: int) -> tuple[RankedPage, list[Subject]]:
+    """``ranked_page`` and its subjects (with what ``queryset`` prefetches and joins) in rank order."""
+    page = ranked_page(queryset, start, stop)
+    rows = queryset.model._default_manager.filter(pk__in=page.ids)
     rows.query.select_related = queryset.query.select_related
     by_pk = rows.prefetch_related(*queryset._prefetch_related_lookups).in_bulk()
-    return found, [by_pk[pk] for pk in ids if pk in by_pk]
+    return page, [by_pk[pk] for pk in page.ids if pk in by_pk]
 
 
 def find_subjects(
@@ -397,14 +426,14 @@ def _page_of(queryset: QuerySet[Subject], result: SearchResult, page: int) -> Se
     through ``ranked_page``, as the API pages it."""
     if is_ranked(queryset):
         start = (max(page, 1) - 1) * result.per_page
-        found, ids = ranked_page(queryset, start, start + result.per_page)
-        result.count, result.capped = min(found, COUNT_CAP), found > COUNT_CAP
+        ranked = ranked_page(queryset, start, start + result.per_page)
+        result.count, result.capped = ranked.count, ranked.capped
         result.page = min(max(page, 1), result.num_pages)
-        if ids or result.page == 1:
-            result.subject_ids = ids
-            return result
-        start = (result.page - 1) * result.per_page
-        result.subject_ids = ranked_page(queryset, start, start + result.per_page, found)[1]
+        if result.page != max(page, 1):  # past the end: the last page
+            start = (result.page - 1) * result.per_page
+            found = ranked.count + ranked.capped
+            ranked = ranked_page(queryset, start, start + result.per_page, found)
+        result.subject_ids = ranked.ids
         return result
     result.count = capped_count(queryset)
     result.capped = result.count > COUNT_CAP

@@ -27,9 +27,8 @@ class CappedPagination(LimitOffsetPagination):
         self.request = request
         self.limit = self.get_limit(request)
         self.offset = self.get_offset(request)
-        found, rows = ranked_rows(queryset, self.offset, self.offset + self.limit)
-        self.capped = found > COUNT_CAP
-        self.count = min(found, COUNT_CAP)
+        page, rows = ranked_rows(queryset, self.offset, self.offset + self.limit)
+        self.capped, self.count = page.capped, page.count
         return rows
 
     def get_count(self, queryset) -> int:

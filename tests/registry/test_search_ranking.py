@@ -1,7 +1,7 @@
 """The order of name search results that users notice (exact name, then names starting with the
 query, then names containing it, shorter first, then former names), the same on the public page
 and in the API, and the same whether a page is sorted from every match (a rare name) or read tier
-by tier from the name indexes (a common one: ``WALK_ABOVE``); the cap and what each costs."""
+by tier (a common one: ``SORT_ALL_UP_TO``); the cap, and what each costs."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from credit_platform.api import pagination
 from registry import search as search_module
 from registry import services
 from registry.choices import District
@@ -34,7 +33,7 @@ EXPECTED = [
 def plan(request, monkeypatch):
     """Serve pages as for a rare name (every match sorted) or a common one (tier by tier)."""
     if request.param == "tiers":
-        monkeypatch.setattr(search_module, "WALK_ABOVE", 0)
+        monkeypatch.setattr(search_module, "SORT_ALL_UP_TO", 0)
     return request.param
 
 
@@ -129,8 +128,7 @@ def test_like_wildcards_in_a_query_are_plain_characters(plan, make_subject):
 
 
 def test_the_cap_is_the_same_on_the_page_and_in_the_api(plan, make_subject, api, client, monkeypatch):
-    monkeypatch.setattr(search_module, "COUNT_CAP", 3)
-    monkeypatch.setattr(pagination, "COUNT_CAP", 3)
+    monkeypatch.setattr(search_module, "SEARCH_CAP", 3)
     for index in range(5):
         make_subject(f"北京科技{index}号有限公司")
     make_subject("科技")
@@ -144,6 +142,24 @@ def test_the_cap_is_the_same_on_the_page_and_in_the_api(plan, make_subject, api,
     response = api.get("/api/v1/subjects", {"q": "科技"}).json()
     assert response["count"] == 3 and response["count_capped"] is True
     assert [row["name"] for row in response["results"]] == _names(result.subject_ids)
+    assert api.get("/api/v1/subjects", {"q": "科技", "offset": 3}).json()["results"] == []
+
+
+def test_a_common_name_finds_its_exact_and_prefix_matches_beyond_the_cap(make_subject, monkeypatch):
+    """Ranked within the cap, but the exact name and names starting with the query come from the
+    name indexes wherever they are, not only among the first matches the GIN index gives."""
+    monkeypatch.setattr(search_module, "SEARCH_CAP", 3)
+    monkeypatch.setattr(search_module, "SORT_ALL_UP_TO", 3)
+    for index in range(6):
+        make_subject(f"北京科技{index}号有限公司")
+    make_subject("科技服务社")
+    make_subject("科技")
+
+    result = search_subjects("科技")
+
+    assert result.capped and result.count == 3
+    assert _names(result.subject_ids)[:2] == ["科技", "科技服务社"]
+    assert _names(result.subject_ids)[2].startswith("北京科技")
 
 
 def _queries(run) -> int:

@@ -12,8 +12,9 @@ from registry.search import ranked_rows
 
 
 class CappedPagination(LimitOffsetPagination):
-    """``limit`` (1-100, default 20) and ``offset`` (0-10,000). ``count`` stops at 10,000
-    with ``count_capped`` true: narrow the filters (or use the bulk export) to go further. A value
+    """``limit`` (1-100, default 20) and ``offset`` (0-10,000). ``count`` stops at 10,000 (a
+    name search at ``registry.search.SEARCH_CAP``, as on the public page) with ``count_capped``
+    true: narrow the filters (or use the bulk export) to go further. A value
     outside those ranges (or not a whole number) is a 400 naming the parameter, as the schema says."""
 
     default_limit = 20
@@ -77,7 +78,10 @@ class CappedPagination(LimitOffsetPagination):
         response = super().get_paginated_response_schema(schema)
         response["properties"]["count_capped"] = {
             "type": "boolean",
-            "description": "True when there are more than 10,000 results (count then says 10,000).",
+            "description": (
+                "True when there are more than 10,000 results (count then says 10,000); for a name "
+                "search (q) the cap is 1,000: results are ranked and paged within the first 1,000."
+            ),
         }
         response["required"] = ["count", "count_capped", "results"]
         return response

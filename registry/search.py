@@ -274,8 +274,13 @@ def _ranked_rest(queryset: QuerySet[Subject], text: str, limit: int) -> list[int
 
 
 def ranked_rows(queryset: QuerySet[Subject], start: int, stop: int) -> tuple[RankedPage, list[Subject]]:
-    """``ranked_page`` and its subjects (with what ``queryset`` prefetches and joins) in rank order."""
-    page = ranked_page(queryset, start, stop)
+    """``ranked_page`` and its subjects (with what ``queryset`` prefetches and joins) in rank order;
+    a name with few matches in one query, rows and all."""
+    found = capped_count(queryset, SEARCH_CAP)
+    if found <= min(SORT_ALL_UP_TO, SEARCH_CAP):
+        rows = list(queryset[start : min(stop, found)]) if start < min(stop, found) else []
+        return RankedPage(found, False, [row.pk for row in rows]), rows
+    page = ranked_page(queryset, start, stop, found)
     rows = queryset.model._default_manager.filter(pk__in=page.ids)
     rows.query.select_related = queryset.query.select_related
     by_pk = rows.prefetch_related(*queryset._prefetch_related_lookups).in_bulk()

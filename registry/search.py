@@ -223,25 +223,25 @@ class RankedPage:
     ids: list[int]
 
 
-def ranked_page(queryset: QuerySet[Subject], start: int, stop: int, found: int | None = None) -> RankedPage:
+def ranked_page(queryset: QuerySet[Subject], start: int, stop: int) -> RankedPage:
     """Ranks ``start:stop`` of a ranked name search (``rank_by_name``), with whatever filters
     were added to it since; the public page and the API both page through here, so they show the
-    same cap and the same order. ``found``: the capped count, when the caller has it.
+    same cap and the same order.
 
-    A name with at most ``SORT_ALL_UP_TO`` matches is sorted whole in SQL. A common one is read
-    in tiers, each asked only for the rows the page still lacks: the exact name and the names
-    starting with the query from the name indexes, then the remaining matches among the first
-    SEARCH_CAP the GIN index gives, ranked; so its cost stays bounded by the cap however many
+    One pass over the first SEARCH_CAP + 1 matches the GIN index gives counts them and ranks them
+    (``_candidates``). Up to ``SORT_ALL_UP_TO`` matches that is the whole ranking. A common name
+    takes its exact and starting-with matches from the name indexes (all of them, wherever they
+    are), then the other candidates by rank; so its cost stays bounded by the cap however many
     subjects match."""
-    found = capped_count(queryset, SEARCH_CAP) if found is None else found
+    text = queryset.query.annotations[SEARCH_TEXT].value
+    found, ranked = _candidates(queryset, text, stop)
     page = RankedPage(min(found, SEARCH_CAP), found > SEARCH_CAP, [])
     stop = min(stop, page.count)
     if start >= stop:
         return page
-    if found <= SORT_ALL_UP_TO:
-        page.ids = list(queryset.values_list("pk", flat=True)[start:stop])
+    if found <= min(SORT_ALL_UP_TO, SEARCH_CAP):  # every match is a candidate
+        page.ids = [pk for pk, _tier in ranked][start:stop]
         return page
-    text = queryset.query.annotations[SEARCH_TEXT].value
     implied = queryset.all()
     setattr(implied.query, NAME_PLAN, IMPLIED)
     ids: list[int] = []
@@ -250,37 +250,42 @@ def ranked_page(queryset: QuerySet[Subject], start: int, stop: int, found: int |
         implied.filter(_name_prefix(text)).exclude(search_key=text),
     ):
         ids += tier.order_by(*TIER_ORDER).values_list("pk", flat=True)[: stop - len(ids)]
-    if len(ids) < stop:
-        ids += _ranked_rest(queryset.exclude(_name_prefix(text)), text, stop - len(ids))
+    ids += [pk for pk, tier in ranked if tier >= Tier.CONTAINS][: max(stop - len(ids), 0)]
     page.ids = ids[start:stop]
     return page
 
 
-def _ranked_rest(queryset: QuerySet[Subject], text: str, limit: int) -> list[int]:
-    """The first ``limit`` ids, by rank, of the first SEARCH_CAP rows of ``queryset`` (matches that
-    neither are nor start with ``text``, filters applied): ranked from the candidate rows
-    themselves in one pass, not by reading each candidate again by key."""
-    candidates = queryset.order_by().values_list("pk", "search_text")[:SEARCH_CAP]
+def _candidates(queryset: QuerySet[Subject], text: str, stop: int) -> tuple[int, list[tuple[int, int]]]:
+    """(matches up to SEARCH_CAP + 1, the first ``stop`` (id, tier) by rank) of the first
+    SEARCH_CAP + 1 matches of ``queryset``, filters applied, ranked from the rows themselves in
+    one pass. Above ``SORT_ALL_UP_TO`` (or the cap) matches only the candidates that neither are nor start
+    with ``text`` come back (the name indexes give those), and one row that tells the count."""
+    candidates = queryset.order_by().values_list("pk", "search_text")[: SEARCH_CAP + 1]
     sql, params = candidates.query.sql_with_params()
     name = "split_part(c.search_text, E'\\n', 1)"
+    key = f'{name} COLLATE "C"'
     database = connections[queryset.db]
+    rank = (
+        f"CASE WHEN {key} = %s THEN {Tier.EXACT} WHEN {key} >= %s AND {key} < %s THEN {Tier.PREFIX} "
+        f"WHEN {name} LIKE %s THEN {Tier.CONTAINS} ELSE {Tier.FORMER} END"
+    )
+    like = f"%{database.ops.prep_for_like_query(text)}%"
     with database.cursor() as cursor:
         cursor.execute(
-            f"SELECT c.id FROM ({sql}) AS c(id, search_text) ORDER BY CASE WHEN {name} LIKE %s THEN "
-            f'{Tier.CONTAINS} ELSE {Tier.FORMER} END, length({name}), {name} COLLATE "C", c.id LIMIT %s',
-            [*params, f"%{database.ops.prep_for_like_query(text)}%", limit],
+            f"SELECT id, tier, found FROM (SELECT c.id, {rank} AS tier, length({name}) AS size, "
+            f"{key} AS key, count(*) OVER () AS found, row_number() OVER () AS n "
+            f"FROM ({sql}) AS c(id, search_text)) r "
+            f"WHERE found <= %s OR tier >= {Tier.CONTAINS} OR n = 1 ORDER BY tier, size, key, id LIMIT %s",
+            [text, text, text + PREFIX_END, like, *params, min(SORT_ALL_UP_TO, SEARCH_CAP), stop + 1],
         )
-        return [row[0] for row in cursor.fetchall()]
+        rows = cursor.fetchall()
+    found = rows[0][2] if rows else 0
+    return found, [(pk, tier) for pk, tier, _found in rows]
 
 
 def ranked_rows(queryset: QuerySet[Subject], start: int, stop: int) -> tuple[RankedPage, list[Subject]]:
-    """``ranked_page`` and its subjects (with what ``queryset`` prefetches and joins) in rank order;
-    a name with few matches in one query, rows and all."""
-    found = capped_count(queryset, SEARCH_CAP)
-    if found <= min(SORT_ALL_UP_TO, SEARCH_CAP):
-        rows = list(queryset[start : min(stop, found)]) if start < min(stop, found) else []
-        return RankedPage(found, False, [row.pk for row in rows]), rows
-    page = ranked_page(queryset, start, stop, found)
+    """``ranked_page`` and its subjects (with what ``queryset`` prefetches and joins) in rank order."""
+    page = ranked_page(queryset, start, stop)
     rows = queryset.model._default_manager.filter(pk__in=page.ids)
     rows.query.select_related = queryset.query.select_related
     by_pk = rows.prefetch_related(*queryset._prefetch_related_lookups).in_bulk()
@@ -436,8 +441,7 @@ def _page_of(queryset: QuerySet[Subject], result: SearchResult, page: int) -> Se
         result.page = min(max(page, 1), result.num_pages)
         if result.page != max(page, 1):  # past the end: the last page
             start = (result.page - 1) * result.per_page
-            found = ranked.count + ranked.capped
-            ranked = ranked_page(queryset, start, start + result.per_page, found)
+            ranked = ranked_page(queryset, start, start + result.per_page)
         result.subject_ids = ranked.ids
         return result
     result.count = capped_count(queryset)

@@ -8,13 +8,12 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, QuerySet, Window
+from django.db.models import QuerySet
 
 COUNT_CAP = 10_000
-# The annotation a ranked name search carries (registry/search.py): its rows are at most
-# COUNT_CAP + 1 candidates by construction.
+# The annotation a ranked name search carries (registry/search.py): pages of it are cut by
+# ``registry.search.ranked_page``, which the public page and the API share.
 RANK = "search_rank"
-FOUND = "search_found"
 # The annotation (a Value) of a list whose capped count a filter already knows (it read up to
 # COUNT_CAP + 1 of its rows to plan its query: registry/filtersets.py): the count is not run.
 KNOWN_COUNT = "known_count"
@@ -69,16 +68,5 @@ def capped_page(queryset: QuerySet[Any], page: int, per_page: int = 20, cap: int
 
 
 def is_ranked(queryset: QuerySet[Any]) -> bool:
-    """Whether ``queryset`` is a ranked name search: at most COUNT_CAP + 1 rows by construction, so
-    a page and its count come from one query (``count_and_page``)."""
+    """Whether ``queryset`` is a ranked name search (page it with ``registry.search.ranked_page``)."""
     return RANK in queryset.query.annotations
-
-
-def count_and_page(queryset: QuerySet[Any], start: int, stop: int) -> tuple[int, list[Any]]:
-    """(matches up to COUNT_CAP + 1, the rows ``start:stop``) of a ranked search in ONE pass over its
-    candidates: the count is a window over the same bounded set, not a second run of it. A page
-    past the end comes back empty with the count from a separate capped count."""
-    rows = list(queryset.annotate(**{FOUND: Window(Count("pk"))})[start:stop])
-    if rows:
-        return getattr(rows[0], FOUND), rows
-    return queryset.order_by()[: COUNT_CAP + 1].count(), rows

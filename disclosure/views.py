@@ -94,6 +94,7 @@ def _search_bundle(query: str, filters: SearchFilters, page: int) -> dict:
     flagged = set(
         CreditRecord.objects.public()
         .filter(subject_id__in=result.subject_ids, category__in=DISHONESTY_CATEGORIES)
+        .order_by()  # the model's ordering would make DISTINCT sort every record of the page
         .values_list("subject_id", flat=True)
         .distinct()
     )

@@ -4,12 +4,14 @@
 admin's search box and autocomplete all call it, so a query means the same everywhere.
 
 Names are found through the bigram/trigram GIN index of ``Subject.search_grams`` (see
-registry/ngrams.py) and confirmed with a substring test on ``search_text`` (the normalised current
-name, then former names, one per line); codes through ``Subject.objects.by_key``. Counting every
-match of a common term ("科技" matches a fifth of all names) would cost 50-130 ms per million rows
-on every view, so counts stop at ``COUNT_CAP`` (the page says "10,000+") and ranking works within
-those first matches: current-name matches before former-name ones, exact before prefix before
-substring, then shorter names.
+registry/ngrams.py) and, for 4+ characters, confirmed with a substring test on ``search_text`` (the
+normalised current name, then former names, one per line); codes through ``Subject.objects.by_key``.
+
+Results are ranked: current-name matches before former-name ones, exact before prefix before
+substring, then shorter names. Counting every match of a common term ("科技" matches a tenth of all
+names) on every view would cost more the more subjects there are, so counts stop at ``COUNT_CAP``
+(the page says "10,000+", the API ``count_capped``); and the first page of a common name comes
+from the name indexes tier by tier (``ranked_page``) instead of sorting every match.
 """
 
 from __future__ import annotations
@@ -20,11 +22,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import FullResultSet
+from django.db import connections
 from django.db.models import (
+    BooleanField,
     Case,
     Exists,
+    Expression,
     F,
-    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -34,10 +39,9 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import BaseExpression
-from django.db.models.functions import Length
 from django.utils.translation import gettext as _
 
-from core.paging import COUNT_CAP, RANK, count_and_page, is_ranked
+from core.paging import COUNT_CAP, RANK, is_ranked
 from registry.choices import DISHONESTY_CATEGORIES, District, RecordCategory, SubjectType
 from registry.codes import (
     CodeError,
@@ -47,6 +51,7 @@ from registry.codes import (
     parse_uscc,
 )
 from registry.models import CreditRecord, Subject
+from registry.models.subjects import current_name_key, current_name_length
 from registry.ngrams import normalise_name, query_grams
 
 PER_PAGE = 20
@@ -107,46 +112,184 @@ def code_problem(value: str, kind: str = Kind.CODE) -> CodeError | None:
     return None
 
 
+class NameMatch(Expression):
+    """The normalised names (current or former) contain ``text``: the subject's grams hold the
+    query's grams (the GIN index), and for a query of 4+ characters its ``search_text`` holds the
+    text itself (up to 3 characters the one gram is the whole text, so the grams prove it).
+
+    One node of the WHERE clause that ``ranked_page`` can switch off: a query carrying
+    ``NAME_PLAN = IMPLIED`` leaves it out, because a ranking tier's own condition on the current
+    name implies it, and the planner must not be lured to the GIN index for an ordered walk."""
+
+    conditional = True
+
+    def __init__(self, text: str, grams: list[str]) -> None:
+        super().__init__(output_field=BooleanField())
+        self.text, self.grams = text, grams
+        self.columns = [F("search_grams"), F("search_text")]
+
+    def get_source_expressions(self) -> list[Any]:
+        return self.columns
+
+    def set_source_expressions(self, exprs: list[Any]) -> None:
+        self.columns = list(exprs)
+
+    def as_sql(self, compiler, connection) -> tuple[str, list[Any]]:
+        if getattr(compiler.query, NAME_PLAN, None) == IMPLIED:
+            raise FullResultSet
+        grams_sql, params = compiler.compile(self.columns[0])
+        sql = f"{grams_sql} @> %s::varchar(3)[]"
+        params = [*params, self.grams]
+        if len(self.text) > 3:
+            text_sql, text_params = compiler.compile(self.columns[1])
+            sql = f"({sql} AND {text_sql} LIKE %s)"
+            params += [*text_params, f"%{connection.ops.prep_for_like_query(self.text)}%"]
+        return sql, params
+
+
+# How ``NameMatch`` compiles on a query: an attribute of the Query, so it survives clones.
+NAME_PLAN = "name_match_plan"
+IMPLIED = "implied"
+# Sorts after any character a name may hold, in code point order.
+PREFIX_END = "\U0010ffff"
+# Order within a tier: shorter names first, then code point order, then the older subject.
+TIER_ORDER = ("search_name_length", "search_key", "pk")
+# The annotation that carries a ranked search's normalised text.
+SEARCH_TEXT = "search_query_text"
+# The cap of a name search, on the page and in the API alike: it counts up to SEARCH_CAP + 1
+# matches ("1,000+"), ranks within them and pages through at most SEARCH_CAP. Reading 10,001
+# candidates cost 200 ms a query on the bench machine; 1,001 cost a tenth (bench/README.md).
+SEARCH_CAP = 1_000
+# Up to this many matches, every one is sorted by rank in SQL; above it, exact and starting-with
+# names come from the name indexes first (all of them, wherever they are), then the rest ranked
+# among the first SEARCH_CAP matches the GIN index gives.
+SORT_ALL_UP_TO = SEARCH_CAP
+
+
+class Tier:
+    """The rank of a name match (``RANK``), in the order users see them."""
+
+    EXACT = 0
+    PREFIX = 1
+    CONTAINS = 2
+    FORMER = 3
+
+
 def name_matches(queryset: QuerySet[Subject], text: str, grams: list[str]) -> QuerySet[Subject]:
     """Subjects of ``queryset`` whose normalised names contain ``text`` (its ``grams`` use the index)."""
-    return queryset.filter(search_grams__contains=grams, search_text__contains=text)
+    return queryset.filter(NameMatch(text, grams))
 
 
-class CurrentName(Func):
-    """The normalised current name: the first line of ``search_text`` (former names follow)."""
-
-    template = "split_part(%(expressions)s, E'\\n', 1)"
-    output_field = TextField()
+def _name_prefix(text: str) -> Q:
+    """The current name starts with ``text``: a range of the "C"-ordered name index."""
+    return Q(search_key__gte=text, search_key__lt=text + PREFIX_END)
 
 
 def rank_by_name(queryset: QuerySet[Subject], text: str) -> QuerySet[Subject]:
     """Current-name matches first (exact, then starting with ``text``, then containing it), then
-    former-name matches; shorter names before longer ones, then alphabetical."""
+    former-name matches; shorter names before longer ones, then in code point order.
+
+    Correct on its own; ``ranked_page`` cuts a page of it without sorting every match."""
     return (
-        queryset.annotate(
-            current_name=CurrentName(F("search_text")),
-        )
+        queryset.alias(search_key=current_name_key(), search_name_length=current_name_length())
         .annotate(
             **{
                 RANK: Case(
-                    When(current_name=text, then=Value(0)),
-                    When(current_name__startswith=text, then=Value(1)),
-                    When(current_name__contains=text, then=Value(2)),
-                    default=Value(3),
+                    When(search_key=text, then=Value(Tier.EXACT)),
+                    When(_name_prefix(text), then=Value(Tier.PREFIX)),
+                    When(search_key__contains=text, then=Value(Tier.CONTAINS)),
+                    default=Value(Tier.FORMER),
                     output_field=IntegerField(),
-                )
-            },
-            name_length=Length("name"),
+                ),
+                SEARCH_TEXT: Value(text, output_field=TextField()),
+            }
         )
-        .order_by(RANK, "name_length", "name", "pk")
+        .order_by(RANK, *TIER_ORDER)
     )
 
 
-def _capped_candidates(matches: QuerySet[Subject]) -> QuerySet[Subject]:
-    """The first COUNT_CAP + 1 matches (by the index's order): the set ranking works within."""
-    candidates = Subject.objects.filter(pk__in=matches.order_by().values("pk")[: COUNT_CAP + 1])
-    # Keep what the caller prefetches (the API's former names), or each result costs a query.
-    return candidates.prefetch_related(*getattr(matches, "_prefetch_related_lookups", ()))
+def capped_count(queryset: QuerySet[Any], cap: int = COUNT_CAP) -> int:
+    """Rows of ``queryset`` counted up to ``cap + 1`` (more than the cap reads "10,000+")."""
+    return queryset.order_by().values_list(Value(1))[: cap + 1].count()
+
+
+@dataclass
+class RankedPage:
+    """A page of a ranked name search: its ids in rank order and the count up to SEARCH_CAP
+    (``capped``: there are more)."""
+
+    count: int
+    capped: bool
+    ids: list[int]
+
+
+def ranked_page(queryset: QuerySet[Subject], start: int, stop: int) -> RankedPage:
+    """Ranks ``start:stop`` of a ranked name search (``rank_by_name``), with whatever filters
+    were added to it since; the public page and the API both page through here, so they show the
+    same cap and the same order.
+
+    One pass over the first SEARCH_CAP + 1 matches the GIN index gives counts them and ranks them
+    (``_candidates``). Up to ``SORT_ALL_UP_TO`` matches that is the whole ranking. A common name
+    takes its exact and starting-with matches from the name indexes (all of them, wherever they
+    are), then the other candidates by rank; so its cost stays bounded by the cap however many
+    subjects match."""
+    text = queryset.query.annotations[SEARCH_TEXT].value
+    found, ranked = _candidates(queryset, text, stop)
+    page = RankedPage(min(found, SEARCH_CAP), found > SEARCH_CAP, [])
+    stop = min(stop, page.count)
+    if start >= stop:
+        return page
+    if found <= min(SORT_ALL_UP_TO, SEARCH_CAP):  # every match is a candidate
+        page.ids = [pk for pk, _tier in ranked][start:stop]
+        return page
+    implied = queryset.all()
+    setattr(implied.query, NAME_PLAN, IMPLIED)
+    ids: list[int] = []
+    for tier in (
+        implied.filter(search_key=text),
+        implied.filter(_name_prefix(text)).exclude(search_key=text),
+    ):
+        ids += tier.order_by(*TIER_ORDER).values_list("pk", flat=True)[: stop - len(ids)]
+    ids += [pk for pk, tier in ranked if tier >= Tier.CONTAINS][: max(stop - len(ids), 0)]
+    page.ids = ids[start:stop]
+    return page
+
+
+def _candidates(queryset: QuerySet[Subject], text: str, stop: int) -> tuple[int, list[tuple[int, int]]]:
+    """(matches up to SEARCH_CAP + 1, the first ``stop`` (id, tier) by rank) of the first
+    SEARCH_CAP + 1 matches of ``queryset``, filters applied, ranked from the rows themselves in
+    one pass. Above ``SORT_ALL_UP_TO`` (or the cap) matches only the candidates that neither are nor start
+    with ``text`` come back (the name indexes give those), and one row that tells the count."""
+    candidates = queryset.order_by().values_list("pk", "search_text")[: SEARCH_CAP + 1]
+    sql, params = candidates.query.sql_with_params()
+    name = "split_part(c.search_text, E'\\n', 1)"
+    key = f'{name} COLLATE "C"'
+    database = connections[queryset.db]
+    rank = (
+        f"CASE WHEN {key} = %s THEN {Tier.EXACT} WHEN {key} >= %s AND {key} < %s THEN {Tier.PREFIX} "
+        f"WHEN {name} LIKE %s THEN {Tier.CONTAINS} ELSE {Tier.FORMER} END"
+    )
+    like = f"%{database.ops.prep_for_like_query(text)}%"
+    with database.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, tier, found FROM (SELECT c.id, {rank} AS tier, length({name}) AS size, "
+            f"{key} AS key, count(*) OVER () AS found, row_number() OVER () AS n "
+            f"FROM ({sql}) AS c(id, search_text)) r "
+            f"WHERE found <= %s OR tier >= {Tier.CONTAINS} OR n = 1 ORDER BY tier, size, key, id LIMIT %s",
+            [text, text, text + PREFIX_END, like, *params, min(SORT_ALL_UP_TO, SEARCH_CAP), stop + 1],
+        )
+        rows = cursor.fetchall()
+    found = rows[0][2] if rows else 0
+    return found, [(pk, tier) for pk, tier, _found in rows]
+
+
+def ranked_rows(queryset: QuerySet[Subject], start: int, stop: int) -> tuple[RankedPage, list[Subject]]:
+    """``ranked_page`` and its subjects (with what ``queryset`` prefetches and joins) in rank order."""
+    page = ranked_page(queryset, start, stop)
+    rows = queryset.model._default_manager.filter(pk__in=page.ids)
+    rows.query.select_related = queryset.query.select_related
+    by_pk = rows.prefetch_related(*queryset._prefetch_related_lookups).in_bulk()
+    return page, [by_pk[pk] for pk in page.ids if pk in by_pk]
 
 
 def find_subjects(
@@ -154,7 +297,7 @@ def find_subjects(
 ) -> SubjectMatch:
     """THE search entry point. A credit code or registration number (malformed ones included:
     ``problem`` names the failed check) finds that subject; anything else is a name search of at
-    least 2 characters. With ``rank``, name matches are ranked within the first COUNT_CAP + 1."""
+    least 2 characters. With ``rank``, name matches are ranked (a page: ``ranked_page``)."""
     base = queryset if queryset is not None else Subject.objects.all()
     query = (raw_query or "").strip()[:MAX_QUERY_LENGTH]
     if not query:
@@ -172,7 +315,7 @@ def find_subjects(
         return SubjectMatch(Kind.TOO_SHORT, query, base.none(), text=text)
     matches = name_matches(base, text, grams)
     if rank:
-        matches = rank_by_name(_capped_candidates(matches), text)
+        matches = rank_by_name(matches, text)
     return SubjectMatch(Kind.NAME, query, matches, text=text)
 
 
@@ -289,17 +432,19 @@ def public_record_exists(categories: Iterable[str], *, negate: bool = False) -> 
 
 
 def _page_of(queryset: QuerySet[Subject], result: SearchResult, page: int) -> SearchResult:
-    """Capped count, then the requested page of ids (clamped into range); a ranked name search in
-    one query (``count_and_page``)."""
+    """Capped count, then the requested page of ids (clamped into range); a ranked name search
+    through ``ranked_page``, as the API pages it."""
     if is_ranked(queryset):
         start = (max(page, 1) - 1) * result.per_page
-        found, rows = count_and_page(queryset.only("pk"), start, start + result.per_page)
-        result.count, result.capped = min(found, COUNT_CAP), found > COUNT_CAP
+        ranked = ranked_page(queryset, start, start + result.per_page)
+        result.count, result.capped = ranked.count, ranked.capped
         result.page = min(max(page, 1), result.num_pages)
-        if rows or result.page == 1:
-            result.subject_ids = [row.pk for row in rows]
-            return result
-    result.count = queryset.order_by()[: COUNT_CAP + 1].count()
+        if result.page != max(page, 1):  # past the end: the last page
+            start = (result.page - 1) * result.per_page
+            ranked = ranked_page(queryset, start, start + result.per_page)
+        result.subject_ids = ranked.ids
+        return result
+    result.count = capped_count(queryset)
     result.capped = result.count > COUNT_CAP
     result.count = min(result.count, COUNT_CAP)
     result.page = min(max(page, 1), result.num_pages)

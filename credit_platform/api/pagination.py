@@ -7,28 +7,29 @@ from rest_framework import exceptions
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 
-from core.paging import COUNT_CAP, capped_count, count_and_page, is_ranked
+from core.paging import COUNT_CAP, capped_count, is_ranked
+from registry.search import ranked_rows
 
 
 class CappedPagination(LimitOffsetPagination):
-    """``limit`` (1-100, default 20) and ``offset`` (0-10,000). ``count`` stops at 10,000
-    with ``count_capped`` true: narrow the filters (or use the bulk export) to go further. A value
+    """``limit`` (1-100, default 20) and ``offset`` (0-10,000). ``count`` stops at 10,000 (a
+    name search at ``registry.search.SEARCH_CAP``, as on the public page) with ``count_capped``
+    true: narrow the filters (or use the bulk export) to go further. A value
     outside those ranges (or not a whole number) is a 400 naming the parameter, as the schema says."""
 
     default_limit = 20
     max_limit = 100
 
     def paginate_queryset(self, queryset, request, view=None):
-        """A ranked name search (at most COUNT_CAP + 1 candidates) gives its page and its count in
-        one query; any other list counts up to the cap, then reads its page."""
+        """A ranked name search is paged as the public search page pages it (same cap, same order:
+        ``registry.search.ranked_page``); any other list counts up to the cap, then reads its page."""
         if not is_ranked(queryset):
             return super().paginate_queryset(queryset, request, view)
         self.request = request
         self.limit = self.get_limit(request)
         self.offset = self.get_offset(request)
-        found, rows = count_and_page(queryset, self.offset, self.offset + self.limit)
-        self.capped = found > COUNT_CAP
-        self.count = min(found, COUNT_CAP)
+        page, rows = ranked_rows(queryset, self.offset, self.offset + self.limit)
+        self.capped, self.count = page.capped, page.count
         return rows
 
     def get_count(self, queryset) -> int:
@@ -77,7 +78,10 @@ class CappedPagination(LimitOffsetPagination):
         response = super().get_paginated_response_schema(schema)
         response["properties"]["count_capped"] = {
             "type": "boolean",
-            "description": "True when there are more than 10,000 results (count then says 10,000).",
+            "description": (
+                "True when there are more than 10,000 results (count then says 10,000); for a name "
+                "search (q) the cap is 1,000: results are ranked and paged within the first 1,000."
+            ),
         }
         response["required"] = ["count", "count_capped", "results"]
         return response

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Func, Q, TextField
+from django.db.models.functions import Collate, Length
 from django.utils.translation import gettext_lazy as _
 
 from registry import crypto
@@ -17,6 +18,27 @@ from registry.choices import (
 from registry.validators import validate_registration_number
 
 ID_NUMBER_PURPOSE = "subject.legal_representative_id"
+
+
+class CurrentName(Func):
+    """The normalised current name: the first line of ``search_text`` (former names follow)."""
+
+    template = "split_part(%(expressions)s, E'\\n', 1)"
+    output_field = TextField()
+
+
+def current_name() -> CurrentName:
+    return CurrentName(F("search_text"))
+
+
+def current_name_key() -> Collate:
+    """The normalised current name in code point order ("C"): equal, prefix (a range) and sort
+    order of a ranked name search read the name indexes below with it (registry/search.py)."""
+    return Collate(current_name(), "C")
+
+
+def current_name_length() -> Length:
+    return Length(current_name())
 
 
 class SubjectQuerySet(models.QuerySet):
@@ -82,6 +104,13 @@ class Subject(models.Model):
         ]
         indexes = [
             GinIndex(fields=["search_grams"], name="registry_subject_grams_gin"),
+            # A common name's first page of search results without ranking every match
+            # (registry/search.py): exact and starting-with names by range, names containing the
+            # query by walking this order (shorter names first) until a page is full.
+            models.Index(current_name_key(), name="registry_subject_name"),
+            models.Index(
+                current_name_length(), current_name_key(), F("id"), name="registry_subject_name_rank"
+            ),
             models.Index(fields=["district", "subject_type"], name="registry_subject_district"),
             models.Index(fields=["updated_at"], name="registry_subject_updated"),
             # The API's subject list by type, in its order (code): a page and a capped count

@@ -206,7 +206,7 @@ def test_no_results_page_suggests_what_to_do(client, make_subject):
 
 
 def test_a_common_term_is_counted_only_up_to_the_cap_and_shown_with_a_plus(client, make_subject, monkeypatch):
-    monkeypatch.setattr(search_module, "COUNT_CAP", 3)
+    monkeypatch.setattr(search_module, "SEARCH_CAP", 3)
     for index in range(5):
         make_subject(f"北京科技{index}号有限公司")
 
@@ -214,7 +214,8 @@ def test_a_common_term_is_counted_only_up_to_the_cap_and_shown_with_a_plus(clien
     assert result.capped and result.count == 3
 
     response = client.get(reverse("disclosure:search"), {"q": "科技"})
-    assert "3+" in response.content.decode()
+    body = response.content.decode()
+    assert "3+" in body and "first 3;" in body
 
 
 def test_the_count_query_is_limited_in_sql(make_subject, django_assert_max_num_queries):
@@ -225,7 +226,7 @@ def test_the_count_query_is_limited_in_sql(make_subject, django_assert_max_num_q
     with CaptureQueriesContext(connection) as captured:
         search_subjects("科技")
     count_sql = [q["sql"] for q in captured.captured_queries if "COUNT(" in q["sql"].upper()]
-    assert count_sql and all(f"LIMIT {search_module.COUNT_CAP + 1}" in sql for sql in count_sql)
+    assert count_sql and all(f"LIMIT {search_module.SEARCH_CAP + 1}" in sql for sql in count_sql)
 
 
 def test_filters_by_district_type_category_and_dishonesty(

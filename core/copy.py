@@ -139,6 +139,8 @@ def copy_instances(cursor: Any, model: type[models.Model], instances: list[model
 
 
 def _json_cell(value: Any) -> str:
+    if value == {}:  # a column's default, on most rows
+        return "{}"
     return copy_value(value, "json")
 
 
@@ -149,7 +151,8 @@ def _array_cell(value: Any) -> str:
         joined = '","'.join(value)
     except TypeError:  # not all strings
         return copy_value(value, "array")
-    if "\\" in joined or '"' in joined or "\t" in joined or "\n" in joined or "\r" in joined:
+    quotes = 2 * (len(value) - 1)  # the separators' own
+    if joined.count('"') != quotes or "\\" in joined or "\t" in joined or "\n" in joined or "\r" in joined:
         return copy_value(value, "array")
     return '{"' + joined + '"}' if joined or value else "{}"
 

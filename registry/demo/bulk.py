@@ -30,7 +30,7 @@ from core import ledger
 from core.copy import copy_lines, copy_statement, reserve_ids, row_formatter
 from core.models import LedgerEntry, LedgerItem
 from registry import crypto, publicity
-from registry.choices import RecordStatus, SubjectType
+from registry.choices import RecordCategory, RecordStatus, SubjectType
 from registry.demo.generate import RecordSpec, SubjectSpec
 from registry.models import ID_NUMBER_PURPOSE, CreditRecord, RecordTransition, Subject, SubjectName
 from registry.ngrams import name_grams, normalise_name
@@ -155,15 +155,18 @@ class BulkContext:
 
     def publicity_of(self, spec: RecordSpec) -> tuple:
         """(rule set id, deadline, provisional, publish from, repair from, until, exemption)."""
-        key = (
-            spec.category,
-            spec.severity,
-            spec.sector,
-            spec.procedure,
-            tuple(spec.penalty_types),
-            self.market_regulation[spec.department],
-            spec.decision_date,
-        )
+        if spec.category == RecordCategory.PENALTY:
+            key: tuple = (
+                spec.category,
+                spec.severity,
+                spec.sector,
+                spec.procedure,
+                tuple(spec.penalty_types),
+                self.market_regulation[spec.department],
+                spec.decision_date,
+            )
+        else:  # no period, no exemption: only the rule set in force and the deadline, by date
+            key = (spec.category, spec.decision_date)
         found = self.dates.get(key)
         if found is None:
             case = _Case(spec, self.market_regulation[spec.department])

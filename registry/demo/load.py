@@ -43,7 +43,7 @@ from registry.models import (
 from registry.services import _refresh_search_fields
 from registry.workdays import WorkingCalendar
 
-DEFAULT_CHUNK = 25_000
+DEFAULT_CHUNK = 5_000  # subjects: about 150,000 rows at a city's 10 records a subject, per process
 # The same function services use, memoised: a few dozen division codes, a million lookups.
 _district = functools.lru_cache(maxsize=None)(district_from_division)
 

@@ -34,9 +34,8 @@ def _run(
     specs: list[SubjectSpec],
     ids: bulk.ChunkIds,
     context: bulk.BulkContext,
-    previous: Any,
-    done: Any,
-    failed: Any,
+    previous: _Turn | None,
+    turn: _Turn,
     send: Any,
 ) -> None:
     """One chunk in a child: build and COPY, wait for the chunk before, chain, commit."""
@@ -44,26 +43,37 @@ def _run(
         with transaction.atomic(), connection.cursor() as cursor:
             built = bulk.build_chunk(cursor, specs, context, ids)
             if previous is not None:
-                previous.wait()
-            if failed.value:
-                raise _Abandoned
+                previous.done.wait()
+                if not previous.committed.value:
+                    raise _Abandoned
             counts = bulk.chain_chunk(cursor, built, context)
+        turn.committed.value = 1
         send.send(("ok", counts))
     except BaseException as exc:  # noqa: BLE001 - sent to the parent, which raises it
-        failed.value = 1
         try:
             send.send(("error", exc))
         except Exception:  # noqa: BLE001 - not picklable: its text instead
             send.send(("error", RuntimeError(repr(exc))))
     finally:
-        done.set()
+        turn.done.set()
         connection.close()
+
+
+@dataclass
+class _Turn:
+    """A chunk's place in the ledger's order: set when it has committed (or given up)."""
+
+    done: Any  # multiprocessing Event
+    committed: Any  # multiprocessing Value, 1 once its rows and entries are committed
 
 
 @dataclass
 class _Worker:
     process: Any
     receive: Any
+    # Held here: ``Process.start`` drops its arguments in the parent, and shared memory freed by
+    # the parent is handed to the next chunk's turn while a child may still read it.
+    turns: tuple[_Turn | None, _Turn]
 
 
 def _finish(worker: _Worker, report: Callable[[bulk.ChunkCounts], None]) -> None:
@@ -91,9 +101,8 @@ def load(
     if connection.in_atomic_block:
         raise RuntimeError("loader processes commit on their own: not inside a transaction")
     fork = multiprocessing.get_context("fork")
-    failed = fork.Value("b", 0)
     running: deque[_Worker] = deque()
-    previous = None
+    previous: _Turn | None = None
     try:
         for specs in chunks:
             with connection.cursor() as cursor:
@@ -101,21 +110,18 @@ def load(
             while len(running) >= jobs:
                 _finish(running.popleft(), report)
             connection.close()  # a child must never share the parent's session
-            done = fork.Event()
+            turn = _Turn(fork.Event(), fork.Value("b", 0))
             receive, send = fork.Pipe(duplex=False)
-            process = fork.Process(
-                target=_run, args=(specs, ids, context, previous, done, failed, send), daemon=True
-            )
+            process = fork.Process(target=_run, args=(specs, ids, context, previous, turn, send), daemon=True)
             process.start()
             send.close()
-            running.append(_Worker(process, receive))
-            previous = done
+            running.append(_Worker(process, receive, (previous, turn)))
+            previous = turn
         while running:
             _finish(running.popleft(), report)
     finally:
-        for worker in running:  # after a failure: the later chunks roll back
-            failed.value = 1
-            worker.process.join(timeout=60)
+        for worker in running:  # after a failure: a chunk after the failed one rolls back
+            worker.process.join(timeout=600)
             if worker.process.is_alive():
                 worker.process.terminate()
                 worker.process.join()

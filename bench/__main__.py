@@ -60,7 +60,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--rebuild-index",
         choices=("auto", "yes", "no"),
         default="auto",
-        help="drop the GIN index during the seed (auto: yes from 100k subjects)",
+        help="drop the secondary indexes during the seed and build them after (auto: yes from 100k subjects)",
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=os.cpu_count() or 1, help="seed_demo loader processes (default: CPUs)"
     )
     parser.add_argument("--lookups", type=int, default=3000, help="lookups by code per contender in (b)")
     parser.add_argument("--repeat", type=int, default=30, help="runs per query in (c) and (d)")

@@ -91,6 +91,7 @@ def measure_seed(args) -> list[dict]:
         progress=progress,
         ledger_mode="batches",
         skewed=args.skewed,
+        jobs=args.jobs,
     )
     with connection.cursor() as cursor:
         cursor.execute(
@@ -110,7 +111,8 @@ def measure_seed(args) -> list[dict]:
             "raw COPY of the same rows",
             ceiling_rows / ceiling_seconds,
             f"{result.summary()}; {result.rows:,} rows in {result.seconds / 60:.1f} min vs raw COPY "
-            f"{ceiling_seconds:.1f} s; GIN dropped: {rebuild}; ledger (entries + batch items) "
+            f"{ceiling_seconds:.1f} s; secondary indexes dropped and rebuilt: {rebuild}; {args.jobs} loader "
+            f"process(es); ledger (entries + batch items) "
             f"{ledger_bytes / 2**20:,.0f} MB of a {database_bytes / 2**30:,.2f} GB database",
         )
     ]

@@ -16,7 +16,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -29,7 +30,7 @@ from core import ledger
 from core.copy import copy_lines, copy_statement, reserve_ids, row_formatter
 from core.models import LedgerEntry, LedgerItem
 from registry import crypto, publicity
-from registry.choices import RecordStatus, SubjectType
+from registry.choices import RecordCategory, RecordStatus, SubjectType
 from registry.demo.generate import RecordSpec, SubjectSpec
 from registry.models import ID_NUMBER_PURPOSE, CreditRecord, RecordTransition, Subject, SubjectName
 from registry.ngrams import name_grams, normalise_name
@@ -57,12 +58,16 @@ def _state_converter(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
     if isinstance(field, models.DateTimeField):
         return _utc
     if isinstance(field, models.DateField):
-        return lambda value: value.isoformat()
+        return dt.date.isoformat
     if isinstance(field, models.BinaryField):
         return _digest
     if isinstance(field, ArrayField):
         return list
-    return lambda value: value
+    return _same
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 class Table:
@@ -75,21 +80,33 @@ class Table:
         self.width = len(fields)
         self.format_row = row_formatter(model)
         state_names = {f.attname for f in ledger.state_fields(model)} if ledgered else set()
-        self.state = [(f.attname, _state_converter(f)) for f in fields if f.attname in state_names]
+        state = [(f.attname, _state_converter(f)) for f in fields if f.attname in state_names]
+        # Most columns are their own JSON: copied in one C-level step, the others converted.
+        self.plain = tuple(name for name, convert in state if convert is _same)
+        self.converted = tuple((name, convert) for name, convert in state if convert is not _same)
+        self.read_plain = operator.itemgetter(*self.plain) if len(self.plain) > 1 else None
         self.statement = copy_statement(model)
         self.lines: list[str] = []
         # Columns the generator does not set (added by later features: provenance of imports, the
         # objection mark, ...) take the model's default, or NULL.
         self.defaults = {f.attname: f.get_default() for f in fields if f.has_default() or f.null}
 
-    def add(self, values: dict[str, Any]) -> None:
-        if len(values) < self.width:  # in place: ``state_of`` reads the same dict next
-            for name, default in self.defaults.items():
-                values.setdefault(name, default)
+    def add(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Queue one row; returns it with every column (what ``state_of`` reads)."""
+        if len(values) < self.width:
+            values = {**self.defaults, **values}
         self.lines.append(self.format_row(values))
+        return values
 
     def state_of(self, values: dict[str, Any]) -> dict[str, Any]:
-        return {name: None if (v := values[name]) is None else convert(v) for name, convert in self.state}
+        if self.read_plain is not None:
+            state = dict(zip(self.plain, self.read_plain(values), strict=True))
+        else:
+            state = {name: values[name] for name in self.plain}
+        for name, convert in self.converted:
+            value = values[name]
+            state[name] = None if value is None else convert(value)
+        return state
 
     def flush(self, cursor) -> int:
         count = len(self.lines)
@@ -138,15 +155,18 @@ class BulkContext:
 
     def publicity_of(self, spec: RecordSpec) -> tuple:
         """(rule set id, deadline, provisional, publish from, repair from, until, exemption)."""
-        key = (
-            spec.category,
-            spec.severity,
-            spec.sector,
-            spec.procedure,
-            tuple(spec.penalty_types),
-            self.market_regulation[spec.department],
-            spec.decision_date,
-        )
+        if spec.category == RecordCategory.PENALTY:
+            key: tuple = (
+                spec.category,
+                spec.severity,
+                spec.sector,
+                spec.procedure,
+                tuple(spec.penalty_types),
+                self.market_regulation[spec.department],
+                spec.decision_date,
+            )
+        else:  # no period, no exemption: only the rule set in force and the deadline, by date
+            key = (spec.category, spec.decision_date)
         found = self.dates.get(key)
         if found is None:
             case = _Case(spec, self.market_regulation[spec.department])
@@ -197,22 +217,54 @@ class ChunkCounts:
     ledger_items: int = 0
 
 
-def reserve(cursor, model: type[models.Model], count: int) -> Iterator[int]:
-    """``count`` fresh primary keys from the table's sequence, as an iterator."""
-    return iter(reserve_ids(cursor, model, count))
+@dataclass
+class ChunkIds:
+    """The primary keys one chunk's rows take, reserved from the tables' sequences in chunk order
+    (by the parent when loader processes share the load, so ids do not depend on their number)."""
+
+    subjects: list[int]
+    names: list[int]
+    records: list[int]
+    transitions: list[int]
+
+
+def reserve_chunk(cursor, specs: list[SubjectSpec]) -> ChunkIds:
+    record_count = sum(len(spec.records) for spec in specs)
+    # Enough for every publication; ids of records that turn out exempt are simply not used.
+    published = sum(1 for spec in specs for rec in spec.records if rec.status == RecordStatus.PUBLISHED)
+    return ChunkIds(
+        subjects=reserve_ids(cursor, Subject, len(specs)),
+        names=reserve_ids(cursor, SubjectName, sum(1 for spec in specs if spec.former_name)),
+        records=reserve_ids(cursor, CreditRecord, record_count),
+        transitions=reserve_ids(cursor, RecordTransition, record_count + published),
+    )
+
+
+@dataclass
+class BuiltChunk:
+    """A chunk whose rows are COPYed (not yet committed), with its ledger batches ready to chain."""
+
+    counts: ChunkCounts
+    items: list[list[tuple[str, str, bytes]]]
+    changes: list[ledger.Change]
 
 
 def load_chunk(cursor, specs: list[SubjectSpec], context: BulkContext) -> ChunkCounts:
-    """Build and COPY one chunk; the caller holds the transaction."""
+    """Build and COPY one chunk and chain its batches; the caller holds the transaction."""
+    built = build_chunk(cursor, specs, context, reserve_chunk(cursor, specs))
+    return chain_chunk(cursor, built, context)
+
+
+def build_chunk(cursor, specs: list[SubjectSpec], context: BulkContext, ids: ChunkIds) -> BuiltChunk:
+    """Build one chunk's rows (one place: what a loaded subject, record and transition holds), COPY
+    them, and compute its batches' leaves and Merkle roots. Touches no ledger row: the work that
+    loader processes do side by side."""
     tables = context.tables
     subjects, names, records = tables[Subject], tables[SubjectName], tables[CreditRecord]
     transitions = tables[RecordTransition]
-    subject_ids = reserve(cursor, Subject, len(specs))
-    name_ids = reserve(cursor, SubjectName, sum(1 for spec in specs if spec.former_name))
-    record_count = sum(len(spec.records) for spec in specs)
-    published = sum(1 for spec in specs for rec in spec.records if rec.status == RecordStatus.PUBLISHED)
-    record_ids = reserve(cursor, CreditRecord, record_count)
-    transition_ids = reserve(cursor, RecordTransition, record_count + published)
+    subject_ids, name_ids = iter(ids.subjects), iter(ids.names)
+    record_ids, transition_ids = iter(ids.records), iter(ids.transitions)
+    record_count = len(ids.records)
     now = context.now
     subject_leaves: list[tuple[str, bytes]] = []
     record_leaves: list[tuple[str, bytes]] = []
@@ -252,7 +304,7 @@ def load_chunk(cursor, specs: list[SubjectSpec], context: BulkContext) -> ChunkC
             "created_at": now,
             "updated_at": now,
         }
-        subjects.add(subject)
+        subject = subjects.add(subject)
         subject_leaves.append(
             (str(subject_id), leaf_of(SUBJECT_TYPE, str(subject_id), subjects.state_of(subject)))
         )
@@ -309,7 +361,7 @@ def load_chunk(cursor, specs: list[SubjectSpec], context: BulkContext) -> ChunkC
                 "created_at": now,
                 "updated_at": now,
             }
-            records.add(record)
+            record = records.add(record)
             record_leaves.append(
                 (str(record_id), leaf_of(RECORD_TYPE, str(record_id), records.state_of(record)))
             )
@@ -325,8 +377,19 @@ def load_chunk(cursor, specs: list[SubjectSpec], context: BulkContext) -> ChunkC
                 )
                 counts.transitions += 1
     counts.subjects, counts.records = len(specs), record_count
+    for model in (Subject, SubjectName, CreditRecord, RecordTransition):
+        tables[model].flush(cursor)
+    counts.ledger_items = len(subject_leaves) + len(record_leaves)
     items, changes = _batches(subject_leaves, record_leaves)
-    entries = ledger.chain(changes, ledger.lock_head(), None, now)
+    return BuiltChunk(counts, items, changes)
+
+
+def chain_chunk(cursor, built: BuiltChunk, context: BulkContext) -> ChunkCounts:
+    """Chain the chunk's batch entries after the ledger's head (taking the ledger lock until the
+    transaction ends) and COPY them with their items."""
+    tables = context.tables
+    items, counts = built.items, built.counts
+    entries = ledger.chain(built.changes, ledger.lock_head(), None, context.now)
     for entry in entries:
         tables[LedgerEntry].add(entry.__dict__)
     table = tables[LedgerItem]
@@ -342,8 +405,8 @@ def load_chunk(cursor, specs: list[SubjectSpec], context: BulkContext) -> ChunkC
                     "leaf": leaf,
                 }
             )
-    counts.ledger_entries, counts.ledger_items = len(entries), len(subject_leaves) + len(record_leaves)
-    for model in (Subject, SubjectName, CreditRecord, RecordTransition, LedgerEntry, LedgerItem):
+    counts.ledger_entries = len(entries)
+    for model in (LedgerEntry, LedgerItem):
         tables[model].flush(cursor)
     return counts
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -30,7 +30,7 @@ from core.copy import copy_instances, reserve_ids
 from core.models import LedgerEntry, LedgerItem
 from registry import publicity
 from registry.choices import RecordStatus, SubjectType, district_from_division
-from registry.demo import bulk
+from registry.demo import bulk, parallel
 from registry.demo.generate import DEPARTMENTS, DemoGenerator, SubjectSpec
 from registry.models import (
     CodeCategory,
@@ -43,10 +43,9 @@ from registry.models import (
 from registry.services import _refresh_search_fields
 from registry.workdays import WorkingCalendar
 
-DEFAULT_CHUNK = 25_000
+DEFAULT_CHUNK = 5_000  # subjects: about 150,000 rows at a city's 10 records a subject, per process
 # The same function services use, memoised: a few dozen division codes, a million lookups.
 _district = functools.lru_cache(maxsize=None)(district_from_division)
-GIN_INDEX = "registry_subject_grams_gin"
 
 
 @dataclass
@@ -278,6 +277,7 @@ class _Chunk:
 
 
 LEDGER_MODES = ("auto", "entries", "batches")
+LOADED_MODELS = (Subject, SubjectName, CreditRecord, RecordTransition, LedgerEntry, LedgerItem)
 BATCH_FROM = 50_000  # subjects from which ``auto`` commits rows to the ledger in batches
 
 
@@ -291,17 +291,21 @@ def seed(
     progress: Callable[[SeedResult, int], None] | None = None,
     ledger_mode: str = "auto",
     skewed: bool = False,
+    jobs: int = 1,
 ) -> SeedResult:
     """Generate and load ``subjects`` subjects with their records; returns the counts and time.
 
     Each chunk commits on its own (a failure keeps the chunks before it, ledger intact).
-    ``rebuild_index`` drops the name-gram GIN index for the load and builds it again after,
-    which is faster for a large load into a nearly empty table (see bench/README.md).
+    ``rebuild_index`` drops the loaded tables' secondary indexes (not primary keys nor unique
+    constraints) for the load and builds them again after, ``jobs`` at a time: much faster for a
+    large load into a nearly empty table than maintaining two dozen indexes row by row.
     ``ledger_mode``: ``entries`` writes one ledger entry per change as the services do (the demo's
     change feed shows every step); ``batches`` one entry per ``ledger.BATCH_SIZE`` rows with a
     Merkle root over their states (registry/demo/bulk.py, docs/ledger.md "Bulk loads"); ``auto``
     picks batches from ``BATCH_FROM`` subjects. ``skewed``: most subjects without records, a few
-    with hundreds (the benchmark's city).
+    with hundreds (the benchmark's city). ``jobs``: loader processes building and COPYing chunks
+    side by side (batches only, and not inside a transaction); the data and the ledger are the
+    same whatever their number (registry/demo/parallel.py).
     """
     if ledger_mode not in LEDGER_MODES:
         raise ValueError(f"ledger_mode must be one of {', '.join(LEDGER_MODES)}")
@@ -334,37 +338,45 @@ def seed(
     generator = DemoGenerator(
         seed, records_per_subject, penalty_since=penalty_since, skewed=skewed, **_taken(departments)
     )
-    if rebuild_index:
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP INDEX IF EXISTS {GIN_INDEX}")
+    jobs = max(1, jobs) if bulk_context is not None and not connection.in_atomic_block else 1
+    dropped = parallel.drop_indexes(LOADED_MODELS) if rebuild_index else []
     try:
-        done = 0
-        while done < subjects:
-            specs = [generator.subject() for _ in range(min(chunk_size, subjects - done))]
-            if bulk_context is not None:
-                _load_bulk_chunk(specs, bulk_context, result)
-            else:
-                _load_chunk(specs, context, result)
-            done += len(specs)
+
+        def report(counts: bulk.ChunkCounts) -> None:
+            _add_counts(result, counts)
             result.seconds = time.perf_counter() - started
             if progress:
                 progress(result, subjects)
+
+        def chunks() -> Iterator[list[SubjectSpec]]:
+            done = 0
+            while done < subjects:
+                specs = [generator.subject() for _ in range(min(chunk_size, subjects - done))]
+                done += len(specs)
+                yield specs
+
+        if bulk_context is None:
+            for specs in chunks():
+                _load_chunk(specs, context, result)
+                result.seconds = time.perf_counter() - started
+                if progress:
+                    progress(result, subjects)
+        elif jobs == 1:
+            for specs in chunks():
+                with transaction.atomic(), connection.cursor() as cursor:
+                    report(bulk.load_chunk(cursor, specs, bulk_context))
+        else:
+            parallel.load(chunks(), bulk_context, jobs, report)
     finally:
-        if rebuild_index:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"CREATE INDEX IF NOT EXISTS {GIN_INDEX} ON registry_subject USING gin (search_grams)"
-                )
+        parallel.create_indexes(dropped, jobs)
     with connection.cursor() as cursor:
-        for model in (Subject, SubjectName, CreditRecord, RecordTransition, LedgerEntry, LedgerItem):
+        for model in LOADED_MODELS:
             cursor.execute(f"ANALYZE {model._meta.db_table}")
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _load_bulk_chunk(specs: list[SubjectSpec], context: bulk.BulkContext, result: SeedResult) -> None:
-    with transaction.atomic(), connection.cursor() as cursor:
-        counts = bulk.load_chunk(cursor, specs, context)
+def _add_counts(result: SeedResult, counts: bulk.ChunkCounts) -> None:
     result.subjects += counts.subjects
     result.former_names += counts.former_names
     result.records += counts.records

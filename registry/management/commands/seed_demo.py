@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -58,7 +60,19 @@ class Command(BaseCommand):
         parser.add_argument(
             "--rebuild-index",
             action="store_true",
-            help="drop the name-gram GIN index during the load and build it after (large loads)",
+            help=(
+                "drop the loaded tables' secondary indexes during the load and build them after "
+                "(large loads into nearly empty tables)"
+            ),
+        )
+        parser.add_argument(
+            "--jobs",
+            type=_non_negative_int,
+            default=os.cpu_count() or 1,
+            help=(
+                "loader processes building and COPYing chunks side by side, with --ledger batches "
+                "(default: the number of CPUs); the same --seed gives the same data whatever the number"
+            ),
         )
 
         parser.add_argument(
@@ -102,6 +116,7 @@ class Command(BaseCommand):
                 progress=progress,
                 ledger_mode=options["ledger"],
                 skewed=options["skewed"],
+                jobs=max(1, options["jobs"]),
             )
         except ValidationError as exc:  # e.g. no publicity rule set or calendar for a decision date
             raise CommandError("cannot seed: " + " ".join(exc.messages)) from exc

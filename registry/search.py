@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import FullResultSet
+from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connections
 from django.db.models import (
     BooleanField,
@@ -261,7 +261,10 @@ def _candidates(queryset: QuerySet[Subject], text: str, stop: int) -> tuple[int,
     one pass. Above ``SORT_ALL_UP_TO`` (or the cap) matches only the candidates that neither are nor start
     with ``text`` come back (the name indexes give those), and one row that tells the count."""
     candidates = queryset.order_by().values_list("pk", "search_text")[: SEARCH_CAP + 1]
-    sql, params = candidates.query.sql_with_params()
+    try:
+        sql, params = candidates.query.sql_with_params()
+    except EmptyResultSet:  # a filter already knows nothing matches (e.g. no subject has the category)
+        return 0, []
     name = "split_part(c.search_text, E'\\n', 1)"
     key = f'{name} COLLATE "C"'
     database = connections[queryset.db]

@@ -1,22 +1,29 @@
-"""The API's access log (``ApiRequestLog``) written in batches: each request appends its row to a
-Redis list (one RPUSH, no database write on the request's path); ``drain`` moves the list into
-PostgreSQL with one INSERT per batch. The beat runs it every minute (accounts/tasks.py) and every
-reader of the log runs it first (an agency's usage, an enterprise's "who looked me up" page, the
-admin's list), so a request is in what they show as soon as it has been answered.
+"""The API's access log (``ApiRequestLog``) written in batches, off the request's path.
 
-What can be lost: nothing if a web worker dies (its rows are in Redis once answered); rows not yet
+A request's row waits in the worker's memory and travels to a Redis list with the next request's
+quota round trip (credit_platform/api/throttling.py), or within ``FLUSH_AFTER`` seconds by a
+timer when no request comes: no round trip of its own. ``drain`` moves the list into PostgreSQL
+with one INSERT per batch; the beat runs it every minute (accounts/tasks.py) and every reader of
+the log runs it first (an agency's usage, an enterprise's "who looked me up" page, the admin's
+list), after sending its own worker's waiting rows. A request answered by another worker shows
+there within ``FLUSH_AFTER`` seconds.
+
+What can be lost: the rows a web worker holds (at most ``FLUSH_AFTER`` seconds of its requests)
+if it is killed outright (SIGKILL, out of memory; a graceful stop sends them); rows not yet
 drained if Redis loses its data (with ``appendonly yes``, as docker-compose runs it, at most the
 last second). A drain that dies between its INSERT's commit and trimming the list writes that
-batch again on the next run (at least once, never half a batch). With Redis unreachable a request
-writes its row at once, as before (without waiting for its WAL flush). A row whose key or agency
+batch again on the next run (at least once, never half a batch). With Redis unreachable the rows
+are written to the table at once (without waiting for their WAL flush). A row whose key or agency
 was deleted before the drain keeps the rest of its fields (the references become empty).
 """
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import json
 import logging
+import threading
 from typing import Any
 
 from django.conf import settings
@@ -56,15 +63,70 @@ def entry(**fields: Any) -> str:
     return json.dumps({name: fields.get(name) for name in COLUMNS}, ensure_ascii=False, separators=(",", ":"))
 
 
+FLUSH_AFTER = 1.0  # seconds a row waits in a worker's memory at most
+
+_waiting: list[str] = []
+_lock = threading.Lock()
+_timer: threading.Timer | None = None
+
+
 def record(row: str) -> None:
-    """Append one row (from ``entry``); written to the table at once if Redis cannot take it."""
+    """Keep one row (from ``entry``) for the next round trip to Redis, or the timer's."""
+    global _timer
+    with _lock:
+        _waiting.append(row)
+        if _timer is None:
+            _timer = threading.Timer(FLUSH_AFTER, flush)
+            _timer.daemon = True
+            _timer.start()
+
+
+def push_onto(pipe: Any) -> list[str]:
+    """Queue the waiting rows on ``pipe`` (a request's Redis round trip); the rows, for
+    ``failed`` if that round trip fails."""
+    with _lock:
+        rows = _waiting[:]
+        _waiting.clear()
+    if rows:
+        pipe.rpush(list_key(), *rows)
+    return rows
+
+
+def failed(rows: list[str]) -> None:
+    """Redis did not take ``rows``: they go to the table at once."""
+    if rows:
+        logger.warning("API access log written directly: Redis unavailable")
+        _insert(rows, durable=False)
+
+
+def flush() -> None:
+    """Send the waiting rows to Redis now (the timer, a reader, the end of the process)."""
     from redis.exceptions import RedisError
 
-    try:
-        _redis().rpush(list_key(), row)
-    except RedisError:
-        logger.warning("API access log written directly: Redis unavailable", exc_info=True)
-        _insert([row], durable=False)
+    global _timer
+    with _lock:
+        _timer = None
+        rows = _waiting[:]
+        _waiting.clear()
+        if not rows:
+            return
+        try:
+            _redis().rpush(list_key(), *rows)
+            return
+        except RedisError:
+            pass
+    failed(rows)
+    if threading.current_thread() is not threading.main_thread():
+        connections.close_all()  # the timer's own connections
+
+
+def discard() -> None:
+    """Forget the waiting rows (tests: a new test starts with none)."""
+    with _lock:
+        _waiting.clear()
+
+
+atexit.register(flush)  # a graceful stop of a worker sends what it holds
 
 
 def drain(*, wait: float = 5.0) -> int:
@@ -72,6 +134,7 @@ def drain(*, wait: float = 5.0) -> int:
     time (a Redis lock); a reader waits up to ``wait`` seconds for one that is running."""
     from redis.exceptions import LockError, RedisError
 
+    flush()
     client = _redis()
     moved = 0
     try:

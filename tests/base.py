@@ -101,6 +101,7 @@ def api_log_list():
 
     from accounts import requestlog
 
+    requestlog.discard()
     try:
         get_redis_connection("default").delete(requestlog.list_key())
     except RedisError:

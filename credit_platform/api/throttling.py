@@ -17,7 +17,7 @@ from django_redis import get_redis_connection
 from redis.exceptions import RedisError
 from rest_framework.throttling import BaseThrottle
 
-from accounts import keycache
+from accounts import keycache, requestlog
 from accounts.models import ApiKey
 
 logger = logging.getLogger(__name__)
@@ -60,8 +60,10 @@ class KeyQuotaThrottle(BaseThrottle):
         windows = _windows(now, key)
         cost = request_cost(request, view)
         confirm = getattr(request, "api_key_version", None) is not None
+        logged: list[str] = []
         try:
             pipe = get_redis_connection("default").pipeline(transaction=False)
+            logged = requestlog.push_onto(pipe)  # earlier requests' access log rows ride along
             if confirm:
                 pipe.get(keycache.version_key())
             for name, number, limit, reset in windows:
@@ -72,8 +74,11 @@ class KeyQuotaThrottle(BaseThrottle):
             results = pipe.execute()
         except RedisError:
             logger.warning("API quota not enforced: Redis unavailable", exc_info=True)
+            requestlog.failed(logged)
             self.confirm(request, view, None)
             return True
+        if logged:
+            results.pop(0)
         if confirm:
             self.confirm(request, view, keycache.parse_version(results.pop(0)))
             windows = _windows(now, request.auth)  # the limits of the key as read again, if it was

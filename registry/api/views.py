@@ -7,7 +7,7 @@ number) and what belongs to it hangs below it, each with its own read scope: ``s
 
 from __future__ import annotations
 
-from django.db import connections, router
+from django.db import InterfaceError, OperationalError, connections, router
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.utils.translation import gettext as _
@@ -84,16 +84,34 @@ _LOOKUP_BY_EITHER = _LOOKUP.format(
 _REGISTRATION_NUMBER_LENGTH = Subject._meta.get_field("registration_number").max_length
 
 
+def _fetch(connection, sql: str, params: list[str]) -> tuple | None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
 def lookup_subject(raw: str) -> PublicSubject:
     """The public projection of the subject with this credit code or registration number (one
     query, no model instances); the errors of ``resolve_subject``."""
     key = normalise_code(raw)
-    with connections[router.db_for_read(Subject)].cursor() as cursor:
-        if len(key) <= _REGISTRATION_NUMBER_LENGTH:
-            cursor.execute(_LOOKUP_BY_EITHER, [key, key])
-        else:
-            cursor.execute(_LOOKUP_BY_CODE, [key])
-        row = cursor.fetchone()
+    if len(key) <= _REGISTRATION_NUMBER_LENGTH:
+        sql, params = _LOOKUP_BY_EITHER, [key, key]
+    else:
+        sql, params = _LOOKUP_BY_CODE, [key]
+    connection = connections[router.db_for_read(Subject)]
+    # Django pings a kept connection (CONN_HEALTH_CHECKS: SELECT 1) before a request's first query,
+    # a second round trip for this one-query read; instead the read is retried once on a new
+    # connection if the kept one turns out dead (a restarted database, a pooler's recycling).
+    kept = connection.connection is not None and not connection.health_check_done
+    if kept:
+        connection.health_check_done = True
+    try:
+        row = _fetch(connection, sql, params)
+    except (OperationalError, InterfaceError):
+        if not kept or connection.in_atomic_block:
+            raise
+        connection.close()
+        row = _fetch(connection, sql, params)
     if row is None:
         raise _missing(raw)
     *values, names, dates = row

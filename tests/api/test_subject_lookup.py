@@ -6,6 +6,7 @@ body, the key's refusals (at once, also for a key held in memory), the quota and
 from __future__ import annotations
 
 import datetime as dt
+import time
 from decimal import Decimal
 
 import pytest
@@ -190,3 +191,55 @@ def test_the_readers_of_the_log_drain_it_first(make_key, subject):
     client.get(f"/api/v1/subjects/{subject.code}")
     usage = client.get("/api/v1/usage").json()["results"]
     assert usage[0]["subject_codes"] == [subject.code]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lookup_on_a_connection_the_database_dropped_is_answered_on_a_new_one(make_key, subject):
+    """No ping before the lookup (CONN_HEALTH_CHECKS' SELECT 1): a dead kept connection is found by
+    the lookup itself, which is read again on a new one."""
+    import psycopg2
+
+    _key, raw = make_key()
+    client = api_client(raw)
+    path = f"/api/v1/subjects/{subject.code}"
+    assert client.get(path).status_code == 200
+    dropped = connection.connection.info.backend_pid
+    other = psycopg2.connect(**connection.get_connection_params())
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [dropped])
+    finally:
+        other.close()
+    connection.health_check_done = False  # a new request of a worker (the test client skips that)
+    response = client.get(path)
+    assert response.status_code == 200 and response.json()["code"] == subject.code
+    assert connection.connection.info.backend_pid != dropped
+
+
+def test_a_row_travels_with_the_next_requests_round_trip_or_with_the_timer(make_key, subject):
+    _key, raw = make_key()
+    client = api_client(raw)
+    redis = get_redis_connection("default")
+    client.get(f"/api/v1/subjects/{subject.code}")
+    client.get(f"/api/v1/subjects/{subject.code}")  # its quota round trip carries the first row
+    assert redis.llen(requestlog.list_key()) == 1
+    deadline = time.monotonic() + 10
+    while redis.llen(requestlog.list_key()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)  # no third request: the timer sends the second row
+    assert redis.llen(requestlog.list_key()) == 2
+    assert requestlog.drain() == 2
+
+
+def test_the_answer_keeps_its_headers_and_sets_no_cookie(api, subject, client):
+    """Sessions, the signed-in user and messages are the site's (credit_platform/middleware.py):
+    the API answers with its own headers and never a session or CSRF cookie."""
+    headers = {"HTTP_ACCEPT_LANGUAGE": "en", "HTTP_X_REQUEST_ID": "abc-1"}
+    response = api.get(f"/api/v1/subjects/{subject.code}", **headers)
+    assert response["X-Request-ID"] == "abc-1"
+    assert response["Content-Type"] == "application/json"
+    assert response["Content-Language"] == "en"
+    assert {"Accept", "Accept-Language"} <= {part.strip() for part in response["Vary"].split(",")}
+    assert response["X-Frame-Options"] == "DENY" and response["X-Content-Type-Options"] == "nosniff"
+    assert "Content-Security-Policy" in response
+    assert not response.cookies
+    assert client.get("/").status_code == 200  # the site keeps its middleware

@@ -138,6 +138,12 @@ class ApiRequestLogAdmin(ReadOnlyAdmin):
     def subject_list(self, row: ApiRequestLog) -> str:
         return ", ".join(row.subject_codes[:5]) + (" ..." if len(row.subject_codes) > 5 else "")
 
+    def changelist_view(self, request, extra_context=None):
+        from accounts import requestlog
+
+        requestlog.drain()  # the requests answered so far (accounts/requestlog.py)
+        return super().changelist_view(request, extra_context)
+
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip().upper()
         if len(term) == 18:  # a credit code: who looked this subject up (GIN index)

@@ -54,6 +54,18 @@ def hash_key(raw_key: str) -> str:
     return hashlib.sha256(raw_key.encode()).hexdigest()
 
 
+class KeyQuerySet(models.QuerySet):
+    """``update()`` of keys or agencies (the admin's revoke action, deactivating agencies) tells the
+    workers' key caches (accounts/keycache.py) as saving a row does (accounts/apps.py)."""
+
+    def update(self, **kwargs):
+        from accounts import keycache
+
+        count = super().update(**kwargs)
+        keycache.keys_changed()
+        return count
+
+
 class Agency(models.Model):
     """An organisation that uses the API: a third-party credit agency or another city's platform."""
 
@@ -69,6 +81,8 @@ class Agency(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
+    objects = KeyQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("API agency")
@@ -78,7 +92,7 @@ class Agency(models.Model):
         return self.name
 
 
-class ApiKeyQuerySet(models.QuerySet):
+class ApiKeyQuerySet(KeyQuerySet):
     def usable(self):
         now = timezone.now()
         return self.filter(revoked_at__isnull=True, agency__is_active=True).filter(

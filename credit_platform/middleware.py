@@ -1,13 +1,48 @@
-"""Locale (the public site speaks Chinese unless the visitor chose English) and the refusal of hostile
-input; request ids: core/context.py."""
+"""Locale (the public site speaks Chinese unless the visitor chose English), the refusal of hostile
+input, and the site's middleware that the JSON API skips; request ids: core/context.py."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthenticationMiddleware
+from django.contrib.messages.middleware import MessageMiddleware as DjangoMessageMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.http import HttpResponseBadRequest
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django_otp.middleware import OTPMiddleware as DjangoOTPMiddleware
+
+# The JSON API authenticates every request by its key (credit_platform/api/authentication.py): no
+# session, no signed-in user, no messages. Its docs (/api/docs/) are pages like the others.
+API_PREFIX = "/api/v1/"
+
+
+class SiteOnly:
+    """Mixed into a middleware of the site that the JSON API does not use: an API request passes
+    through it untouched (bench/README.md: these cost more than the lookup by code's query). The
+    classes below stay subclasses of Django's, so the admin's and django-otp's checks find them."""
+
+    def __call__(self, request):
+        if request.path_info.startswith(API_PREFIX):
+            return self.get_response(request)
+        return super().__call__(request)
+
+
+class SessionMiddleware(SiteOnly, DjangoSessionMiddleware):
+    pass
+
+
+class AuthenticationMiddleware(SiteOnly, DjangoAuthenticationMiddleware):
+    pass
+
+
+class OTPMiddleware(SiteOnly, DjangoOTPMiddleware):
+    pass
+
+
+class MessageMiddleware(SiteOnly, DjangoMessageMiddleware):
+    pass
 
 
 class PlatformLocaleMiddleware(LocaleMiddleware):

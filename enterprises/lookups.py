@@ -11,6 +11,7 @@ from django.db.models import Count, Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts import requestlog
 from accounts.models import ApiRequestLog
 from registry.models import Subject
 
@@ -57,6 +58,7 @@ class Lookup:
 
 
 def _log_of(subject: Subject):
+    requestlog.drain()  # the requests answered so far, whether or not the beat has moved them yet
     since = timezone.now() - dt.timedelta(days=LOOKBACK_DAYS)
     return ApiRequestLog.objects.filter(
         subject_codes__contains=[subject.code], agency__isnull=False, at__gte=since

@@ -14,7 +14,7 @@ it; an individual business is run by a natural person, so its operator's name an
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -38,6 +38,23 @@ PUBLIC_RECORD_FIELDS = tuple(name for name in RECORD_FIELDS if name != "withheld
 NATURAL_PERSON_FIELDS = ("legal_representative", "registered_address")
 # The related rows ``public_record`` reads: select them with the records.
 RECORD_RELATED = ("subject", "department", "rule_set")
+# The subject columns ``public_subject_of`` reads: a lookup that selects values selects these.
+SUBJECT_COLUMNS = (
+    "id",
+    "code",
+    "registration_number",
+    "name",
+    "subject_type",
+    "category_code",
+    "division_code",
+    "district",
+    "legal_representative",
+    "registered_address",
+    "industry",
+    "registered_capital",
+    "established_on",
+    "status",
+)
 
 
 def _label(choices: Any, value: str) -> str:
@@ -96,24 +113,33 @@ def public_subject(subject: Subject, former_names: Iterable[Any] | None = None) 
     """``subject`` as citizens see it. ``former_names`` are SubjectName rows (default: prefetched
     or loaded ``subject.former_names``)."""
     rows = subject.former_names.all() if former_names is None else former_names
-    personal = subject.is_natural_person_business
+    return public_subject_of(
+        {name: getattr(subject, name) for name in SUBJECT_COLUMNS},
+        (FormerName(row.name, row.used_until) for row in rows),
+    )
+
+
+def public_subject_of(values: Mapping[str, Any], former_names: Iterable[FormerName]) -> PublicSubject:
+    """A subject read as ``values`` of ``SUBJECT_COLUMNS`` (a lookup without model instances) as
+    citizens see it; ``public_subject`` of a model instance comes here too."""
+    personal = Subject.type_is_natural_person(values["subject_type"])
     return PublicSubject(
-        id=subject.pk,
-        code=subject.code,
-        registration_number=subject.registration_number or None,
-        name=subject.name,
-        former_names=tuple(FormerName(row.name, row.used_until) for row in rows),
-        subject_type=subject.subject_type,
-        category_code=subject.category_code,
-        division_code=subject.division_code,
-        district=subject.district,
+        id=values["id"],
+        code=values["code"],
+        registration_number=values["registration_number"] or None,
+        name=values["name"],
+        former_names=tuple(former_names),
+        subject_type=values["subject_type"],
+        category_code=values["category_code"],
+        division_code=values["division_code"],
+        district=values["district"],
         # DOMAIN.md 6: an individual business's operator and address are a natural person's.
-        legal_representative=None if personal else (subject.legal_representative or None),
-        registered_address=None if personal else (subject.registered_address or None),
-        industry=subject.industry,
-        registered_capital=subject.registered_capital,
-        established_on=subject.established_on,
-        status=subject.status,
+        legal_representative=None if personal else (values["legal_representative"] or None),
+        registered_address=None if personal else (values["registered_address"] or None),
+        industry=values["industry"],
+        registered_capital=values["registered_capital"],
+        established_on=values["established_on"],
+        status=values["status"],
         is_natural_person_business=personal,
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 
+from accounts import requestlog
 from accounts.api.serializers import UsageSerializer
 from accounts.models import ApiRequestLog
 from credit_platform.api.base import ApiMixin, errors
@@ -24,4 +25,5 @@ class UsageViewSet(ApiMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return ApiRequestLog.objects.none()
+        requestlog.drain()  # the agency's requests answered so far (accounts/requestlog.py)
         return ApiRequestLog.objects.filter(agency_id=self.request.auth.agency_id).order_by("-at", "-id")

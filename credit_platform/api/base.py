@@ -9,13 +9,13 @@ import time
 from typing import Any
 
 import django_filters
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.models import ApiKey, ApiRequestLog
+from accounts import requestlog
+from accounts.models import ApiKey
 from core.context import current_request_id
 from credit_platform.api import idempotency
 from credit_platform.api.authentication import ApiKeyAuthentication
@@ -138,29 +138,21 @@ class ApiMixin:
 
 
 def log_request(request: Request, response: Response, view: Any) -> None:
-    """One row per request (STYLE: state changes are data; here, who looked at what)."""
+    """One row per request (STYLE: state changes are data; here, who looked at what), appended to
+    the log's Redis list and moved into the table in batches (accounts/requestlog.py)."""
     key = getattr(request, "_auth", None)
     key = key if isinstance(key, ApiKey) else None
     match = getattr(request, "resolver_match", None)
-    # Without waiting for its WAL flush: a synchronous commit per read costs 6 ms median (15 ms
-    # p95) on this machine's disk, more than the lookup it logs (bench/README.md). PostgreSQL
-    # writes the row within wal_writer_delay (200 ms); only a crash of the database server in that
-    # window can lose it, never half of it, and never anything but access-log rows.
-    with transaction.atomic(using=DEFAULT_DB_ALIAS):
-        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        _create_log(request, response, view, key, match)
-
-
-def _create_log(request: Request, response: Response, view: Any, key: ApiKey | None, match: Any) -> None:
-    ApiRequestLog.objects.create(
-        api_key=key,
-        agency_id=key.agency_id if key else None,
-        method=request.method[:10],
-        endpoint=(match.view_name if match else "")[:100],
-        path=request.path[:500],
-        status_code=response.status_code,
-        subject_codes=sorted(set(getattr(view, "logged_subject_codes", [])))[:1000],
-        duration_ms=int((time.monotonic() - getattr(view, "started", time.monotonic())) * 1000),
-        request_id=current_request_id()[:64],
+    requestlog.record(
+        requestlog.entry(
+            api_key_id=key.pk if key else None,
+            agency_id=key.agency_id if key else None,
+            method=request.method[:10],
+            endpoint=(match.view_name if match else "")[:100],
+            path=request.path[:500],
+            status_code=response.status_code,
+            subject_codes=sorted(set(getattr(view, "logged_subject_codes", [])))[:1000],
+            duration_ms=int((time.monotonic() - getattr(view, "started", time.monotonic())) * 1000),
+            request_id=current_request_id()[:64],
+        )
     )

@@ -23,6 +23,12 @@ class HasScope(BasePermission):
                 _("Send an API key in the Authorization header: Api-Key <key>.")
             )
         scope = required_scope(view)
+        if scope and scope not in key.scopes and getattr(request, "api_key_version", None) is not None:
+            # Refused by a key from memory: decide on its row (a scope may just have been added).
+            from accounts import keycache
+
+            request._authenticator.confirm(request, keycache.current_version())
+            key = request.auth
         if scope and scope not in key.scopes:
             raise ScopeMissing(_("This API key lacks the scope %(scope)s.") % {"scope": scope})
         return True

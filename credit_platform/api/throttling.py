@@ -3,7 +3,9 @@ unit unless its work grows with its size (``request_cost``: API Security Top 10 
 
 Fixed windows with one INCR per window per request; the counters expire on their own. Over a
 quota the answer is 429 with ``Retry-After`` (seconds until the window that is full resets). If
-Redis is down the quota is not enforced (logged), rather than refusing every integrator.
+Redis is down the quota is not enforced (logged), rather than refusing every integrator. The same
+round trip reads the API keys' version: a key accepted from a worker's memory under an older one
+is decided again on its row (credit_platform/api/authentication.py, accounts/keycache.py).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from django_redis import get_redis_connection
 from redis.exceptions import RedisError
 from rest_framework.throttling import BaseThrottle
 
+from accounts import keycache, requestlog
 from accounts.models import ApiKey
 
 logger = logging.getLogger(__name__)
@@ -56,17 +59,30 @@ class KeyQuotaThrottle(BaseThrottle):
         now = time.time()
         windows = _windows(now, key)
         cost = request_cost(request, view)
+        confirm = getattr(request, "api_key_version", None) is not None
+        logged: list[str] = []
         try:
-            pipe = get_redis_connection("default").pipeline()
+            pipe = get_redis_connection("default").pipeline(transaction=False)
+            logged = requestlog.push_onto(pipe)  # earlier requests' access log rows ride along
+            if confirm:
+                pipe.get(keycache.version_key())
             for name, number, limit, reset in windows:
                 counter = KEY_FORMAT.format(prefix=key.prefix, window=name, number=number)
                 # A request dearer than a whole window uses the whole window (it is not refused for ever).
                 pipe.incrby(counter, min(cost, limit))
                 pipe.expire(counter, reset + 60)
-            counts = pipe.execute()[::2]
+            results = pipe.execute()
         except RedisError:
             logger.warning("API quota not enforced: Redis unavailable", exc_info=True)
+            requestlog.failed(logged)
+            self.confirm(request, view, None)
             return True
+        if logged:
+            results.pop(0)
+        if confirm:
+            self.confirm(request, view, keycache.parse_version(results.pop(0)))
+            windows = _windows(now, request.auth)  # the limits of the key as read again, if it was
+        counts = results[::2]
         waits = [
             reset for (_name, _n, limit, reset), count in zip(windows, counts, strict=True) if count > limit
         ]
@@ -74,6 +90,15 @@ class KeyQuotaThrottle(BaseThrottle):
             self.retry_after = max(waits)
             return False
         return True
+
+    def confirm(self, request, view, version: int | None) -> None:
+        """A key accepted from memory under another version (or unconfirmable) is read again; its
+        refusal, or a scope it no longer has, is the answer."""
+        if getattr(request, "api_key_version", None) is None:
+            return
+        request._authenticator.confirm(request, version)
+        if request.api_key_version is None:  # read again from its row
+            view.check_permissions(request)
 
     def wait(self) -> float | None:
         return self.retry_after

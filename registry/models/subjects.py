@@ -126,7 +126,12 @@ class Subject(models.Model):
     @property
     def is_natural_person_business(self) -> bool:
         """Individual businesses are run by a natural person whose data is never public."""
-        return self.subject_type == SubjectType.INDIVIDUAL_BUSINESS
+        return self.type_is_natural_person(self.subject_type)
+
+    @staticmethod
+    def type_is_natural_person(subject_type: str) -> bool:
+        """The rule of ``is_natural_person_business`` for a subject read as values (DOMAIN.md 6)."""
+        return subject_type == SubjectType.INDIVIDUAL_BUSINESS
 
     def _id_number_binding(self) -> str:
         return crypto.binding(self._meta.db_table, "legal_representative_id_cipher", self.pk)

@@ -231,6 +231,22 @@ def append(changes: list[Change], actor: Actor = None) -> list[LedgerEntry]:
     return entries
 
 
+def append_rows(changes: Iterable[Change], actor: Actor = None, now: dt.datetime | None = None) -> int:
+    """``append`` for jobs that change thousands of rows in one transaction: the same entries
+    (``chain_rows`` hashes what ``chain`` hashes), written with one COPY instead of model
+    instances and ``bulk_create`` (a tenth of the time). Returns how many were written."""
+    from core.copy import copy_rows  # core.copy imports this module
+
+    if not connection.in_atomic_block:
+        raise RuntimeError("ledger.append_rows must be called inside transaction.atomic")
+    changes = list(changes)
+    if not changes:
+        return 0
+    rows = chain_rows(changes, lock_head(), actor, now)
+    with connection.cursor() as cursor:
+        return copy_rows(cursor, LedgerEntry, rows)
+
+
 def record(
     action: str,
     instance: models.Model,

@@ -157,7 +157,7 @@ def test_a_failure_part_way_through_a_batch_leaves_no_half_applied_change(schedu
     def broken_append(*args, **kwargs):
         raise RuntimeError("ledger unavailable")
 
-    monkeypatch.setattr(ledger, "append", broken_append)
+    monkeypatch.setattr(ledger, "append_rows", broken_append)
     with pytest.raises(RuntimeError):
         publication.publish_due_records(dt.date(2026, 6, 3))
     scheduled.refresh_from_db()

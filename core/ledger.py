@@ -94,6 +94,25 @@ def compute_hash(entry: LedgerEntry) -> str:
     return hashlib.sha256(canonical_bytes(entry_fields(entry))).hexdigest()
 
 
+class EncodedJSON(str):
+    """JSON text already encoded canonically: ``core.copy`` writes it as it is, and ``chain_rows``
+    splices it as it is (a ``before``/``after`` that a whole batch of changes shares, encoded once
+    by ``encoded``)."""
+
+
+_canonical = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
+_string = json.encoder.encode_basestring  # what _canonical does with a str, without the call chain
+
+
+def encoded(value: JsonDict | None) -> EncodedJSON | None:
+    """``value`` encoded canonically once, for the ``before``/``after`` of many changes."""
+    return None if value is None else EncodedJSON(_canonical(value))
+
+
+def _decoded(value: JsonDict | EncodedJSON | None) -> JsonDict | None:
+    return json.loads(value) if isinstance(value, EncodedJSON) else value
+
+
 @dataclass
 class Change:
     """One change to write: what happened to which object, by whom, from what to what."""
@@ -101,8 +120,8 @@ class Change:
     action: str
     object_type: str
     object_id: str
-    before: JsonDict | None
-    after: JsonDict | None
+    before: JsonDict | EncodedJSON | None
+    after: JsonDict | EncodedJSON | None
 
 
 def _actor_fields(actor: Actor) -> tuple[int | None, str]:
@@ -151,20 +170,13 @@ def chain(
             actor_id=actor_id,
             actor_name=actor_name,
             request_id=request_id,
-            before=change.before,
-            after=change.after,
+            before=_decoded(change.before),
+            after=_decoded(change.after),
             prev_hash=prev_hash,
         )
         entry.hash = prev_hash = compute_hash(entry)
         entries.append(entry)
     return entries
-
-
-class EncodedJSON(str):
-    """JSON text already encoded canonically: ``core.copy`` writes it as it is."""
-
-
-_canonical = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
 
 
 def chain_rows(
@@ -184,25 +196,36 @@ def chain_rows(
     actor_part = f',"actor_id":{_canonical(actor_id)},"actor_name":{_canonical(actor_name)},"after":'
     created_part = f',"created_at":{_canonical(to_json_value(now))},"object_id":'
     request_part = f',"request_id":{_canonical(request_id)},"seq":'
+    names: dict[str, str] = {}  # actions and object types, each encoded once
+
+    def name(value: str) -> str:
+        found = names.get(value)
+        if found is None:
+            found = names[value] = _string(value)
+        return found
+
     rows = []
     for change in changes:
         seq += 1
-        after = EncodedJSON(_canonical(change.after))
-        before = EncodedJSON(_canonical(change.before))
+        after, before = change.after, change.before
+        if not isinstance(after, EncodedJSON):
+            after = EncodedJSON(_canonical(after))
+        if not isinstance(before, EncodedJSON):
+            before = EncodedJSON(_canonical(before))
         text = "".join(
             (
                 '{"action":',
-                _canonical(change.action),
+                name(change.action),
                 actor_part,
                 after,
                 ',"before":',
                 before,
                 created_part,
-                _canonical(change.object_id),
+                _string(change.object_id),
                 ',"object_type":',
-                _canonical(change.object_type),
+                name(change.object_type),
                 ',"prev_hash":',
-                _canonical(prev_hash),
+                _string(prev_hash),
                 request_part,
                 str(seq),
                 "}",
@@ -238,6 +261,22 @@ def append(changes: list[Change], actor: Actor = None) -> list[LedgerEntry]:
     entries = chain(changes, lock_head(), actor)
     LedgerEntry.objects.bulk_create(entries, batch_size=5000)
     return entries
+
+
+def append_rows(changes: Iterable[Change], actor: Actor = None, now: dt.datetime | None = None) -> int:
+    """``append`` for jobs that change thousands of rows in one transaction: the same entries
+    (``chain_rows`` hashes what ``chain`` hashes), written with one COPY instead of model
+    instances and ``bulk_create`` (a tenth of the time). Returns how many were written."""
+    from core.copy import copy_rows  # core.copy imports this module
+
+    if not connection.in_atomic_block:
+        raise RuntimeError("ledger.append_rows must be called inside transaction.atomic")
+    changes = list(changes)
+    if not changes:
+        return 0
+    rows = chain_rows(changes, lock_head(), actor, now)
+    with connection.cursor() as cursor:
+        return copy_rows(cursor, LedgerEntry, rows)
 
 
 def record(

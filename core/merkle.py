@@ -179,6 +179,30 @@ def from_mapping(hashes: Mapping[Key, bytes]) -> Subtrees:
     return lookup
 
 
+def completed_subtrees(
+    start: int, leaves: list[bytes], subtree: Subtrees
+) -> list[tuple[int, int, list[bytes]]]:
+    """The perfect subtrees of level >= 1 that ``leaves`` (the tree's leaves ``start``,
+    ``start + 1``, ...) complete, level by level: ``(level, first index, hashes)``.
+
+    What ``CompactRange.append`` yields leaf by leaf, computed a level at a time (a list
+    comprehension of SHA-256 per level instead of a Python loop per leaf). ``subtree`` gives the
+    stored subtrees before ``start`` that a new node's left half lies in (``pieces(0, start)``)."""
+    out = []
+    level, first, row = 0, start, leaves
+    while row:
+        if first & 1:  # the left sibling of the first node is complete already: stored
+            row = [subtree(level, first - 1), *row]
+            first -= 1
+        pairs = len(row) >> 1
+        if not pairs:
+            break
+        row = [hashlib.sha256(b"\x01" + row[2 * i] + row[2 * i + 1]).digest() for i in range(pairs)]
+        level, first = level + 1, first >> 1
+        out.append((level, first, row))
+    return out
+
+
 class CompactRange:
     """The right edge of a tree grown leaf by leaf: at most one perfect subtree per level, so
     O(log n) memory whatever the size. ``append`` returns the subtrees it completed (level >= 1)."""

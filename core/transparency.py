@@ -26,6 +26,7 @@ and proofs offline.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
@@ -35,6 +36,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from core import ledger, merkle, signing
+from core.copy import copy_lines
 from core.ledger import GENESIS_HASH, entry_fields
 from core.models import Checkpoint, LedgerEntry, LedgerItem, MerkleNode
 
@@ -42,8 +44,9 @@ Counts = dict[str, int]
 T = TypeVar("T")
 
 BODY_HEADER = "credit-platform ledger checkpoint v1"
-EXTEND_BATCH = 20_000  # leaves per committed batch of the node table (even: see _extend_batch)
+EXTEND_BATCH = 100_000  # leaves per committed batch of the node table (even: see _extend_batch)
 _JOB_LOCK = 7_106_423_210_502  # session advisory lock: one checkpoint job at a time
+_EXTEND_LOCK = 7_106_423_210_503  # transaction advisory lock: one batch of the node table at a time
 CHECKPOINT_INTERVAL_MINUTES = 5
 
 
@@ -117,52 +120,70 @@ def covered_size() -> int:
     return 0 if last is None else 2 * (last + 1)
 
 
+def _first_difference(found: list[Any], expected: list[Any]) -> int:
+    """The first position at which two lists differ (the shorter one's length if it is a prefix)."""
+    pairs = zip(found, expected, strict=False)
+    return next((n for n, (a, b) in enumerate(pairs) if a != b), min(len(found), len(expected)))
+
+
 def _extend_batch(start: int, end: int) -> int:
     """Append the nodes completed by leaves ``start+1 .. end`` (``start`` even); checks that the
-    entries are there without a gap and still chained. Returns how many nodes were written."""
+    entries are there without a gap and still chained. Returns how many nodes were written.
+
+    Set-based (bench/README.md "Jobs"): one query reads the batch's chain hashes, the checks are
+    list comparisons, hashing is a level at a time (``merkle.completed_subtrees``), and one COPY
+    writes the nodes."""
     edge_keys = merkle.pieces(0, start)  # all of level >= 1 since ``start`` is even
     stored = fetch_subtrees(edge_keys)
     if len(stored) != len(edge_keys):
         raise LogError(f"the node table lost hashes below leaf {start}; run verify_ledger")
-    compact = merkle.CompactRange(start, [stored[key] for key in edge_keys])
+    with connection.cursor() as cursor:
+        # From entry ``start`` itself: its hash is what the batch's first entry must link to.
+        cursor.execute(
+            "SELECT seq, hash, prev_hash FROM core_ledgerentry WHERE seq >= %s AND seq <= %s ORDER BY seq",
+            [max(start, 1), end],
+        )
+        rows = cursor.fetchall()
     previous = GENESIS_HASH
     if start:
-        previous = LedgerEntry.objects.filter(seq=start).values_list("hash", flat=True).first() or ""
-    rows = []
-    expected = start + 1
-    entries = (
-        LedgerEntry.objects.filter(seq__gt=start, seq__lte=end)
-        .order_by("seq")
-        .values_list("seq", "hash", "prev_hash")
+        if not rows or rows[0][0] != start:
+            raise LogError(f"ledger entry #{start} is missing; no checkpoint is signed over a gap")
+        previous = rows.pop(0)[1]
+    seqs, hashes, links = ([row[n] for row in rows] for n in range(3))
+    if seqs != list(range(start + 1, end + 1)):
+        missing = start + 1 + _first_difference(seqs, list(range(start + 1, end + 1)))
+        raise LogError(f"ledger entry #{missing} is missing; no checkpoint is signed over a gap")
+    if links != [previous, *hashes[:-1]]:
+        seq = seqs[_first_difference(links, [previous, *hashes[:-1]])]
+        raise LogError(f"ledger entry #{seq} is not chained to the entry before it; run verify_ledger")
+    sha256, fromhex = hashlib.sha256, bytes.fromhex
+    leaves = [sha256(b"\x00" + fromhex(chain_hash)).digest() for chain_hash in hashes]
+    levels = merkle.completed_subtrees(start, leaves, lambda level, index: stored[(level, index)])
+    lines = (
+        f"{level}\t{first + offset}\t\\\\x{value.hex()}\n"
+        for level, first, values in levels
+        for offset, value in enumerate(values)
     )
-    for seq, chain_hash, prev_hash in entries.iterator(chunk_size=5000):
-        if seq != expected:
-            raise LogError(f"ledger entry #{expected} is missing; no checkpoint is signed over a gap")
-        if prev_hash != previous:
-            raise LogError(f"ledger entry #{seq} is not chained to the entry before it; run verify_ledger")
-        for level, index, value in compact.append(leaf_of(chain_hash)):
-            rows.append(MerkleNode(level=level, index=index, hash=value))
-        previous, expected = chain_hash, expected + 1
-    if expected != end + 1:
-        raise LogError(f"ledger entry #{expected} is missing; no checkpoint is signed over a gap")
-    # A node another run wrote already has the same hash (it is a function of the leaves).
-    MerkleNode.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
-    return len(rows)
+    with connection.cursor() as cursor:
+        copy_lines(cursor, "COPY core_merklenode (level, index, hash) FROM STDIN", lines)
+    return sum(len(values) for _level, _first, values in levels)
 
 
 def extend(target: int, batch_size: int = EXTEND_BATCH) -> int:
     """Store every perfect subtree within the first ``target`` leaves; returns nodes written.
     Each batch commits on its own, so a long backfill (an existing ledger of millions of entries)
-    resumes where it stopped."""
+    resumes where it stopped. Safe beside another run: each batch takes a lock and starts where
+    the table ends, so no node is written twice."""
     batch_size += batch_size % 2
     written = 0
-    start = covered_size()
-    while start < target - 1:  # a single trailing leaf completes no subtree
-        end = min(target, start + batch_size)
+    while True:
         with transaction.atomic():
-            written += _extend_batch(start, end)
-        start = end - end % 2
-    return written
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_EXTEND_LOCK])
+            start = covered_size()
+            if start >= target - 1:  # a single trailing leaf completes no subtree
+                return written
+            written += _extend_batch(start, min(target, start + batch_size))
 
 
 # -- Checkpoints -----------------------------------------------------------------------------------

@@ -120,3 +120,19 @@ def test_the_servers_own_consistency_check_agrees_with_the_offline_verifier(n, d
     index = data.draw(st.integers(min_value=0, max_value=n - 1))
     audit = merkle.inclusion_path(index, n, subtree)
     assert merkle.root_from_inclusion(index, n, merkle.leaf_hash(leaves[index]), audit) == second
+
+
+@given(st.integers(min_value=0, max_value=150), st.integers(min_value=0, max_value=150))
+def test_the_subtrees_completed_a_level_at_a_time_are_those_completed_leaf_by_leaf(half_start, count):
+    """The checkpoint job hashes a batch of leaves a level at a time; it must store exactly the
+    nodes, indexes and hashes the leaf-by-leaf compact range completes, from any (even) start."""
+    start = 2 * half_start
+    leaves = [merkle.leaf_hash(leaf) for leaf in _leaves(start + count)]
+    stored = _store(_leaves(start))  # what the node table holds before the batch
+    compact = merkle.CompactRange(start, [stored[key] for key in merkle.pieces(0, start)])
+    expected = [node for leaf in leaves[start:] for node in compact.append(leaf)]
+
+    found = merkle.completed_subtrees(start, leaves[start:], lambda level, index: stored[(level, index)])
+
+    flat = [(level, first + n, value) for level, first, values in found for n, value in enumerate(values)]
+    assert sorted(flat) == sorted(expected)

@@ -1,6 +1,7 @@
 """Submitting, approving and withdrawing records; the jobs that publish, expire and flag them."""
 
 import datetime as dt
+import json
 import threading
 
 import pytest
@@ -8,17 +9,19 @@ import time_machine
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_celery_beat.models import PeriodicTask
 
 from accounts.models import User
 from accounts.roles import REGULATOR
-from core import ledger
+from core import ledger, signing, transparency, verification
 from core.choices import JobStatus
 from core.models import JobRun, LedgerEntry
 from registry import publication, services, tasks
 from registry.choices import RecordStatus
 from registry.models import CreditRecord, RecordTransition
 from registry.workdays import BEIJING
+from tests.core.offline import verifier
 
 pytestmark = pytest.mark.usefixtures("english")
 
@@ -157,7 +160,7 @@ def test_a_failure_part_way_through_a_batch_leaves_no_half_applied_change(schedu
     def broken_append(*args, **kwargs):
         raise RuntimeError("ledger unavailable")
 
-    monkeypatch.setattr(ledger, "append", broken_append)
+    monkeypatch.setattr(ledger, "append_rows", broken_append)
     with pytest.raises(RuntimeError):
         publication.publish_due_records(dt.date(2026, 6, 3))
     scheduled.refresh_from_db()
@@ -402,3 +405,94 @@ def test_a_withheld_record_cannot_enter_any_publication_status(make_record, subj
             services.transition_record(withheld, status)
     withheld.refresh_from_db()
     assert withheld.status == RecordStatus.DRAFT
+
+
+def _scheduled(make_record, subject, department, decided: dt.date, count: int) -> list[CreditRecord]:
+    """``count`` records decided on ``decided``, submitted to be published the day after."""
+    with at(decided.year, decided.month, decided.day, 10):
+        return [
+            publication.submit_for_publication(
+                make_record(subject, department, decision_date=decided),
+                actor=None,
+                publish_from=decided + dt.timedelta(days=1),
+            )
+            for _ in range(count)
+        ]
+
+
+@pytest.mark.django_db
+def test_each_batch_of_the_jobs_costs_the_same_queries_whatever_its_size(
+    make_record, make_subject, department_a
+):
+    """A batch is a fixed handful of statements (claim + UPDATE + transitions in one, the ledger
+    in one COPY), never a query per record (bench/README.md "Jobs")."""
+    subject = make_subject()
+    small = _scheduled(make_record, subject, department_a, dt.date(2026, 6, 1), 2)
+    large = _scheduled(make_record, subject, department_a, dt.date(2026, 6, 2), 9)
+    costs: dict[str, list[int]] = {"publish": [], "expire": []}
+    for records in (small, large):
+        with CaptureQueriesContext(connection) as queries:
+            assert publication.publish_due_records(records[0].publish_from) == {"published": len(records)}
+        costs["publish"].append(len(queries))
+    for records in (small, large):
+        records[0].refresh_from_db()
+        with CaptureQueriesContext(connection) as queries:
+            counts = publication.expire_publicity(records[0].publish_until)
+        assert counts == {"expired": len(records), "repaired": 0, "delisted": 0}
+        costs["expire"].append(len(queries))
+    assert costs["publish"][0] == costs["publish"][1] <= 6
+    assert costs["expire"][0] == costs["expire"][1] <= 12  # three passes
+
+
+@pytest.mark.django_db
+def test_records_expired_by_the_job_verify_and_each_has_a_proof_that_checks_offline(
+    make_record, make_subject, department_a
+):
+    records = _scheduled(make_record, make_subject(), department_a, dt.date(2026, 6, 1), 3)
+    publication.publish_due_records(dt.date(2026, 6, 2))
+    records[0].refresh_from_db()
+    assert publication.expire_publicity(records[0].publish_until)["expired"] == 3
+
+    report = verification.verify_everything()  # chain, log and each record's state from its entries
+    assert report.ok, report.problem
+    transparency.sign_checkpoint()
+    for record in records:
+        proof = json.loads(json.dumps(transparency.object_proof("registry.creditrecord", str(record.pk))))
+        assert proof["entry"]["action"] == "registry.record.expired"
+        assert proof["entry"]["before"] == {"status": RecordStatus.PUBLISHED}
+        assert proof["entry"]["after"]["status"] == RecordStatus.EXPIRED
+        assert verifier.check(proof, signing.public_key()).startswith("PROVEN")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_that_dies_between_batches_keeps_the_committed_ones_and_the_next_run_finishes(
+    make_record, make_subject, department_a, monkeypatch
+):
+    records = _scheduled(make_record, make_subject(), department_a, dt.date(2026, 6, 1), 5)
+    publication.publish_due_records(dt.date(2026, 6, 2))
+    records[0].refresh_from_db()
+    until = records[0].publish_until
+    real, batches = ledger.append_rows, []
+
+    def dies_in_the_second_batch(*args, **kwargs):
+        batches.append(1)
+        if len(batches) == 2:
+            raise RuntimeError("worker killed")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ledger, "append_rows", dies_in_the_second_batch)
+    with pytest.raises(RuntimeError):
+        publication.expire_publicity(until, batch_size=2)
+    expired = CreditRecord.objects.filter(status=RecordStatus.EXPIRED)
+    assert expired.count() == 2  # the first batch committed, the second rolled back whole
+    assert RecordTransition.objects.filter(to_status=RecordStatus.EXPIRED).count() == 2
+    assert LedgerEntry.objects.filter(action="registry.record.expired").count() == 2
+
+    monkeypatch.undo()
+    assert publication.expire_publicity(until, batch_size=2)["expired"] == 3
+    ids = [str(record.pk) for record in records]
+    entries = LedgerEntry.objects.filter(action="registry.record.expired", object_id__in=ids)
+    assert sorted(entries.values_list("object_id", flat=True)) == sorted(ids)  # each exactly once
+    assert RecordTransition.objects.filter(to_status=RecordStatus.EXPIRED).count() == 5
+    report = verification.verify_everything()
+    assert report.ok, report.problem

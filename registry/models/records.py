@@ -253,6 +253,13 @@ class CreditRecord(models.Model):
                 name="registry_record_due",
                 condition=Q(status="scheduled"),
             ),
+            # Approved repairs still published (expire_publicity's repaired pass): a handful at
+            # most, found without scanning every record.
+            models.Index(
+                fields=["id"],
+                name="registry_record_repaired_due",
+                condition=Q(status="published", repair_approved_at__isnull=False),
+            ),
             models.Index(
                 fields=["publish_until"],
                 name="registry_record_expiring",

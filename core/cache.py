@@ -56,7 +56,7 @@ def _set_forever(values: dict[str, int]) -> None:
     MULTI pipeline, about 0.3 ms a key here, and a job's batch bumps thousands of subjects
     (bench/README.md "Jobs"). Integers are stored as django_redis stores them (plain digits), so
     ``cache.get`` reads them back; an unreachable Redis is ignored like ``IGNORE_EXCEPTIONS``."""
-    client = getattr(cache, "client", None)
+    client: Any = getattr(cache, "client", None)
     if not hasattr(client, "get_client"):  # another backend (a test's locmem): its own set_many
         cache.set_many(values, timeout=None)
         return

@@ -238,7 +238,8 @@ def row_formatter(model: type[models.Model]) -> Callable[[Mapping[str, Any]], st
         + "    return '\\t'.join(cells) + '\\n'\n"
     )
     exec(source, names)  # noqa: S102 - the source is built above from the model's own field names
-    return names["format_row"]
+    format_row: Callable[[Mapping[str, Any]], str] = names["format_row"]
+    return format_row
 
 
 def copy_rows(cursor: Any, model: type[models.Model], rows: list[Mapping[str, Any]]) -> int:

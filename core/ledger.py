@@ -11,7 +11,7 @@ import datetime as dt
 import decimal
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -274,7 +274,7 @@ def append_rows(changes: Iterable[Change], actor: Actor = None, now: dt.datetime
     changes = list(changes)
     if not changes:
         return 0
-    rows = chain_rows(changes, lock_head(), actor, now)
+    rows: list[Mapping[str, Any]] = list(chain_rows(changes, lock_head(), actor, now))
     with connection.cursor() as cursor:
         return copy_rows(cursor, LedgerEntry, rows)
 

@@ -8,7 +8,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Value
 
 COUNT_CAP = 10_000
 # The annotation a ranked name search carries (registry/search.py): pages of it are cut by
@@ -50,7 +50,7 @@ def parse_page(value: str | None) -> int:
 def capped_count(queryset: QuerySet[Any], cap: int = COUNT_CAP) -> int:
     """How many rows ``queryset`` has, up to ``cap + 1`` (more than ``cap``)."""
     known = queryset.query.annotations.get(KNOWN_COUNT)
-    if cap == COUNT_CAP and known is not None:
+    if cap == COUNT_CAP and isinstance(known, Value):
         return int(known.value)
     return queryset.order_by()[: cap + 1].count()
 

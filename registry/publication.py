@@ -216,6 +216,11 @@ def _claim_and_change(
     picked_sql, picked_params = picked.query.sql_with_params()
     records, transitions = CreditRecord._meta.db_table, RecordTransition._meta.db_table
     published, published_params = (", published_at = %s", [now]) if set_published_at else ("", [])
+    params: list[Any] = [
+        *picked_params,
+        *(to_status, now, *published_params, from_status),
+        *(from_status, to_status, reason, now),
+    ]
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
@@ -232,13 +237,9 @@ def _claim_and_change(
             )
             SELECT id, subject_id FROM changed ORDER BY id
             """,  # noqa: S608 - table names from the models, values as parameters
-            [
-                *picked_params,
-                *(to_status, now, *published_params, from_status),
-                *(from_status, to_status, reason, now),
-            ],
+            params,
         )
-        return cursor.fetchall()
+        return [(int(pk), int(subject_id)) for pk, subject_id in cursor.fetchall()]
 
 
 def _bulk_transition(

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connections
@@ -131,10 +131,10 @@ class NameMatch(Expression):
     def get_source_expressions(self) -> list[Any]:
         return self.columns
 
-    def set_source_expressions(self, exprs: list[Any]) -> None:
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
         self.columns = list(exprs)
 
-    def as_sql(self, compiler, connection) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         if getattr(compiler.query, NAME_PLAN, None) == IMPLIED:
             raise FullResultSet
         grams_sql, params = compiler.compile(self.columns[0])
@@ -233,7 +233,7 @@ def ranked_page(queryset: QuerySet[Subject], start: int, stop: int) -> RankedPag
     takes its exact and starting-with matches from the name indexes (all of them, wherever they
     are), then the other candidates by rank; so its cost stays bounded by the cap however many
     subjects match."""
-    text = queryset.query.annotations[SEARCH_TEXT].value
+    text = str(cast(Value, queryset.query.annotations[SEARCH_TEXT]).value)
     found, ranked = _candidates(queryset, text, stop)
     page = RankedPage(min(found, SEARCH_CAP), found > SEARCH_CAP, [])
     stop = min(stop, page.count)
@@ -246,8 +246,8 @@ def ranked_page(queryset: QuerySet[Subject], start: int, stop: int) -> RankedPag
     setattr(implied.query, NAME_PLAN, IMPLIED)
     ids: list[int] = []
     for tier in (
-        implied.filter(search_key=text),
-        implied.filter(_name_prefix(text)).exclude(search_key=text),
+        implied.filter(search_key=text),  # type: ignore[misc]  # an annotation mypy's plugin cannot see
+        implied.filter(_name_prefix(text)).exclude(search_key=text),  # type: ignore[misc]
     ):
         ids += tier.order_by(*TIER_ORDER).values_list("pk", flat=True)[: stop - len(ids)]
     ids += [pk for pk, tier in ranked if tier >= Tier.CONTAINS][: max(stop - len(ids), 0)]
@@ -291,7 +291,8 @@ def ranked_rows(queryset: QuerySet[Subject], start: int, stop: int) -> tuple[Ran
     page = ranked_page(queryset, start, stop)
     rows = queryset.model._default_manager.filter(pk__in=page.ids)
     rows.query.select_related = queryset.query.select_related
-    by_pk = rows.prefetch_related(*queryset._prefetch_related_lookups).in_bulk()
+    lookups = queryset._prefetch_related_lookups  # type: ignore[attr-defined]  # what the caller prefetches
+    by_pk = rows.prefetch_related(*lookups).in_bulk()
     return page, [by_pk[pk] for pk in page.ids if pk in by_pk]
 
 

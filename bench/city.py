@@ -52,6 +52,8 @@ def server_env(*, cached: bool = True) -> dict[str, str]:
             "CONN_MAX_AGE": "600",
             "SESSION_COOKIE_SECURE": "false",
             "CSRF_COOKIE_SECURE": "false",
+            # Plain HTTP on loopback: TLS ends at the proxy in production, which is not measured.
+            "SECURE_SSL_REDIRECT": "false",
             "LOG_LEVEL": "WARNING",
         }
     )

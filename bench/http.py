@@ -173,6 +173,28 @@ def datasette(database: Path, logs: Path) -> Server:
     return start("datasette", command, dict(os.environ), port, "/-/versions.json", logs)
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return None
+
+
+def answers_200(base: str, path: str, header: str = "") -> None:
+    """A path about to be measured must answer 200 itself: wrk counts only statuses from 400 up as
+    errors, so a redirect (to HTTPS, to a login page) would be measured as a fast page."""
+    request = urllib.request.Request(base + path)
+    if header:
+        name, _sep, value = header.partition(":")
+        request.add_header(name.strip(), value.strip())
+    try:
+        status = urllib.request.build_opener(_NoRedirect).open(request, timeout=120).status
+    except urllib.error.HTTPError as refused:
+        status = refused.code
+    if status != 200:
+        raise SystemExit(
+            f"{base}{path} answered {status}, not 200: not measured (check the server's settings)"
+        )
+
+
 def wrk(
     base: str,
     paths: list[str],
@@ -185,6 +207,7 @@ def wrk(
     """Throughput and latency of GETs cycling through ``paths`` for ``duration`` seconds."""
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install wrk (Debian package)")
+    answers_200(base, paths[0], header)
     with tempfile.NamedTemporaryFile("w", suffix=".paths", delete=False) as handle:
         handle.write("\n".join(paths) + "\n")
     env = {**os.environ, "PATHS": handle.name, "HEADER": header}

@@ -169,16 +169,19 @@ def _load_subject_page(subject: Subject, *, with_records: bool = True) -> Subjec
     return page
 
 
-def _day_key(subject: Subject) -> str:
-    # The date is part of the key: a record whose publicity ends at midnight leaves the page then.
+def page_key(subject: Subject) -> str:
+    """What the subject's cached page data hang off (one Redis read: a view reads it once for the
+    summary and its tab). The date is part of it: a record whose publicity ends at midnight leaves
+    the page then."""
     return f"{subject.pk}:{cache.subject_version(subject.pk)}:{beijing_today()}"
 
 
-def subject_page(subject: Subject) -> SubjectPage:
+def subject_page(subject: Subject, key: str | None = None) -> SubjectPage:
     """Everything public about ``subject`` but its records, cached in Redis until one of its
     records changes: the summary band and the tabs' counts."""
     return cache.cached(
-        f"disclosure:subject:{_day_key(subject)}", lambda: _load_subject_page(subject, with_records=False)
+        f"disclosure:subject:{key or page_key(subject)}",
+        lambda: _load_subject_page(subject, with_records=False),
     )
 
 
@@ -210,7 +213,9 @@ def page_number(raw: str | None, count: int) -> tuple[int, int]:
     return min(max(number, 1), pages), pages
 
 
-def tab_records(subject: Subject, category: str, count: int, raw_page: str | None) -> RecordPage:
+def tab_records(
+    subject: Subject, category: str, count: int, raw_page: str | None, key: str | None = None
+) -> RecordPage:
     """The tab's records a page at a time (RECORDS_PER_PAGE, ordered like the report), cached
     like the page: a subject with thousands of records costs what one page of them costs."""
     number, pages = page_number(raw_page, count)
@@ -227,7 +232,7 @@ def tab_records(subject: Subject, category: str, count: int, raw_page: str | Non
 
     if not count:
         return RecordPage([], 1, 1)
-    return cache.cached(f"disclosure:subject-tab:{_day_key(subject)}:{category}:{number}", load)
+    return cache.cached(f"disclosure:subject-tab:{key or page_key(subject)}:{category}:{number}", load)
 
 
 def subject_public_data(subject: Subject) -> dict:

@@ -34,7 +34,7 @@ from disclosure.forms import (
     VerifyLookupForm,
     VerifyUploadForm,
 )
-from disclosure.public import ANNUAL_REPORT_TAB, BASIC_TAB, TAB_ORDER, subject_page, tab_records
+from disclosure.public import ANNUAL_REPORT_TAB, BASIC_TAB, TAB_ORDER, page_key, subject_page, tab_records
 from enterprises import visits
 from enterprises.choices import VisitKind
 from registry.choices import DISHONESTY_CATEGORIES, RecordCategory
@@ -160,12 +160,13 @@ def _get_subject(code: str) -> Subject:
 def subject_detail(request, code: str):
     """Basic information, a summary band and one tab per record category."""
     subject = _get_subject(code)
-    page = subject_page(subject)
+    key = page_key(subject)
+    page = subject_page(subject, key)
     tab = request.GET.get("tab") or BASIC_TAB
     if tab not in {BASIC_TAB, ANNUAL_REPORT_TAB, *TAB_ORDER}:
         tab = BASIC_TAB
     tab_count = page.counts.get(tab, 0)
-    records = tab_records(subject, tab, tab_count, request.GET.get("page")) if tab in TAB_ORDER else None
+    records = tab_records(subject, tab, tab_count, request.GET.get("page"), key) if tab in TAB_ORDER else None
     context = {
         "page": page,
         "subject": page.subject,

@@ -11,10 +11,12 @@ from __future__ import annotations
 import datetime as dt
 
 import django_filters
-from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet, Value
+from django.core.exceptions import EmptyResultSet, ValidationError
+from django.db import connections
+from django.db.models import BooleanField, Expression, F, Q, QuerySet, Value
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
+from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from core.paging import COUNT_CAP, KNOWN_COUNT
 from registry.choices import (
@@ -161,25 +163,88 @@ class QueryFilter(django_filters.CharFilter):
         super().__init__(*args, **kwargs)
 
 
-def subjects_with_public_record(queryset: QuerySet, categories: list[str], *, alone: bool) -> QuerySet:
+def subjects_with_public_record(
+    queryset: QuerySet, categories: list[str], *, alone: bool, page_end: int | None = None
+) -> QuerySet:
     """Subjects with a *public* record of one of ``categories``, planned by how many there are.
 
     The subjects of a rare category (a few thousand of a million: serious dishonesty) are
     scattered through the code order, so a page walking subjects by code and probing each for
-    the category reads most of the table (bench/README.md). One index-only read of
-    ``registry_record_pub_subject`` (or ``_pub_dishonest``) gives up to COUNT_CAP + 1 of them:
-    when that is all of them, the list is those ids (a page sorts at most COUNT_CAP rows);
-    when there are more, at least one subject in a hundred has one (at a million subjects), so
-    walking them in code order finds a page soon. When this is the only filter, the count is
-    known either way (``KNOWN_COUNT``: no second walk to count).
+    the category reads most of the table (bench/README.md).
+
+    Alone, one category, with the end of the requested page known (``page_end``: the API's
+    offset + limit): the records' index in their subjects' code order (``subject_code``,
+    ``registry_record_pub_code``) gives the first ``page_end`` subjects in list order by an
+    index-only walk with a LIMIT, and their number up to COUNT_CAP + 1 (``KNOWN_COUNT``); the list
+    is those subjects, so the paginator's slice of them is the page. Otherwise one index-only read
+    of ``registry_record_pub_subject`` (or ``_pub_dishonest``) gives up to COUNT_CAP + 1 of them:
+    when that is all of them, the list is those ids (a page sorts at most COUNT_CAP rows); when
+    there are more, at least one subject in a hundred has one (at a million subjects), so walking
+    them in code order finds a page soon.
     """
-    public = CreditRecord.objects.public().filter(category__in=categories).order_by("subject_id")
-    ids = list(public.values_list("subject_id", flat=True).distinct()[: COUNT_CAP + 1])
+    public = CreditRecord.objects.public().filter(category__in=categories)
+    if alone and len(categories) == 1 and page_end is not None:
+        count, codes = _first_codes(public, page_end)
+        return queryset.filter(AnyOf("code", codes)).annotate(**{KNOWN_COUNT: Value(count)})
+    ids = list(public.order_by("subject_id").values_list("subject_id", flat=True).distinct()[: COUNT_CAP + 1])
     if len(ids) <= COUNT_CAP:
-        queryset = queryset.filter(pk__in=ids)
+        queryset = queryset.filter(AnyOf("pk", ids))
     else:
         queryset = queryset.filter(public_record_exists(categories))
     return queryset.annotate(**{KNOWN_COUNT: Value(len(ids))}) if alone else queryset
+
+
+def _first_codes(public: QuerySet, end: int) -> tuple[int, list[str]]:
+    """(subjects of ``public`` records up to COUNT_CAP + 1, the first ``end`` of their codes in
+    code order): one index-only walk of ``registry_record_pub_code`` in one statement."""
+    distinct = public.order_by("subject_code").values_list("subject_code", flat=True).distinct()
+    try:
+        sql, params = distinct[: COUNT_CAP + 1].query.sql_with_params()
+    except EmptyResultSet:
+        return 0, []
+    with connections[public.db].cursor() as cursor:
+        cursor.execute(f"SELECT code, count(*) OVER () FROM ({sql}) AS walk(code) LIMIT %s", [*params, end])
+        rows = cursor.fetchall()
+    return (rows[0][1] if rows else 0), [code for code, _count in rows]
+
+
+class AnyOf(Expression):
+    """``column = ANY(<values>)`` with the values as one array parameter: a list of thousands of ids
+    costs one parameter to build and to plan, not one each (``pk__in``)."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, column: str, values: list) -> None:
+        super().__init__()
+        self.column, self.values = F(column), list(values)
+
+    def get_source_expressions(self) -> list:
+        return [self.column]
+
+    def set_source_expressions(self, exprs) -> None:
+        (self.column,) = exprs
+
+    def as_sql(self, compiler, connection) -> tuple[str, list]:
+        if not self.values:
+            raise EmptyResultSet
+        column_sql, params = compiler.compile(self.column)
+        return f"{column_sql} = ANY(%s)", [*params, self.values]
+
+
+def page_end(request) -> int | None:
+    """Where the API's requested page ends (offset + limit), or None when it cannot be read here
+    (no request, or a value the paginator will refuse with its 400)."""
+    params = getattr(request, "query_params", None)
+    if params is None:
+        return None
+    from credit_platform.api.pagination import CappedPagination
+
+    paginator = CappedPagination()
+    try:
+        return paginator.get_offset(request) + paginator.get_limit(request)
+    except DRFValidationError:
+        return None
 
 
 class SubjectFilterSet(StrictFilterSet):
@@ -221,7 +286,9 @@ class SubjectFilterSet(StrictFilterSet):
     def filter_category(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if not value:
             return queryset
-        return subjects_with_public_record(queryset, [value], alone=self._alone(name))
+        return subjects_with_public_record(
+            queryset, [value], alone=self._alone(name), page_end=page_end(self.request)
+        )
 
     def filter_dishonesty(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:

@@ -378,6 +378,7 @@ def create_record(
     record = CreditRecord(
         subject=subject,
         subject_district=subject.district,
+        subject_code=subject.code,
         department=department,
         created_by=actor if actor is not None and actor.is_authenticated else None,
         status=RecordStatus.DRAFT,

@@ -331,6 +331,7 @@ def build_chunk(cursor, specs: list[SubjectSpec], context: BulkContext, ids: Chu
                 "id": record_id,
                 "subject_id": subject_id,
                 "subject_district": subject["district"],
+                "subject_code": subject["code"],
                 "department_id": context.department_ids[rec.department],
                 "category": rec.category,
                 "document_number": rec.document_number,

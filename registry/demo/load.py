@@ -169,6 +169,7 @@ class _Chunk:
                     id=next(record_ids),
                     subject_id=subject.id,
                     subject_district=subject.district,
+                    subject_code=subject.code,
                     department=self.departments[rec.department],
                     category=rec.category,
                     document_number=rec.document_number,

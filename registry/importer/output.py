@@ -95,6 +95,7 @@ class NewRows:
             record["id"] = next(record_ids)
             subject = record.pop("_subject")
             record["subject_id"], record["subject_district"] = subject["id"], subject["district"]
+            record["subject_code"] = subject["code"]
             revoke = record.pop("_revoke")
             self._hold_for_names(record, record.pop("_names"), finding_ids)
             if entered is None:

@@ -101,6 +101,13 @@ class CreditRecord(models.Model):
         db_default="",
         editable=False,
     )
+    # The subject's credit code, copied for the subjects' category filter (issue 13): the subjects
+    # with a public record of a category are read in code order from one index with a LIMIT
+    # instead of sorting every such subject (registry/filtersets.py). A code never changes once
+    # entered, so it is set with the record only; in no ledger snapshot (``ledger_copies``).
+    subject_code = models.CharField(
+        _("credit code of the subject"), max_length=18, blank=True, default="", db_default="", editable=False
+    )
     document_number = models.CharField(_("decision document number"), max_length=100)
     case_name = models.CharField(_("case name"), max_length=300)
     penalty_types = ArrayField(
@@ -228,7 +235,7 @@ class CreditRecord(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = CreditRecordQuerySet.as_manager()
-    ledger_copies = ("subject_district",)  # core.ledger.is_copy
+    ledger_copies = ("subject_district", "subject_code")  # core.ledger.is_copy
 
     class Meta:
         ordering = ["-decision_date", "-id"]
@@ -327,6 +334,14 @@ class CreditRecord(models.Model):
                 name="registry_record_pub_subject",
                 condition=PUBLIC_ROWS,
                 include=["publish_until", "valid_until"],
+            ),
+            # ... and in their code order (the subject list's order): a page of the subjects of a
+            # rare category is an index-only walk of this one with a LIMIT (registry/filtersets.py).
+            models.Index(
+                fields=["category", "subject_code"],
+                name="registry_record_pub_code",
+                condition=PUBLIC_ROWS,
+                include=["subject", "publish_until", "valid_until"],
             ),
             # Subjects with a public dishonesty record (has_dishonesty, the search filter): in
             # subject order, so a capped count merges it with the subjects' primary key and stops

@@ -44,14 +44,32 @@ def test_a_category_with_few_subjects_lists_exactly_them_in_code_order(api, lice
     assert (count, capped, counts) == (4, False, [])  # the ids read are the count
 
 
-def test_a_common_category_alone_walks_the_subjects_and_counts_by_the_first_read(api, licensed, monkeypatch):
+def test_a_category_alone_reads_its_subjects_in_code_order_from_the_records_and_counts_by_that_read(
+    api, licensed, monkeypatch
+):
     monkeypatch.setattr(filtersets, "COUNT_CAP", 2)  # "more than the cap" once 3 subjects have one
 
     with CaptureQueriesContext(connection) as captured:
         codes, count, _capped, counts = _get(api, "category=licence&limit=3")
 
     assert codes == sorted(s.code for s in licensed)[:3]
-    # The read stopped at cap + 1 = 3 (at the real cap: COUNT_CAP + 1, shown as capped); no count.
+    # The walk stopped at cap + 1 = 3 (at the real cap: COUNT_CAP + 1, shown as capped); no count.
+    assert (count, counts) == (3, [])
+    assert not any("EXISTS" in q["sql"] for q in captured.captured_queries), "no probe per subject"
+
+
+def test_many_dishonesty_categories_alone_walk_the_subjects_and_count_by_the_first_read(
+    api, make_subject, make_record, department_a, publish, monkeypatch
+):
+    dishonest = [make_subject(f"北京多类失信{i}号有限公司") for i in range(4)]
+    for subject in dishonest:
+        publish(make_record(subject, department_a, category=RecordCategory.SERIOUS_DISHONESTY))
+    monkeypatch.setattr(filtersets, "COUNT_CAP", 2)
+
+    with CaptureQueriesContext(connection) as captured:
+        codes, count, _capped, counts = _get(api, "has_dishonesty=true&limit=3")
+
+    assert codes == sorted(s.code for s in dishonest)[:3]
     assert (count, counts) == (3, [])
     assert any("EXISTS" in q["sql"] for q in captured.captured_queries), "the page walks the subjects"
 

@@ -62,6 +62,7 @@ RECORD_UNFILTERED = {
     "import_line": "regulators' provenance, not public",
     "template_fields": "national-template columns kept for the export, never public",
     "subject_district": "the district filter reads it (the subject's district, copied)",
+    "subject_code": "the subjects' category filter reads it (the subject's code, copied)",
 }
 
 

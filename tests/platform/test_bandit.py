@@ -23,6 +23,10 @@ REVIEWED = {
     ("registry/search.py", "B608"): (
         "the candidates' SQL is compiled by the ORM; the name, its LIKE pattern and the limits are parameters"
     ),
+    ("registry/filtersets.py", "B608"): (
+        "the category filter's walk: the records' SQL is compiled by the ORM with its parameters "
+        "passed on; the page's end is a parameter"
+    ),
     ("enterprises/visits.py", "B608"): "the table name from model metadata; values are parameters",
     ("registry/publication.py", "B608"): (
         "a job's batch statement: table names from model metadata, the candidates' SQL compiled by "

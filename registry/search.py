@@ -37,6 +37,7 @@ from django.db.models import (
     TextField,
     Value,
     When,
+    prefetch_related_objects,
 )
 from django.db.models.expressions import BaseExpression
 from django.utils.translation import gettext as _
@@ -225,8 +226,8 @@ class RankedPage:
 
 def ranked_page(queryset: QuerySet[Subject], start: int, stop: int) -> RankedPage:
     """Ranks ``start:stop`` of a ranked name search (``rank_by_name``), with whatever filters
-    were added to it since; the public page and the API both page through here, so they show the
-    same cap and the same order.
+    were added to it since; the public page and the API both page through here (the API with
+    the page's rows: ``ranked_rows``), so they show the same cap and the same order.
 
     One pass over the first SEARCH_CAP + 1 matches the GIN index gives counts them and ranks them
     (``_candidates``). Up to ``SORT_ALL_UP_TO`` matches that is the whole ranking. A common name
@@ -234,7 +235,14 @@ def ranked_page(queryset: QuerySet[Subject], start: int, stop: int) -> RankedPag
     are), then the other candidates by rank; so its cost stays bounded by the cap however many
     subjects match."""
     text = str(cast(Value, queryset.query.annotations[SEARCH_TEXT]).value)
-    found, ranked = _candidates(queryset, text, stop)
+    found, ranked, _rows = _candidates(queryset, text, stop)
+    return _cut(queryset, text, found, ranked, start, stop)
+
+
+def _cut(
+    queryset: QuerySet[Subject], text: str, found: int, ranked: list[tuple[int, int]], start: int, stop: int
+) -> RankedPage:
+    """The page ``start:stop`` of the ranking ``_candidates`` found (see ``ranked_page``)."""
     page = RankedPage(min(found, SEARCH_CAP), found > SEARCH_CAP, [])
     stop = min(stop, page.count)
     if start >= stop:
@@ -255,16 +263,19 @@ def ranked_page(queryset: QuerySet[Subject], start: int, stop: int) -> RankedPag
     return page
 
 
-def _candidates(queryset: QuerySet[Subject], text: str, stop: int) -> tuple[int, list[tuple[int, int]]]:
-    """(matches up to SEARCH_CAP + 1, the first ``stop`` (id, tier) by rank) of the first
-    SEARCH_CAP + 1 matches of ``queryset``, filters applied, ranked from the rows themselves in
-    one pass. Above ``SORT_ALL_UP_TO`` (or the cap) matches only the candidates that neither are nor start
-    with ``text`` come back (the name indexes give those), and one row that tells the count."""
+def _candidates(
+    queryset: QuerySet[Subject], text: str, stop: int, *, rows: bool = False
+) -> tuple[int, list[tuple[int, int]], dict[int, Subject]]:
+    """(matches up to SEARCH_CAP + 1, the first ``stop`` (id, tier) by rank, and with ``rows``
+    those subjects by id) of the first SEARCH_CAP + 1 matches of ``queryset``, filters applied,
+    ranked from the rows themselves in one pass; the subjects in the same statement. Above
+    ``SORT_ALL_UP_TO`` (or the cap) matches only the candidates that neither are nor start with
+    ``text`` come back (the name indexes give those), and one row that tells the count."""
     candidates = queryset.order_by().values_list("pk", "search_text")[: SEARCH_CAP + 1]
     try:
         sql, params = candidates.query.sql_with_params()
     except EmptyResultSet:  # a filter already knows nothing matches (e.g. no subject has the category)
-        return 0, []
+        return 0, [], {}
     name = "split_part(c.search_text, E'\\n', 1)"
     key = f'{name} COLLATE "C"'
     database = connections[queryset.db]
@@ -273,27 +284,47 @@ def _candidates(queryset: QuerySet[Subject], text: str, stop: int) -> tuple[int,
         f"WHEN {name} LIKE %s THEN {Tier.CONTAINS} ELSE {Tier.FORMER} END"
     )
     like = f"%{database.ops.prep_for_like_query(text)}%"
-    with database.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id, tier, found FROM (SELECT c.id, {rank} AS tier, length({name}) AS size, "
-            f"{key} AS key, count(*) OVER () AS found, row_number() OVER () AS n "
-            f"FROM ({sql}) AS c(id, search_text)) r "
-            f"WHERE found <= %s OR tier >= {Tier.CONTAINS} OR n = 1 ORDER BY tier, size, key, id LIMIT %s",
-            [text, text, text + PREFIX_END, like, *params, min(SORT_ALL_UP_TO, SEARCH_CAP), stop + 1],
+    ranking = (
+        f"SELECT id, tier, found, size, key FROM (SELECT c.id, {rank} AS tier, length({name}) AS size, "
+        f"{key} AS key, count(*) OVER () AS found, row_number() OVER () AS n "
+        f"FROM ({sql}) AS c(id, search_text)) r "
+        f"WHERE found <= %s OR tier >= {Tier.CONTAINS} OR n = 1 ORDER BY tier, size, key, id LIMIT %s"
+    )
+    params = [text, text, text + PREFIX_END, like, *params, min(SORT_ALL_UP_TO, SEARCH_CAP), stop + 1]
+    fields = list(Subject._meta.concrete_fields) if rows else []
+    if fields:  # the ranked candidates' subjects joined on, in rank order
+        columns = ", ".join(f's."{field.column}"' for field in fields)
+        ranking = (
+            f"SELECT k.id, k.tier, k.found, {columns} FROM ({ranking}) AS k "
+            f"JOIN {Subject._meta.db_table} s ON s.id = k.id ORDER BY k.tier, k.size, k.key, k.id"
         )
-        rows = cursor.fetchall()
-    found = rows[0][2] if rows else 0
-    return found, [(pk, tier) for pk, tier, _found in rows]
+    with database.cursor() as cursor:
+        cursor.execute(ranking, params)
+        found_rows = cursor.fetchall()
+    found = found_rows[0][2] if found_rows else 0
+    names = [field.attname for field in fields]
+    subjects = {row[0]: Subject.from_db(queryset.db, names, row[3:]) for row in found_rows} if fields else {}
+    return found, [(row[0], row[1]) for row in found_rows], subjects
 
 
 def ranked_rows(queryset: QuerySet[Subject], start: int, stop: int) -> tuple[RankedPage, list[Subject]]:
-    """``ranked_page`` and its subjects (with what ``queryset`` prefetches and joins) in rank order."""
-    page = ranked_page(queryset, start, stop)
-    rows = queryset.model._default_manager.filter(pk__in=page.ids)
-    rows.query.select_related = queryset.query.select_related
+    """``ranked_page`` and its subjects (with what ``queryset`` prefetches and joins) in rank
+    order. The ranked candidates' subjects come with the ranking (one statement); only a common
+    name's exact and starting-with matches are read by id after."""
     lookups = queryset._prefetch_related_lookups  # type: ignore[attr-defined]  # what the caller prefetches
-    by_pk = rows.prefetch_related(*lookups).in_bulk()
-    return page, [by_pk[pk] for pk in page.ids if pk in by_pk]
+    text = str(cast(Value, queryset.query.annotations[SEARCH_TEXT]).value)
+    joined = bool(queryset.query.select_related)
+    found, ranked, by_pk = _candidates(queryset, text, stop, rows=not joined)
+    page = _cut(queryset, text, found, ranked, start, stop)
+    missing = [pk for pk in page.ids if pk not in by_pk]
+    if missing:
+        rows = queryset.model._default_manager.filter(pk__in=missing)
+        rows.query.select_related = queryset.query.select_related
+        by_pk.update(rows.in_bulk())
+    subjects = [by_pk[pk] for pk in page.ids if pk in by_pk]
+    if lookups:
+        prefetch_related_objects(subjects, *lookups)
+    return page, subjects
 
 
 def find_subjects(

@@ -273,7 +273,7 @@ def _candidates(
     ``text`` come back (the name indexes give those), and one row that tells the count."""
     candidates = queryset.order_by().values_list("pk", "search_text")[: SEARCH_CAP + 1]
     try:
-        sql, params = candidates.query.sql_with_params()
+        sql, candidate_params = candidates.query.sql_with_params()
     except EmptyResultSet:  # a filter already knows nothing matches (e.g. no subject has the category)
         return 0, [], {}
     name = "split_part(c.search_text, E'\\n', 1)"
@@ -290,7 +290,8 @@ def _candidates(
         f"FROM ({sql}) AS c(id, search_text)) r "
         f"WHERE found <= %s OR tier >= {Tier.CONTAINS} OR n = 1 ORDER BY tier, size, key, id LIMIT %s"
     )
-    params = [text, text, text + PREFIX_END, like, *params, min(SORT_ALL_UP_TO, SEARCH_CAP), stop + 1]
+    cut = min(SORT_ALL_UP_TO, SEARCH_CAP)
+    params = [text, text, text + PREFIX_END, like, *candidate_params, cut, stop + 1]
     fields = list(Subject._meta.concrete_fields) if rows else []
     if fields:  # the ranked candidates' subjects joined on, in rank order
         columns = ", ".join(f's."{field.column}"' for field in fields)

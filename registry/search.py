@@ -16,6 +16,7 @@ from the name indexes tier by tier (``ranked_page``) instead of sorting every ma
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -51,7 +52,7 @@ from registry.codes import (
     parse_registration_number,
     parse_uscc,
 )
-from registry.models import CreditRecord, Subject
+from registry.models import CreditRecord, Subject, SubjectName
 from registry.models.subjects import current_name_key, current_name_length
 from registry.ngrams import normalise_name, query_grams
 
@@ -293,19 +294,43 @@ def _candidates(
     cut = min(SORT_ALL_UP_TO, SEARCH_CAP)
     params = [text, text, text + PREFIX_END, like, *candidate_params, cut, stop + 1]
     fields = list(Subject._meta.concrete_fields) if rows else []
-    if fields:  # the ranked candidates' subjects joined on, in rank order
+    if fields:  # the ranked candidates' subjects joined on, in rank order, with their former names
         columns = ", ".join(f's."{field.column}"' for field in fields)
+        former = SubjectName._meta.db_table
         ranking = (
-            f"SELECT k.id, k.tier, k.found, {columns} FROM ({ranking}) AS k "
-            f"JOIN {Subject._meta.db_table} s ON s.id = k.id ORDER BY k.tier, k.size, k.key, k.id"
+            f"SELECT k.id, k.tier, k.found, {_FORMER_NAMES.format(table=former)}, {columns} "
+            f"FROM ({ranking}) AS k JOIN {Subject._meta.db_table} s ON s.id = k.id "
+            "ORDER BY k.tier, k.size, k.key, k.id"
         )
     with database.cursor() as cursor:
         cursor.execute(ranking, params)
         found_rows = cursor.fetchall()
     found = found_rows[0][2] if found_rows else 0
     names = [field.attname for field in fields]
-    subjects = {row[0]: Subject.from_db(queryset.db, names, row[3:]) for row in found_rows} if fields else {}
+    subjects = {}
+    for row in found_rows if fields else ():
+        subject = subjects[row[0]] = Subject.from_db(queryset.db, names, row[4:])
+        _hold_former_names(subject, row[3])
     return found, [(row[0], row[1]) for row in found_rows], subjects
+
+
+# A subject's former names as the prefetch of ``Subject.former_names`` orders them (latest first),
+# read with the subject: (id, name, used_until) triples in one array.
+_FORMER_NAMES = (
+    "ARRAY(SELECT ARRAY[n.id::text, n.name, to_char(n.used_until, 'YYYY-MM-DD')] FROM {table} n "
+    "WHERE n.subject_id = s.id ORDER BY n.used_until DESC, n.id)"
+)
+
+
+def _hold_former_names(subject: Subject, rows: list[list[str]]) -> None:
+    """Give ``subject`` its former names as ``prefetch_related("former_names")`` would."""
+    held = subject.former_names.all()
+    held._result_cache = [  # type: ignore[attr-defined]  # what prefetch_related stores
+        SubjectName(id=int(pk), subject=subject, name=name, used_until=dt.date.fromisoformat(until))
+        for pk, name, until in rows
+    ]
+    held._prefetch_done = True  # type: ignore[attr-defined]
+    subject._prefetched_objects_cache = {"former_names": held}  # type: ignore[attr-defined]
 
 
 def ranked_rows(queryset: QuerySet[Subject], start: int, stop: int) -> tuple[RankedPage, list[Subject]]:
@@ -323,8 +348,10 @@ def ranked_rows(queryset: QuerySet[Subject], start: int, stop: int) -> tuple[Ran
         rows.query.select_related = queryset.query.select_related
         by_pk.update(rows.in_bulk())
     subjects = [by_pk[pk] for pk in page.ids if pk in by_pk]
-    if lookups:
+    if missing or joined:
         prefetch_related_objects(subjects, *lookups)
+    elif lookups:  # the former names came with the subjects
+        prefetch_related_objects(subjects, *(lookup for lookup in lookups if lookup != "former_names"))
     return page, subjects
 
 

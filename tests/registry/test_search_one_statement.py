@@ -5,6 +5,8 @@ names, former names, queries, pages and caps; the API costs one query less per s
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -84,7 +86,23 @@ def test_the_api_reads_the_ranking_and_the_subjects_in_one_statement(make_subjec
         response = api.get("/api/v1/subjects", {"q": "一句"})
 
     assert response.status_code == 200 and response.json()["count"] == 5
-    subjects = [q["sql"] for q in captured.captured_queries if 'FROM "registry_subject"' in q["sql"]]
-    reads = [sql for sql in captured.captured_queries if "registry_subject s ON s.id = k.id" in sql["sql"]]
-    assert len(reads) == 1, "the ranking and the page's subjects are one statement"
-    assert len(subjects) == 1, "no second read of the page's subjects by id"
+    sql = [query["sql"] for query in captured.captured_queries]
+    assert len([q for q in sql if "registry_subject s ON s.id = k.id" in q]) == 1, "one statement"
+    others = [q for q in sql if "registry_subject s ON s.id = k.id" not in q]
+    assert not [q for q in others if 'FROM "registry_subject"' in q], "no second read of the subjects by id"
+    assert not [q for q in others if "registry_subjectname" in q], "former names came with them"
+
+
+def test_a_searched_subject_reads_as_its_lookup_former_names_latest_first(make_subject, api):
+    subject = make_subject("北京甲名有限公司")
+    services.update_subject(subject, name="北京乙名有限公司", renamed_on=dt.date(2024, 3, 1))
+    services.update_subject(subject, name="北京丙名有限公司", renamed_on=dt.date(2025, 6, 1))
+    make_subject("北京丁名有限公司")
+
+    found = api.get("/api/v1/subjects", {"q": "名有限"}).json()["results"]
+    looked_up = api.get(f"/api/v1/subjects/{subject.code}").json()
+
+    assert [row["name"] for row in found] == ["北京丁名有限公司", "北京丙名有限公司"]
+    assert found[1] == looked_up
+    formers = [former["name"] for former in looked_up["former_names"]]
+    assert formers == ["北京乙名有限公司", "北京甲名有限公司"]

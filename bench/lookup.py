@@ -91,14 +91,13 @@ def main(argv: list[str] | None = None) -> None:
     import django
 
     django.setup()
-    from django.core.wsgi import get_wsgi_application
     from django.db import connection
 
     from accounts.models import ApiKey, ApiRequestLog
     from bench import rawapp
     from bench.city import api_key
+    from credit_platform.wsgi import application as platform  # what gunicorn serves
 
-    platform = get_wsgi_application()
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM registry_subject")
         total = cursor.fetchone()[0]

@@ -46,6 +46,51 @@ def request_cost(request, view) -> int:
     return max(1, int(cost))
 
 
+class Counted:
+    """What one quota round trip found: the key version it read (None: not asked, or Redis
+    unavailable), whether Redis answered, and the windows' counts after this request."""
+
+    __slots__ = ("answered", "version", "counts")
+
+    def __init__(self, answered: bool, version: int | None, counts: list[int]) -> None:
+        self.answered = answered
+        self.version = version
+        self.counts = counts
+
+
+def count(key: ApiKey, cost: int, *, now: float, confirm: bool) -> Counted:
+    """Count ``cost`` units against both of ``key``'s windows in one Redis round trip that also
+    carries the worker's waiting access log rows and, when ``confirm``, reads the key version. Used
+    by the throttle below and by the lookup's fast path (registry/api/fastpath.py)."""
+    logged: list[str] = []
+    try:
+        pipe = get_redis_connection("default").pipeline(transaction=False)
+        logged = requestlog.push_onto(pipe)  # earlier requests' access log rows ride along
+        if confirm:
+            pipe.get(keycache.version_key())
+        for name, number, limit, reset in _windows(now, key):
+            counter = KEY_FORMAT.format(prefix=key.prefix, window=name, number=number)
+            # A request dearer than a whole window uses the whole window (it is not refused for ever).
+            pipe.incrby(counter, min(cost, limit))
+            pipe.expire(counter, reset + 60)
+        results = pipe.execute()
+    except RedisError:
+        logger.warning("API quota not enforced: Redis unavailable", exc_info=True)
+        requestlog.failed(logged)
+        return Counted(False, None, [])
+    if logged:
+        results.pop(0)
+    version = keycache.parse_version(results.pop(0)) if confirm else None
+    return Counted(True, version, results[::2])
+
+
+def waits(now: float, key: ApiKey, counts: list[int]) -> list[int]:
+    """Seconds until each window that is over ``key``'s limit resets (empty: within quota)."""
+    return [
+        reset for (_name, _n, limit, reset), n in zip(_windows(now, key), counts, strict=True) if n > limit
+    ]
+
+
 class KeyQuotaThrottle(BaseThrottle):
     """Counts every authenticated request against both of its key's quotas."""
 
@@ -57,37 +102,16 @@ class KeyQuotaThrottle(BaseThrottle):
         if not isinstance(key, ApiKey):
             return True  # no key: the permission check answers 401
         now = time.time()
-        windows = _windows(now, key)
-        cost = request_cost(request, view)
         confirm = getattr(request, "api_key_version", None) is not None
-        logged: list[str] = []
-        try:
-            pipe = get_redis_connection("default").pipeline(transaction=False)
-            logged = requestlog.push_onto(pipe)  # earlier requests' access log rows ride along
-            if confirm:
-                pipe.get(keycache.version_key())
-            for name, number, limit, reset in windows:
-                counter = KEY_FORMAT.format(prefix=key.prefix, window=name, number=number)
-                # A request dearer than a whole window uses the whole window (it is not refused for ever).
-                pipe.incrby(counter, min(cost, limit))
-                pipe.expire(counter, reset + 60)
-            results = pipe.execute()
-        except RedisError:
-            logger.warning("API quota not enforced: Redis unavailable", exc_info=True)
-            requestlog.failed(logged)
+        counted = count(key, request_cost(request, view), now=now, confirm=confirm)
+        if not counted.answered:
             self.confirm(request, view, None)
             return True
-        if logged:
-            results.pop(0)
         if confirm:
-            self.confirm(request, view, keycache.parse_version(results.pop(0)))
-            windows = _windows(now, request.auth)  # the limits of the key as read again, if it was
-        counts = results[::2]
-        waits = [
-            reset for (_name, _n, limit, reset), count in zip(windows, counts, strict=True) if count > limit
-        ]
-        if waits:
-            self.retry_after = max(waits)
+            self.confirm(request, view, counted.version)
+        over = waits(now, request.auth, counted.counts)  # the limits of the key as read again, if it was
+        if over:
+            self.retry_after = max(over)
             return False
         return True
 

@@ -329,7 +329,13 @@ def _wsgi(
     body = response.content  # type: ignore[attr-defined]
     response["Content-Length"] = str(len(body))
     if response.status_code >= 400:
-        log_response("%s: %s", response.reason_phrase, request.path, response=response, request=request)
+        log_response(
+            "%s: %s",
+            response.reason_phrase,
+            request.path,
+            response=response,  # type: ignore[arg-type]  # any response, as Django's handler passes
+            request=request,
+        )
     headers = [(name, value) for name, value in response.items() if name != "Content-Language"]
     headers.extend(("Set-Cookie", cookie.output(header="")) for cookie in response.cookies.values())
     return f"{response.status_code} {response.reason_phrase}", headers, body

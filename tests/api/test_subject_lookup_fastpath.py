@@ -311,3 +311,26 @@ def test_a_fast_lookup_costs_one_query(fast, held, subject):
         assert call(fast, f"/api/v1/subjects/{subject.code}", raw).status == 200
     assert len(queries) == 1, [q["sql"] for q in queries]
     assert "registry_subjectname" in queries[0]["sql"]
+
+
+def test_a_refused_command_in_the_quota_round_trip_leaves_the_connection_clean():
+    """The hand-packed round trip (credit_platform/api/throttling.py ``Packed``) raises the
+    server's error and drops the connection, so no unread reply answers the next command."""
+    from redis.exceptions import ResponseError
+
+    from credit_platform.api.throttling import Packed
+
+    client = get_redis_connection("default")
+    client.rpush("fastpath-test:list", "x")
+    try:
+        batch = Packed(client)
+        batch.get("fastpath-test:list")  # WRONGTYPE: a list is not a string
+        batch.incrby("fastpath-test:counter", 1)
+        with pytest.raises(ResponseError):
+            batch.execute()
+        again = Packed(client)
+        again.incrby("fastpath-test:counter", 1)
+        again.expire("fastpath-test:counter", 60)
+        assert again.execute() == [2, 1]
+    finally:
+        client.delete("fastpath-test:list", "fastpath-test:counter")

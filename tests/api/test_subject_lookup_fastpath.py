@@ -334,3 +334,18 @@ def test_a_refused_command_in_the_quota_round_trip_leaves_the_connection_clean()
         assert again.execute() == [2, 1]
     finally:
         client.delete("fastpath-test:list", "fastpath-test:counter")
+
+
+def test_an_unexpected_failure_is_the_apis_500_on_both_paths(fast, django_app, held, subject, monkeypatch):
+    """A fault injected into the lookup both paths share: Django's own 500 handling answers."""
+    from registry.api import views
+
+    def broken(raw: str):
+        raise RuntimeError("injected")
+
+    _key, raw = held
+    monkeypatch.setattr(views, "lookup_subject", broken)
+    path = f"/api/v1/subjects/{subject.code}"
+    answer = same(call(fast, path, raw), call(django_application, path, raw))
+    assert answer.status == 500 and answer.json()["code"] == "server_error"
+    assert django_app.calls == 1

@@ -130,6 +130,18 @@ def same(fast_answer: Answer, ordinary: Answer) -> Answer:
     return fast_answer
 
 
+def test_the_fast_path_was_reviewed_against_the_middleware_chain_in_use(settings):
+    """A middleware added, removed or moved may change what an API answer is: the fast path turns
+    itself off (answers stay right, only slower) and this test says to review it."""
+    from registry.api import fastpath
+
+    assert tuple(settings.MIDDLEWARE) == fastpath.REVIEWED_MIDDLEWARE, (
+        "MIDDLEWARE changed: check what the change does to GET /api/v1/subjects/<code> and "
+        "reproduce it in registry/api/fastpath.py, then update REVIEWED_MIDDLEWARE"
+    )
+    assert fastpath._get_setup().usable
+
+
 def test_a_held_key_is_answered_by_the_fast_path_as_by_the_ordinary_one(fast, django_app, held, subject):
     _key, raw = held
     for path in (f"/api/v1/subjects/{subject.code}", f"/api/v1/subjects/{subject.code}/"):

@@ -1,5 +1,6 @@
 """In-process cost of one API lookup by code beside the raw ceiling (bench/rawapp.py), both called
-as WSGI applications with a prepared environ (what gunicorn's sync worker does per request, minus
+as WSGI applications (the platform as gunicorn serves it, and Django's own application without the
+lookup's fast path) with a prepared environ (what gunicorn's sync worker does per request, minus
 HTTP parsing), over random codes of the configured database. Nothing is left in the database: the
 benchmark key is created and deleted here, and the access log of the run is dropped.
 
@@ -91,14 +92,14 @@ def main(argv: list[str] | None = None) -> None:
     import django
 
     django.setup()
-    from django.core.wsgi import get_wsgi_application
     from django.db import connection
 
     from accounts.models import ApiKey, ApiRequestLog
     from bench import rawapp
     from bench.city import api_key
+    from credit_platform.wsgi import application as platform  # what gunicorn serves
+    from credit_platform.wsgi import django_application as ordinary  # the same without the fast path
 
-    platform = get_wsgi_application()
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM registry_subject")
         total = cursor.fetchone()[0]
@@ -116,11 +117,13 @@ def main(argv: list[str] | None = None) -> None:
         raw_environs = [{**environ_for("/", raw_key), "QUERY_STRING": f"code={code}"} for code in codes]
         os.environ.setdefault("DATABASE_URL", "")
         timed(platform, api_environs[:100])  # warm: connections, caches, imports
+        timed(ordinary, api_environs[:100])
         timed(rawapp.application, raw_environs[:100])
         best: dict[str, tuple[float, float]] = {}
         for _round in range(args.rounds):
             for name, app, environs in (
                 ("platform", platform, api_environs),
+                ("ordinary", ordinary, api_environs),
                 ("raw", rawapp.application, raw_environs),
             ):
                 result = timed(app, environs)
@@ -130,7 +133,8 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{name:9s} wall {wall:8.1f} us/request   cpu {cpu:8.1f} us/request")
         print(
             f"ratio (raw/platform): wall {best['raw'][0] / best['platform'][0]:.3f}, "
-            f"cpu {best['raw'][1] / best['platform'][1]:.3f}"
+            f"cpu {best['raw'][1] / best['platform'][1]:.3f}; without the fast path: "
+            f"wall {best['raw'][0] / best['ordinary'][0]:.3f}, cpu {best['raw'][1] / best['ordinary'][1]:.3f}"
         )
         if args.profile:
             profiler = cProfile.Profile()

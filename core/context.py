@@ -21,6 +21,20 @@ def current_request_id() -> str:
     return _request_id.get()
 
 
+def request_id_for(incoming: str) -> str:
+    """The proxy's id when it is sane, else a new one."""
+    return incoming if _VALID.match(incoming) else uuid.uuid4().hex
+
+
+def bind_request_id(request_id: str) -> contextvars.Token[str]:
+    """Make ``request_id`` the current one (``unbind_request_id`` with the token when done)."""
+    return _request_id.set(request_id)
+
+
+def unbind_request_id(token: contextvars.Token[str]) -> None:
+    _request_id.reset(token)
+
+
 class RequestIdMiddleware:
     """Take a sane ``X-Request-ID`` from the proxy or mint one; echo it in the response."""
 
@@ -28,8 +42,7 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        incoming = request.headers.get("X-Request-ID", "")
-        request_id = incoming if _VALID.match(incoming) else uuid.uuid4().hex
+        request_id = request_id_for(request.headers.get("X-Request-ID", ""))
         token = _request_id.set(request_id)
         request.request_id = request_id  # type: ignore[attr-defined]
         try:

@@ -84,6 +84,22 @@ def primary_lsn() -> str:
         return cursor.fetchone()[0]
 
 
+def replica_for(request: HttpRequest) -> str | None:
+    """The replica this request's reads may use (None: the primary)."""
+    if request.method in SAFE_METHODS and not request.path.startswith(PRIMARY_PREFIXES):
+        return choose_replica(parse_lsn(request.COOKIES.get(LSN_COOKIE, "")))
+    return None
+
+
+def bind_replica(alias: str | None) -> contextvars.Token[str | None]:
+    """The replica of the request being answered (``unbind_replica`` with the token when done)."""
+    return _replica.set(alias)
+
+
+def unbind_replica(token: contextvars.Token[str | None]) -> None:
+    _replica.reset(token)
+
+
 class ReplicaMiddleware:
     """Decides per request whether its reads may go to a replica (see the module docstring)."""
 
@@ -91,14 +107,11 @@ class ReplicaMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        alias = None
-        if request.method in SAFE_METHODS and not request.path.startswith(PRIMARY_PREFIXES):
-            alias = choose_replica(parse_lsn(request.COOKIES.get(LSN_COOKIE, "")))
-        token = _replica.set(alias)
+        token = bind_replica(replica_for(request))
         try:
             response = self.get_response(request)
         finally:
-            _replica.reset(token)
+            unbind_replica(token)
         if request.method not in SAFE_METHODS and replica_aliases():
             try:
                 response.set_cookie(

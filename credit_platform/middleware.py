@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthenticationMiddleware
 from django.contrib.messages.middleware import MessageMiddleware as DjangoMessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
-from django.http import HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponseBadRequest
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -55,9 +55,10 @@ class PlatformLocaleMiddleware(LocaleMiddleware):
 
     NEGOTIATED_PREFIXES = ("/admin/", "/api/")
 
-    def process_request(self, request):
+    def process_request(self, request: HttpRequest) -> None:
         if request.path_info.startswith(self.NEGOTIATED_PREFIXES):
-            return super().process_request(request)
+            super().process_request(request)
+            return None
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
         supported = {code for code, _name in settings.LANGUAGES}
         language = chosen if chosen in supported else settings.LANGUAGE_CODE

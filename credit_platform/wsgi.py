@@ -1,8 +1,13 @@
-"""WSGI entry point (gunicorn credit_platform.wsgi)."""
+"""WSGI entry point (gunicorn credit_platform.wsgi): Django, with the API's lookup by code served
+before its middleware chain when it can be (registry/api/fastpath.py says why and what stays equal)."""
 
 import os
 
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "credit_platform.settings")
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+from registry.api.fastpath import LookupFastPath  # noqa: E402  (needs the apps loaded)
+
+application = LookupFastPath(django_application)

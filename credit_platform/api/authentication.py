@@ -27,25 +27,15 @@ class ApiKeyAuthentication(BaseAuthentication):
     """Sets ``request.auth`` to the ``ApiKey``; ``request.user`` stays anonymous."""
 
     def authenticate(self, request):
-        header = request.META.get("HTTP_AUTHORIZATION", "")
-        if not header:
+        parsed = parse(request.META.get("HTTP_AUTHORIZATION", ""))
+        if parsed is None:
             return None
-        scheme, _sep, raw = header.partition(" ")
-        if scheme.lower() not in SCHEMES:
-            return None
-        raw = raw.strip()
-        if not raw.startswith(KEY_MARKER) or "." not in raw:
-            raise KeyFailed(_("The API key is malformed."), code="key_invalid")
-        prefix = raw[len(KEY_MARKER) :].split(".", 1)[0]
-        if len(prefix) != KEY_PREFIX_LENGTH:
-            raise KeyFailed(_("The API key is malformed."), code="key_invalid")
-        cached = keycache.get(prefix)
+        raw, prefix = parsed
+        cached = from_memory(raw, prefix)
         if cached is not None:
-            key, version = cached
-            if key.matches(raw) and _refusal(key) is None:
-                # Accepted from memory: the quota's round trip confirms the version (throttling.py).
-                request.api_key_version = version
-                return (None, key)
+            # Accepted from memory: the quota's round trip confirms the version (throttling.py).
+            request.api_key_version = cached[1]
+            return (None, cached[0])
         return (None, self.read(request, prefix, raw))
 
     def read(self, request, prefix: str, raw: str) -> ApiKey:
@@ -75,6 +65,35 @@ class ApiKeyAuthentication(BaseAuthentication):
     def authenticate_header(self, request) -> str:
         # Makes DRF answer 401 (not 403) when no key was sent.
         return 'Api-Key realm="api"'
+
+
+def parse(header: str) -> tuple[str, str] | None:
+    """(the key, its prefix) from an Authorization header; None without one of our schemes;
+    ``KeyFailed`` for a malformed key."""
+    if not header:
+        return None
+    scheme, _sep, raw = header.partition(" ")
+    if scheme.lower() not in SCHEMES:
+        return None
+    raw = raw.strip()
+    if not raw.startswith(KEY_MARKER) or "." not in raw:
+        raise KeyFailed(_("The API key is malformed."), code="key_invalid")
+    prefix = raw[len(KEY_MARKER) :].split(".", 1)[0]
+    if len(prefix) != KEY_PREFIX_LENGTH:
+        raise KeyFailed(_("The API key is malformed."), code="key_invalid")
+    return raw, prefix
+
+
+def from_memory(raw: str, prefix: str) -> tuple[ApiKey, int] | None:
+    """The key and the version it was read under, if this worker holds it and accepts it (a
+    refusal is never decided from memory: None, and the row decides)."""
+    cached = keycache.get(prefix)
+    if cached is None:
+        return None
+    key, version = cached
+    if key.matches(raw) and _refusal(key) is None:
+        return key, version
+    return None
 
 
 def _refusal(key: ApiKey) -> KeyFailed | None:

@@ -141,18 +141,40 @@ def log_request(request: Request, response: Response, view: Any) -> None:
     """One row per request (STYLE: state changes are data; here, who looked at what), appended to
     the log's Redis list and moved into the table in batches (accounts/requestlog.py)."""
     key = getattr(request, "_auth", None)
-    key = key if isinstance(key, ApiKey) else None
     match = getattr(request, "resolver_match", None)
+    record_request(
+        key if isinstance(key, ApiKey) else None,
+        method=request.method,
+        endpoint=match.view_name if match else "",
+        path=request.path,
+        status_code=response.status_code,
+        subject_codes=getattr(view, "logged_subject_codes", []),
+        started=getattr(view, "started", None),
+    )
+
+
+def record_request(
+    key: ApiKey | None,
+    *,
+    method: str,
+    endpoint: str,
+    path: str,
+    status_code: int,
+    subject_codes: list[str],
+    started: float | None,
+) -> None:
+    """The access log row of a request (``log_request``; the lookup's fast path, registry/api/fastpath.py)."""
+    now = time.monotonic()
     requestlog.record(
         requestlog.entry(
             api_key_id=key.pk if key else None,
             agency_id=key.agency_id if key else None,
-            method=request.method[:10],
-            endpoint=(match.view_name if match else "")[:100],
-            path=request.path[:500],
-            status_code=response.status_code,
-            subject_codes=sorted(set(getattr(view, "logged_subject_codes", [])))[:1000],
-            duration_ms=int((time.monotonic() - getattr(view, "started", time.monotonic())) * 1000),
+            method=method[:10],
+            endpoint=endpoint[:100],
+            path=path[:500],
+            status_code=status_code,
+            subject_codes=sorted(set(subject_codes))[:1000],
+            duration_ms=int((now - (now if started is None else started)) * 1000),
             request_id=current_request_id()[:64],
         )
     )

@@ -161,7 +161,8 @@ def search(request):
     filters = SearchFilters.from_params(request.GET)
     page = parse_page(request.GET.get("page"))
     digest = hashlib.sha256(f"{query}\n{filters.cache_key()}\n{page}".encode()).hexdigest()
-    key = f"disclosure:search:{cache.global_version()}:{digest}"
+    version = str(cache.global_version())  # one Redis read for the results and their fragment
+    key = f"disclosure:search:{version}:{digest}"
     bundle = cache.cached(key, lambda: _search_bundle(query, filters, page))
     result = bundle["result"]
     if result.kind == "code" and result.count == 1 and not filters.active and result.page == 1:
@@ -172,6 +173,7 @@ def search(request):
         "search",
         "disclosure/includes/search_body.html",
         lambda: {"form": form, "query": query, "filters": filters, **bundle},
+        version=version,
     )
     return render(request, "disclosure/search.html", {"query": query, "result": result, "content": content})
 

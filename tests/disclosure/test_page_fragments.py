@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from registry import publication, services
 from registry.choices import District, RecordCategory
-from registry.models import CreditRecord
+from registry.models import CreditRecord, Department
 from tests.base import valid_code
 
 pytestmark = pytest.mark.django_db
@@ -204,3 +204,12 @@ def test_a_subject_page_counts_its_records_from_the_index():
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "Index Only Scan using registry_record_pub_by_subject" in plan, plan
+
+
+def test_the_filters_show_names_escaped(client, department_a):
+    Department.objects.filter(pk=department_a.pk).update(name='市场<监管>局 & "执法"')
+
+    body = client.get(LIST).content.decode()
+
+    assert f'<option value="{department_a.pk}">市场&lt;监管&gt;局 &amp; &quot;执法&quot;</option>' in body
+    assert "<监管>" not in body

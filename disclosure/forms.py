@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from registry.choices import District, RecordCategory, SubjectType
@@ -13,6 +17,27 @@ MAX_REPORT_UPLOAD = 10 * 1024 * 1024
 
 def _blank(label):
     return [("", label)]
+
+
+class FastSelect(forms.Select):
+    """A single ``<select>`` written in Python. Django renders every ``<option>`` through a
+    template of its own (about 0.1 ms each): the district and department filters of the public
+    pages have 17 and 48 options, which cost more CPU than the 30 records the page lists."""
+
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        chosen = self.format_value(value)
+        options = []
+        has_selected = False
+        for option_value, option_label in self.choices:
+            if isinstance(option_label, (list, tuple)):  # option groups: Django's own rendering
+                return super().render(name, value, attrs, renderer)
+            text = "" if option_value is None else str(option_value)
+            selected = not has_selected and text in chosen
+            has_selected |= selected
+            mark = " selected" if selected else ""
+            options.append(f'<option value="{escape(text)}"{mark}>{escape(str(option_label))}</option>')
+        final_attrs = flatatt(self.build_attrs(self.attrs, attrs))
+        return mark_safe(f'<select name="{escape(name)}"{final_attrs}>{"".join(options)}</select>')  # noqa: S308 (escaped above)
 
 
 class PublicForm(forms.Form):
@@ -29,9 +54,11 @@ class SearchForm(PublicForm):
     q = forms.CharField(
         label=_("Name, unified social credit code or registration number"), required=False, max_length=100
     )
-    district = forms.ChoiceField(label=_("District"), required=False, choices=())
-    type = forms.ChoiceField(label=_("Subject type"), required=False, choices=())
-    category = forms.ChoiceField(label=_("Has public records of"), required=False, choices=())
+    district = forms.ChoiceField(label=_("District"), required=False, choices=(), widget=FastSelect)
+    type = forms.ChoiceField(label=_("Subject type"), required=False, choices=(), widget=FastSelect)
+    category = forms.ChoiceField(
+        label=_("Has public records of"), required=False, choices=(), widget=FastSelect
+    )
     dishonest = forms.BooleanField(label=_("Only subjects with a dishonesty record"), required=False)
 
     def __init__(self, *args, **kwargs):
@@ -49,9 +76,12 @@ class FeedFilterForm(PublicForm):
         (RecordCategory.LICENCE, RecordCategory.LICENCE.label),
         (RecordCategory.PENALTY, RecordCategory.PENALTY.label),
     ]
-    kind = forms.ChoiceField(label=_("Type"), required=False, choices=KIND_CHOICES)
+    kind = forms.ChoiceField(label=_("Type"), required=False, choices=KIND_CHOICES, widget=FastSelect)
     department = forms.ModelChoiceField(
-        label=_("Department"), required=False, queryset=Department.objects.filter(is_active=True)
+        label=_("Department"),
+        required=False,
+        queryset=Department.objects.filter(is_active=True),
+        widget=FastSelect,
     )
     date = forms.DateField(
         label=_("Publication date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -65,9 +95,12 @@ class FeedFilterForm(PublicForm):
 class ListFilterForm(PublicForm):
     """Filters of a public list page."""
 
-    district = forms.ChoiceField(label=_("District"), required=False, choices=())
+    district = forms.ChoiceField(label=_("District"), required=False, choices=(), widget=FastSelect)
     department = forms.ModelChoiceField(
-        label=_("Listing department"), required=False, queryset=Department.objects.filter(is_active=True)
+        label=_("Listing department"),
+        required=False,
+        queryset=Department.objects.filter(is_active=True),
+        widget=FastSelect,
     )
     listed_from = forms.DateField(
         label=_("Listed from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -96,9 +129,12 @@ class ListChangesForm(PublicForm):
     """Filters of a list's additions and removals."""
 
     since = forms.DateField(label=_("Since"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    district = forms.ChoiceField(label=_("District"), required=False, choices=())
+    district = forms.ChoiceField(label=_("District"), required=False, choices=(), widget=FastSelect)
     department = forms.ModelChoiceField(
-        label=_("Listing department"), required=False, queryset=Department.objects.filter(is_active=True)
+        label=_("Listing department"),
+        required=False,
+        queryset=Department.objects.filter(is_active=True),
+        widget=FastSelect,
     )
 
     def __init__(self, *args, **kwargs):

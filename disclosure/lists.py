@@ -68,47 +68,33 @@ def list_changes(
     added = (
         CreditRecord.objects.public()
         .filter(category=category, published_at__date__gte=since)
-        .select_related("subject", "department")
         .order_by("-published_at", "-id")
     )
-    removed = (
-        ListEntry.objects.filter(
-            list_kind=list_kind,
-            status__in=ENDED_STATUSES,
-            ended_on__gte=since,
-            record__published_at__isnull=False,
-        )
-        .select_related("subject", "department")
-        .order_by("-ended_on", "-id")
-    )
+    removed = ListEntry.objects.filter(
+        list_kind=list_kind,
+        status__in=ENDED_STATUSES,
+        ended_on__gte=since,
+        record__published_at__isnull=False,
+    ).order_by("-ended_on", "-id")
     if department_id is not None:
         added = added.filter(department_id=department_id)
         removed = removed.filter(department_id=department_id)
     if district:
         added = added.filter(subject_district=district)
         removed = removed.filter(subject__district=district)
+    # Values, not model instances: the records and entries are wide rows and only these columns show.
     changes = [
         ListChange(
-            "added",
-            timezone.localdate(record.published_at),
-            record.subject.code,
-            record.subject.name,
-            record.department.name,
-            record.document_number,
-            f"record-{record.pk}-added",
+            "added", timezone.localdate(published_at), code, name, department, document, f"record-{pk}-added"
         )
-        for record in added[:limit]
+        for published_at, code, name, department, document, pk in added.values_list(
+            "published_at", "subject__code", "subject__name", "department__name", "document_number", "pk"
+        )[:limit]
     ] + [
-        ListChange(
-            "removed",
-            entry.ended_on,
-            entry.subject.code,
-            entry.subject.name,
-            entry.department.name,
-            "",
-            f"entry-{entry.pk}-removed",
-        )
-        for entry in removed[:limit]
+        ListChange("removed", ended_on, code, name, department, "", f"entry-{pk}-removed")
+        for ended_on, code, name, department, pk in removed.values_list(
+            "ended_on", "subject__code", "subject__name", "department__name", "pk"
+        )[:limit]
     ]
     changes.sort(key=lambda change: (change.on, change.key), reverse=True)
     return changes[:limit]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -16,8 +18,10 @@ from django.contrib.syndication.views import Feed
 from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -41,6 +45,7 @@ from registry.choices import DISHONESTY_CATEGORIES, RecordCategory
 from registry.models import CreditRecord, Subject
 from registry.projection import RECORD_RELATED, public_record, public_subject
 from registry.search import SearchFilters, match_reason, search_subjects
+from registry.workdays import beijing_today
 from sanctions.choices import ListKind
 
 FEED_CATEGORIES = (RecordCategory.LICENCE, RecordCategory.PENALTY)
@@ -57,6 +62,23 @@ REPORT_POLL_SECONDS = 3  # the waiting page reloads itself this often until the 
 
 def too_many_requests(request):
     return render(request, "429.html", status=429)
+
+
+def _fragment(
+    request, name: str, template: str, context: Callable[[], dict[str, Any]], version: str | None = None
+) -> SafeString:
+    """The main content of a public listing page (records, filters, paging), rendered once and
+    cached until anything public changes: keyed by the global cache version (bumped by every
+    publication, withdrawal, expiry or list change, core/cache.py), the date (publicity periods
+    end at midnight, Asia/Shanghai), the language and the query string. The fragment holds
+    nothing of the visitor (no CSRF token, user or messages: those are the base template's), so
+    signed-in and anonymous visitors share it; ``context`` runs only on a miss. A subject page's
+    fragment hangs off its own ``version`` (disclosure/public.py ``page_key``) instead."""
+    query = hashlib.sha256(request.GET.urlencode().encode()).hexdigest()[:32]
+    version = version or str(cache.global_version())
+    key = f"disclosure:fragment:{name}:{version}:{beijing_today()}:{get_language()}:{query}"
+    html = cache.cached(key, lambda: render_to_string(template, context(), request))
+    return mark_safe(html)  # noqa: S308 (our own template's output, escaped when rendered)
 
 
 def _site_counts() -> dict:
@@ -139,14 +161,21 @@ def search(request):
     filters = SearchFilters.from_params(request.GET)
     page = parse_page(request.GET.get("page"))
     digest = hashlib.sha256(f"{query}\n{filters.cache_key()}\n{page}".encode()).hexdigest()
-    key = f"disclosure:search:{cache.global_version()}:{digest}"
+    version = str(cache.global_version())  # one Redis read for the results and their fragment
+    key = f"disclosure:search:{version}:{digest}"
     bundle = cache.cached(key, lambda: _search_bundle(query, filters, page))
     result = bundle["result"]
     if result.kind == "code" and result.count == 1 and not filters.active and result.page == 1:
         # An exact code match goes straight to the subject, as citizens expect.
         return redirect("disclosure:subject", code=bundle["hits"][0]["subject"].code)
-    context = {"form": form, "query": query, "filters": filters, **bundle}
-    return render(request, "disclosure/search.html", context)
+    content = _fragment(
+        request,
+        "search",
+        "disclosure/includes/search_body.html",
+        lambda: {"form": form, "query": query, "filters": filters, **bundle},
+        version=version,
+    )
+    return render(request, "disclosure/search.html", {"query": query, "result": result, "content": content})
 
 
 def _get_subject(code: str) -> Subject:
@@ -165,20 +194,27 @@ def subject_detail(request, code: str):
     tab = request.GET.get("tab") or BASIC_TAB
     if tab not in {BASIC_TAB, ANNUAL_REPORT_TAB, *TAB_ORDER}:
         tab = BASIC_TAB
-    tab_count = page.counts.get(tab, 0)
-    records = tab_records(subject, tab, tab_count, request.GET.get("page"), key) if tab in TAB_ORDER else None
-    context = {
-        "page": page,
-        "subject": page.subject,
-        "tab": tab,
-        "tab_label": dict((key, label) for key, label, _count in page.tabs)[tab],
-        "records": records.records if records else [],
-        "record_page": records,
-        "tab_count": tab_count,
-        "filings": page.filings,
-    }
+
+    def context() -> dict[str, Any]:
+        tab_count = page.counts.get(tab, 0)
+        records = (
+            tab_records(subject, tab, tab_count, request.GET.get("page"), key) if tab in TAB_ORDER else None
+        )
+        return {
+            "page": page,
+            "subject": page.subject,
+            "tab": tab,
+            "tab_label": dict((name, label) for name, label, _count in page.tabs)[tab],
+            "records": records.records if records else [],
+            "record_page": records,
+            "tab_count": tab_count,
+            "filings": page.filings,
+        }
+
+    # The summary band, the tabs and the tab's records, rendered once per version of the subject.
+    content = _fragment(request, "subject", "disclosure/includes/subject_body.html", context, version=key)
     _count_visit(request, page.subject.id, VisitKind.PAGE_VIEW)
-    return render(request, "disclosure/subject.html", context)
+    return render(request, "disclosure/subject.html", {"subject": page.subject, "content": content})
 
 
 def _count_visit(request, subject_id: int, kind: str) -> None:
@@ -232,19 +268,24 @@ def subject_report(request, code: str):
 @require_GET
 def publicity_feed(request):
     """双公示: administrative licences and penalties as published, day by day."""
-    form = FeedFilterForm(request.GET or None)
-    records = CreditRecord.objects.public().filter(category__in=FEED_CATEGORIES)
-    if form.is_valid():
-        if form.cleaned_data["kind"]:
-            records = records.filter(category=form.cleaned_data["kind"])
-        if form.cleaned_data["department"]:
-            records = records.filter(department=form.cleaned_data["department"])
-        if form.cleaned_data["date"]:
-            records = records.filter(published_at__date=form.cleaned_data["date"])
-    records = records.select_related(*RECORD_RELATED).order_by("-published_at", "-id")
-    page = capped_page(records, parse_page(request.GET.get("page")), per_page=30)
-    page.object_list = [public_record(record) for record in page.object_list]
-    return render(request, "disclosure/feed.html", {"form": form, "page": page})
+
+    def context() -> dict[str, Any]:
+        form = FeedFilterForm(request.GET or None)
+        records = CreditRecord.objects.public().filter(category__in=FEED_CATEGORIES)
+        if form.is_valid():
+            if form.cleaned_data["kind"]:
+                records = records.filter(category=form.cleaned_data["kind"])
+            if form.cleaned_data["department"]:
+                records = records.filter(department=form.cleaned_data["department"])
+            if form.cleaned_data["date"]:
+                records = records.filter(published_at__date=form.cleaned_data["date"])
+        records = records.select_related(*RECORD_RELATED).order_by("-published_at", "-id")
+        page = capped_page(records, parse_page(request.GET.get("page")), per_page=30)
+        page.object_list = [public_record(record) for record in page.object_list]
+        return {"form": form, "page": page}
+
+    content = _fragment(request, "feed", "disclosure/includes/feed_body.html", context)
+    return render(request, "disclosure/feed.html", {"content": content})
 
 
 def _list_kind(slug: str) -> str:
@@ -268,38 +309,42 @@ def lists_index(request):
 def list_page(request, slug: str):
     """The subjects on a public list now: filters by district, listing department and date."""
     kind = _list_kind(slug)
-    category = LISTS[slug]
-    form = ListFilterForm(request.GET or None)
-    records = CreditRecord.objects.public().filter(category=category)
-    recent_filters = {}
-    if form.is_valid():
-        data = form.cleaned_data
-        recent_filters = {
-            "district": data["district"],
-            "department_id": data["department"].pk if data["department"] else None,
+
+    def context() -> dict[str, Any]:
+        category = LISTS[slug]
+        form = ListFilterForm(request.GET or None)
+        records = CreditRecord.objects.public().filter(category=category)
+        recent_filters = {}
+        if form.is_valid():
+            data = form.cleaned_data
+            recent_filters = {
+                "district": data["district"],
+                "department_id": data["department"].pk if data["department"] else None,
+            }
+            if data["district"]:
+                records = records.filter(subject_district=data["district"])
+            if data["department"]:
+                records = records.filter(department=data["department"])
+            if data["listed_from"]:
+                records = records.filter(decision_date__gte=data["listed_from"])
+            if data["listed_until"]:
+                records = records.filter(decision_date__lte=data["listed_until"])
+        records = records.select_related(*RECORD_RELATED).order_by("-decision_date", "-id")
+        page = capped_page(records, parse_page(request.GET.get("page")), per_page=30)
+        page.object_list = [public_record(record) for record in page.object_list]
+        return {
+            "form": form,
+            "page": page,
+            "slug": slug,
+            "kind": ListKind(kind),
+            "category": RecordCategory(category),
+            "lists": LISTS,
+            "recent": lists.list_changes(kind, limit=10, **recent_filters),
+            "notices": lists.three_year_notices() if kind == ListKind.BUSINESS_ABNORMALITY else [],
         }
-        if data["district"]:
-            records = records.filter(subject_district=data["district"])
-        if data["department"]:
-            records = records.filter(department=data["department"])
-        if data["listed_from"]:
-            records = records.filter(decision_date__gte=data["listed_from"])
-        if data["listed_until"]:
-            records = records.filter(decision_date__lte=data["listed_until"])
-    records = records.select_related(*RECORD_RELATED).order_by("-decision_date", "-id")
-    page = capped_page(records, parse_page(request.GET.get("page")), per_page=30)
-    page.object_list = [public_record(record) for record in page.object_list]
-    context = {
-        "form": form,
-        "page": page,
-        "slug": slug,
-        "kind": ListKind(kind),
-        "category": RecordCategory(category),
-        "lists": LISTS,
-        "recent": lists.list_changes(kind, limit=10, **recent_filters),
-        "notices": lists.three_year_notices() if kind == ListKind.BUSINESS_ABNORMALITY else [],
-    }
-    return render(request, "disclosure/list.html", context)
+
+    content = _fragment(request, f"list:{slug}", "disclosure/includes/list_body.html", context)
+    return render(request, "disclosure/list.html", {"kind": ListKind(kind), "slug": slug, "content": content})
 
 
 @require_GET

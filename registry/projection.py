@@ -14,6 +14,7 @@ it; an individual business is run by a natural person, so its operator's name an
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -57,8 +58,16 @@ SUBJECT_COLUMNS = (
 )
 
 
+@functools.cache
+def _labels(choices: Any) -> dict[str, Any]:
+    """value -> lazy label of a choices class, built once: ``choices.values`` builds a new list on
+    every call, and the public pages ask for a label per record and field."""
+    return dict(zip(choices.values, choices.labels, strict=True))
+
+
 def _label(choices: Any, value: str) -> str:
-    return str(choices(value).label) if value in choices.values else value
+    label = _labels(choices).get(value)
+    return value if label is None else str(label)  # str(): in the language of the request
 
 
 @dataclass(frozen=True)

@@ -343,6 +343,15 @@ class CreditRecord(models.Model):
                 condition=PUBLIC_ROWS,
                 include=["subject", "publish_until", "valid_until"],
             ),
+            # A subject's public records: its page's counts per category as an index-only scan
+            # (the busiest subjects' thousands of records counted from the index, not from a
+            # thousand heap pages) and each tab's page in decision order without a sort.
+            models.Index(
+                fields=["subject", "category", "-decision_date", "-id"],
+                name="registry_record_pub_by_subject",
+                condition=PUBLIC_ROWS,
+                include=["publish_until", "valid_until"],
+            ),
             # Subjects with a public dishonesty record (has_dishonesty, the search filter): in
             # subject order, so a capped count merges it with the subjects' primary key and stops
             # after COUNT_CAP subjects instead of hashing every dishonesty record.

@@ -46,6 +46,15 @@ REVIEWED = {
     ("registry/importer/write.py", "B611"): (
         "RawSQL over the import's fixed staging table name; the rows arrive by COPY, not in the SQL"
     ),
+    ("disclosure/forms.py", "B308"): (
+        "FastSelect's <select>: every option value and label goes through html.escape first"
+    ),
+    ("disclosure/forms.py", "B703"): "FastSelect's <select>: the same reviewed mark_safe (B308)",
+    ("disclosure/views.py", "B308"): (
+        "a cached page fragment: the output of the platform's own auto-escaping template, read back "
+        "from the platform's Redis under a key of its own"
+    ),
+    ("disclosure/views.py", "B703"): "the cached page fragment: the same reviewed mark_safe (B308)",
     ("registry/importer/write.py", "B608"): (
         "SQL naming the import's fixed staging table (a module constant); the rows arrive by COPY"
     ),

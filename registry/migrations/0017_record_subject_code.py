@@ -3,13 +3,23 @@ category filter reads the subjects of a rare category in code order from one ind
 a LIMIT, instead of sorting every such subject (issue 13, bench/README.md). Existing rows are
 filled in id ranges, each committed on its own (a city's ten million records are not one
 transaction), and the index is built concurrently.
+
+On a city's database this runs for about an hour (bench/README.md), so it must survive being
+stopped and run again: the column is added only if missing, the fill skips filled rows, and an
+index left invalid by a stopped concurrent build is dropped before it is built again.
 """
 
 from django.conf import settings
 from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import migrations, models
 
+from core.pgindex import drop_invalid_index
+
 FILL_STEP = 100_000  # record ids per UPDATE
+
+ADD_COLUMN = (
+    "ALTER TABLE registry_creditrecord ADD COLUMN IF NOT EXISTS subject_code varchar(18) DEFAULT '' NOT NULL"
+)
 
 
 def fill_codes(apps, schema_editor):
@@ -37,19 +47,30 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddField(
-            model_name="creditrecord",
-            name="subject_code",
-            field=models.CharField(
-                blank=True,
-                db_default="",
-                default="",
-                editable=False,
-                max_length=18,
-                verbose_name="credit code of the subject",
-            ),
+        migrations.SeparateDatabaseAndState(
+            # What AddField writes (`sqlmigrate`), with IF NOT EXISTS: a stopped run added it already.
+            database_operations=[
+                migrations.RunSQL(
+                    ADD_COLUMN, "ALTER TABLE registry_creditrecord DROP COLUMN IF EXISTS subject_code"
+                )
+            ],
+            state_operations=[
+                migrations.AddField(
+                    model_name="creditrecord",
+                    name="subject_code",
+                    field=models.CharField(
+                        blank=True,
+                        db_default="",
+                        default="",
+                        editable=False,
+                        max_length=18,
+                        verbose_name="credit code of the subject",
+                    ),
+                )
+            ],
         ),
         migrations.RunPython(fill_codes, migrations.RunPython.noop, elidable=True),
+        drop_invalid_index("registry_record_pub_code"),
         AddIndexConcurrently(
             model_name="creditrecord",
             index=models.Index(

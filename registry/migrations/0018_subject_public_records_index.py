@@ -1,6 +1,8 @@
 from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import migrations, models
 
+from core.pgindex import drop_invalid_index
+
 
 class Migration(migrations.Migration):
     # The subject page's counts per category read a thousand heap pages for the busiest subjects
@@ -12,6 +14,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        drop_invalid_index("registry_record_pub_by_subject"),  # a stopped build can be run again
         AddIndexConcurrently(
             model_name="creditrecord",
             index=models.Index(

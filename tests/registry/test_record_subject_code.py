@@ -222,3 +222,58 @@ def test_the_migration_copies_each_subjects_code_onto_its_existing_records(depar
         executor.migrate(executor.loader.graph.leaf_nodes())
     stored = dict(CreditRecord.objects.filter(pk__in=made).values_list("pk", "subject_code"))
     assert stored == made
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_runs_again_after_being_stopped_halfway(department_a):
+    """On a city's database 0017 runs for an hour: stopped after adding the column and during the
+    concurrent index build (which leaves an invalid index), running it again must finish the job."""
+    executor = MigrationExecutor(connection)
+    executor.migrate([BEFORE])
+    try:
+        old = executor.loader.project_state([BEFORE]).apps
+        Subject = old.get_model("registry", "Subject")
+        Record = old.get_model("registry", "CreditRecord")
+        code = valid_code()
+        subject = Subject.objects.create(
+            code=code,
+            name="北京中断迁移有限公司",
+            subject_type="enterprise",
+            category_code=code[:2],
+            division_code=code[2:8],
+        )
+        made = [
+            Record.objects.create(
+                subject_id=subject.pk,
+                department_id=department_a.pk,
+                category="penalty",
+                document_number=f"京断〔2026〕{serial}号",
+                case_name="迁移中断前的案件",
+                legal_basis="《行政处罚法》",
+                decision_date="2026-05-06",
+            ).pk
+            for serial in (1, 2)
+        ]
+        with connection.cursor() as cursor:
+            # What a stopped run leaves: the column added, and an index whose concurrent build
+            # failed (two records of one department break a unique build) and stays invalid.
+            cursor.execute(
+                "ALTER TABLE registry_creditrecord "
+                "ADD COLUMN IF NOT EXISTS subject_code varchar(18) DEFAULT '' NOT NULL"
+            )
+            with pytest.raises(Exception, match="could not create unique index"):
+                cursor.execute(
+                    "CREATE UNIQUE INDEX CONCURRENTLY registry_record_pub_code "
+                    "ON registry_creditrecord (department_id)"
+                )
+    finally:
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
+    assert set(CreditRecord.objects.filter(pk__in=made).values_list("subject_code", flat=True)) == {code}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.indisvalid, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'registry_record_pub_code'"
+        )
+        valid, definition = cursor.fetchone()
+    assert valid and "(category, subject_code)" in definition

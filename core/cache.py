@@ -18,13 +18,13 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 
-PAGE_TIMEOUT = 600  # seconds; publicity windows end by date, so entries must not live for days
 GLOBAL_VERSION_KEY = "disclosure:v:global"
 
 
@@ -89,8 +89,14 @@ def subjects_changed(subject_ids: Iterable[int]) -> None:
     transaction.on_commit(lambda: bump_subjects(ids))
 
 
-def cached(key: str, compute: Callable[[], Any], timeout: int = PAGE_TIMEOUT) -> Any:
-    """``compute()`` through the cache; a Redis outage just means computing every time."""
+def cached(key: str, compute: Callable[[], Any], timeout: int | None = None) -> Any:
+    """``compute()`` through the cache for ``timeout`` seconds (``settings.PAGE_CACHE_SECONDS``
+    unless given); a Redis outage just means computing every time, and so does a timeout of 0
+    (page caching switched off: every view computes its page, for measuring or finding a fault)."""
+    if timeout is None:
+        timeout = settings.PAGE_CACHE_SECONDS
+    if timeout <= 0:
+        return compute()
     value = cache.get(key)
     if value is None:
         value = compute()

@@ -463,6 +463,9 @@ CONTENT_SECURITY_POLICY = {
 }
 # Per-client limits of the public site (django-ratelimit "count/period"); with Redis down the
 # limits are not enforced rather than refusing every citizen.
+# How long public pages' data and content stay in Redis (core/cache.py): publicity windows end by
+# date, so not for days; 0 switches page caching off (every view computes its page).
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600)
 RATELIMIT_SEARCH = env_str("RATELIMIT_SEARCH", "60/m")
 RATELIMIT_REPORT = env_str("RATELIMIT_REPORT", "10/m")
 RATELIMIT_OBJECTION = env_str("RATELIMIT_OBJECTION", "10/h")  # objections filed by the public

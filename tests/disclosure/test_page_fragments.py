@@ -213,3 +213,14 @@ def test_the_filters_show_names_escaped(client, department_a):
 
     assert f'<option value="{department_a.pk}">市场&lt;监管&gt;局 &amp; &quot;执法&quot;</option>' in body
     assert "<监管>" not in body
+
+
+@pytest.mark.parametrize(("url", "params"), PAGES, ids=IDS)
+def test_page_caching_switched_off_computes_every_view(client, listed, settings, url, params):
+    """``PAGE_CACHE_SECONDS=0`` (README): an operator chasing a wrong page, or the harness measuring
+    uncached pages, gets every view computed from the database."""
+    settings.PAGE_CACHE_SECONDS = 0
+    _first, first_queries = _record_queries(client, url, params)
+    _second, second_queries = _record_queries(client, url, params)
+
+    assert first_queries and second_queries == first_queries

@@ -209,6 +209,11 @@ def _get_setup() -> _Setup:
     return _setup
 
 
+def prepare() -> None:
+    """Read the set-up at a worker's start (credit_platform/warmup.py), not on its first lookup."""
+    _get_setup()
+
+
 class LookupFastPath:
     """WSGI app: the lookup by code served here when it can be, everything else by ``django``."""
 

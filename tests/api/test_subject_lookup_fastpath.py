@@ -25,6 +25,7 @@ from django_redis import get_redis_connection
 from accounts import keycache, requestlog
 from accounts.models import ApiKey, ApiRequestLog
 from credit_platform.wsgi import django_application
+from registry.api import fastpath
 from registry.api.fastpath import LookupFastPath
 from registry.codes import registration_check_digit
 from tests.base import SUITE_NOW, Scope, valid_code
@@ -103,7 +104,10 @@ def django_app() -> Counting:
 
 
 @pytest.fixture
-def fast(django_app) -> LookupFastPath:
+def fast(django_app, monkeypatch) -> LookupFastPath:
+    # Read under the test's settings (DEBUG off), not those of the suite's collection, when
+    # credit_platform.wsgi first read it.
+    monkeypatch.setattr(fastpath, "_setup", None)
     return LookupFastPath(django_app)
 
 
@@ -130,10 +134,10 @@ def same(fast_answer: Answer, ordinary: Answer) -> Answer:
     return fast_answer
 
 
-def test_the_fast_path_was_reviewed_against_the_middleware_chain_in_use(settings):
+def test_the_fast_path_was_reviewed_against_the_middleware_chain_in_use(settings, monkeypatch):
     """A middleware added, removed or moved may change what an API answer is: the fast path turns
     itself off (answers stay right, only slower) and this test says to review it."""
-    from registry.api import fastpath
+    monkeypatch.setattr(fastpath, "_setup", None)  # read under the test's settings
 
     assert tuple(settings.MIDDLEWARE) == fastpath.REVIEWED_MIDDLEWARE, (
         "MIDDLEWARE changed: check what the change does to GET /api/v1/subjects/<code> and "

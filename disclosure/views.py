@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -113,23 +113,20 @@ def home(request):
 def _search_bundle(query: str, filters: SearchFilters, page: int) -> dict:
     result = search_subjects(query, filters, page)
     subjects = Subject.objects.prefetch_related("former_names").in_bulk(result.subject_ids)
-    flagged = set(
-        CreditRecord.objects.public()
-        .filter(subject_id__in=result.subject_ids, category__in=DISHONESTY_CATEGORIES)
-        .order_by()  # the model's ordering would make DISTINCT sort every record of the page
-        .values_list("subject_id", flat=True)
-        .distinct()
-    )
+    # Each hit's public record count and whether one is on a dishonesty list: one grouped read.
     counts: dict[int, int] = {}
+    flagged: set[int] = set()
     if result.subject_ids:
         for row in (
             CreditRecord.objects.public()
             .filter(subject_id__in=result.subject_ids)
-            .order_by()
+            .order_by()  # the model's ordering would sort every record of the page
             .values("subject_id")
-            .annotate(n=Count("id"))
+            .annotate(n=Count("id"), listed=Count("id", filter=Q(category__in=DISHONESTY_CATEGORIES)))
         ):
             counts[row["subject_id"]] = row["n"]
+            if row["listed"]:
+                flagged.add(row["subject_id"])
     hits = []
     for pk in result.subject_ids:
         if pk not in subjects:

@@ -224,3 +224,17 @@ def test_page_caching_switched_off_computes_every_view(client, listed, settings,
     _second, second_queries = _record_queries(client, url, params)
 
     assert first_queries and second_queries == first_queries
+
+
+def test_the_search_page_reads_its_hits_records_in_one_statement(
+    client, listed, make_subject, department_a, public_record
+):
+    """Each hit shows its public record count and a dishonesty flag: one grouped read for the
+    page, however many hits (listed: flagged; the others: counted, not flagged)."""
+    for index in range(3):
+        subject = make_subject(f"北京科技{index}号有限公司")
+        public_record(subject, department_a, category=RecordCategory.PENALTY)
+    content, record_queries = _record_queries(client, SEARCH, {"q": "科技"})
+
+    assert record_queries == 1
+    assert content.count("北京科技") == 3 and "北京失信科技有限公司" in content

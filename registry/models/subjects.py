@@ -170,3 +170,34 @@ class SubjectName(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class NameGram(models.Model):
+    """One bigram of a subject's normalised names, in the order a name search ranks by: the
+    search (registry/search.py) reads a page and a capped count of a name as index-only range
+    scans of the primary key, with a LIMIT, instead of ranking every match (issue 13,
+    docs/search.md).
+
+    Derived data, like an index: the database keeps it from ``Subject.search_text`` with the
+    triggers of migration 0019 (every writer, the services, the importer and the COPY loaders
+    alike), so no code writes it. ``tier`` is the bigram's place in the current name (0: the
+    name is the bigram, 1: starts with it, 2: contains it) or 3 for a former name (one row per
+    bigram and subject; ``formers`` holds the former names, one a line); ``length`` and ``name``
+    are the *current* name's, the order of every tier."""
+
+    pk = models.CompositePrimaryKey("gram", "tier", "length", "name", "subject")
+    gram = models.CharField(max_length=2, db_collation="C")
+    tier = models.SmallIntegerField()
+    length = models.SmallIntegerField()
+    name = models.TextField(db_collation="C")
+    subject = models.ForeignKey(
+        Subject, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    formers = models.TextField(default="", blank=True)
+
+    class Meta:
+        verbose_name = _("name bigram")
+        verbose_name_plural = _("name bigrams")
+
+    def __str__(self) -> str:
+        return f"{self.gram} {self.tier} {self.name}"

@@ -4,7 +4,8 @@ instead of reading every match through the GIN index and sorting it.
 
 The table is derived data, like an index: the database keeps it from ``registry_subject.search_text``
 with triggers, so every writer (the services, the importer, the COPY loaders, SQL by hand) keeps
-it without a line of code, set-based per statement for inserts. The rows of a name are made by
+it without a line of code: set-based per statement for inserts, per row for a changed name
+(subjects are never deleted: registry_subject is append-only). The rows of a name are made by
 one SQL function (``registry_name_grams``), which the triggers, the fill below and the rebuild
 (``registry.ngrams.rebuild_name_grams``) share.
 
@@ -68,12 +69,10 @@ END $$;
 CREATE OR REPLACE FUNCTION registry_subject_grams_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   DELETE FROM registry_namegram t USING registry_name_grams(OLD.id, OLD.search_text) g WHERE {SAME_ROW};
-  IF TG_OP = 'UPDATE' THEN
-    INSERT INTO registry_namegram ({COLUMNS})
-    SELECT g.gram, g.tier, g.length, g.name, g.subject_id, g.formers
-    FROM registry_name_grams(NEW.id, NEW.search_text) g
-    ON CONFLICT DO NOTHING;
-  END IF;
+  INSERT INTO registry_namegram ({COLUMNS})
+  SELECT g.gram, g.tier, g.length, g.name, g.subject_id, g.formers
+  FROM registry_name_grams(NEW.id, NEW.search_text) g
+  ON CONFLICT DO NOTHING;
   RETURN NULL;
 END $$;
 
@@ -85,15 +84,11 @@ DROP TRIGGER IF EXISTS registry_subject_grams_updated ON registry_subject;
 CREATE TRIGGER registry_subject_grams_updated AFTER UPDATE OF search_text ON registry_subject
   FOR EACH ROW WHEN (OLD.search_text IS DISTINCT FROM NEW.search_text)
   EXECUTE FUNCTION registry_subject_grams_changed();
-DROP TRIGGER IF EXISTS registry_subject_grams_deleted ON registry_subject;
-CREATE TRIGGER registry_subject_grams_deleted AFTER DELETE ON registry_subject
-  FOR EACH ROW EXECUTE FUNCTION registry_subject_grams_changed();
 """
 
 DROP = """
 DROP TRIGGER IF EXISTS registry_subject_grams_inserted ON registry_subject;
 DROP TRIGGER IF EXISTS registry_subject_grams_updated ON registry_subject;
-DROP TRIGGER IF EXISTS registry_subject_grams_deleted ON registry_subject;
 DROP FUNCTION IF EXISTS registry_subject_grams_inserted();
 DROP FUNCTION IF EXISTS registry_subject_grams_changed();
 DROP FUNCTION IF EXISTS registry_name_grams(bigint, text);

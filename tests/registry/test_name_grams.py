@@ -5,11 +5,14 @@ the bigrams of the names as this module computes them on its own."""
 
 from __future__ import annotations
 
+import importlib
 import io
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.recorder import MigrationRecorder
 
 from registry import services
 from registry.models import NameGram, Subject
@@ -147,3 +150,79 @@ def test_a_search_finds_what_the_table_holds_after_a_rebuild(make_subject):
         rebuild_name_grams(cursor)
 
     assert search_subjects("华为科技").count == 1
+
+
+BEFORE = ("registry", "0018_subject_public_records_index")
+AFTER = ("registry", "0019_name_grams")
+
+
+def _old_subjects(executor: MigrationExecutor) -> dict[int, tuple[str, list[str]]]:
+    """Subjects made by the schema before 0019, one renamed twice, one with a one-character name."""
+    Subject = executor.loader.project_state([BEFORE]).apps.get_model("registry", "Subject")
+    made = {}
+    for name, formers in [
+        ("北京迁移科技有限公司", []),
+        ("北京新名有限公司", ["北京旧名科技有限公司", "北京更旧名称"]),
+        ("华", []),
+        ("科技", []),
+    ]:
+        code = valid_code()
+        text = "\n".join(normalise_name(each) for each in [name, *formers])
+        pk = Subject.objects.create(
+            code=code,
+            name=name,
+            subject_type="enterprise",
+            category_code=code[:2],
+            division_code=code[2:8],
+            search_text=text,
+        ).pk
+        made[pk] = (name, formers)
+    return made
+
+
+def _expected(made: dict[int, tuple[str, list[str]]]) -> set[tuple]:
+    return set().union(*(expected_rows(pk, name, formers) for pk, (name, formers) in made.items()))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_fills_the_bigrams_of_existing_subjects():
+    executor = MigrationExecutor(connection)
+    executor.migrate([BEFORE])
+    try:
+        made = _old_subjects(executor)
+    finally:
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
+
+    assert stored_rows() == _expected(made)
+    with connection.cursor() as cursor:
+        assert name_gram_differences(cursor) == 0
+    from registry.search import search_subjects
+
+    assert search_subjects("旧名科技").count == 1 and search_subjects("科技").count == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_runs_again_after_being_stopped_during_the_fill(monkeypatch):
+    """On a city's database the fill runs for minutes, one id range per statement: stopped after
+    some ranges, running it again fills the others."""
+    executor = MigrationExecutor(connection)
+    executor.migrate([BEFORE])
+    try:
+        made = _old_subjects(executor)
+        migration = importlib.import_module("registry.migrations.0019_name_grams")
+        monkeypatch.setattr(migration, "FILL_STEP", 1)  # a range per subject
+        executor.loader.build_graph()
+        executor.migrate([AFTER])
+        # What a run stopped after the first two ranges leaves: the table and its triggers, the
+        # rows of the first two subjects, and the migration not recorded as applied.
+        later = sorted(made)[2:]
+        NameGram.objects.filter(subject_id__in=later).delete()
+        MigrationRecorder(connection).record_unapplied(*AFTER)
+        filled = set(NameGram.objects.values_list("gram", "subject_id"))
+        assert filled and not {pk for _gram, pk in filled} & set(later)
+    finally:
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
+
+    assert stored_rows() == _expected(made)

@@ -12,10 +12,11 @@ one SQL function (``registry_name_grams``), which the triggers, the fill below a
 Existing subjects are filled in id ranges, each committed on its own; the triggers come first,
 so subjects written during the fill are kept too. Stopped and run again, the migration skips the
 ranges already filled (their last named subject has its rows) and the rest is ``ON CONFLICT DO
-NOTHING``.
+NOTHING``. The two name indexes of 0015, which the search no longer reads, are dropped.
 """
 
 import django.db.models.deletion
+from django.contrib.postgres.operations import RemoveIndexConcurrently
 from django.db import migrations, models
 
 FILL_STEP = 50_000  # subject ids per INSERT
@@ -183,4 +184,8 @@ class Migration(migrations.Migration):
         ),
         migrations.RunSQL(NAME_GRAMS + ";" + TRIGGERS, DROP),
         migrations.RunPython(fill_grams, migrations.RunPython.noop, elidable=True),
+        # The name indexes of 0015 served the ranked search's exact and starting-with tiers and
+        # its walk; NameGram does both now (DROP INDEX CONCURRENTLY IF EXISTS: can run again).
+        RemoveIndexConcurrently(model_name="subject", name="registry_subject_name"),
+        RemoveIndexConcurrently(model_name="subject", name="registry_subject_name_rank"),
     ]

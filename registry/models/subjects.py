@@ -32,8 +32,8 @@ def current_name() -> CurrentName:
 
 
 def current_name_key() -> Collate:
-    """The normalised current name in code point order ("C"): equal, prefix (a range) and sort
-    order of a ranked name search read the name indexes below with it (registry/search.py)."""
+    """The normalised current name in code point order ("C"), the order of a ranked name search
+    (registry/search.py ``rank_by_name``; ``NameGram`` stores it in that order)."""
     return Collate(current_name(), "C")
 
 
@@ -103,14 +103,9 @@ class Subject(models.Model):
             ("accept_invalid_code", _("Can accept a credit code that fails a check")),
         ]
         indexes = [
+            # Names by their grams: the API's name matching (registry/api/matching.py) and the
+            # unranked name search of the admin; a ranked search walks NameGram instead.
             GinIndex(fields=["search_grams"], name="registry_subject_grams_gin"),
-            # A common name's first page of search results without ranking every match
-            # (registry/search.py): exact and starting-with names by range, names containing the
-            # query by walking this order (shorter names first) until a page is full.
-            models.Index(current_name_key(), name="registry_subject_name"),
-            models.Index(
-                current_name_length(), current_name_key(), F("id"), name="registry_subject_name_rank"
-            ),
             models.Index(fields=["district", "subject_type"], name="registry_subject_district"),
             models.Index(fields=["updated_at"], name="registry_subject_updated"),
             # The API's subject list by type, in its order (code): a page and a capped count

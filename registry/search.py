@@ -261,7 +261,7 @@ _GRAMS = "registry_namegram"
 RAREST_PROBE = 2_000
 # A filtered search keeps the subjects its filters allow among the name's best
 # FILTER_WINDOW * (SEARCH_CAP + 1) matches: each costs a probe of the filters (docs/search.md).
-FILTER_WINDOW = 2
+FILTER_WINDOW = 1
 _CONTAINS = "t.gram = {gram} AND t.tier = {tier} AND strpos(t.name, %s) > 1"
 _FORMER = "t.gram = {gram} AND t.tier = 3 AND strpos(t.formers, %s) > 0 AND strpos(t.name, %s) = 0"
 # Exact and starting-with names: one range per length, from the query's length to the longest.
@@ -393,13 +393,13 @@ def _walk(
     else:
         window = FILTER_WINDOW * over
         head, walk, _count = _ranking(text, window)
-        kept = f"FROM ({walk.sql}) AS w WHERE w.id IN ({allowed[0]})"
-        kept_params = [*walk.params, *allowed[1]]
-        page = _Sql(
-            f"SELECT w.* {kept} ORDER BY w.tier, w.size, w.key, w.id LIMIT %s OFFSET %s",
-            [*kept_params, stop, start],
+        # The filters probed once per match of the window, for the count and the page alike.
+        kept = f"kept AS MATERIALIZED (SELECT w.* FROM ({walk.sql}) AS w WHERE w.id IN ({allowed[0]})) "
+        head = _Sql(
+            f"{head.sql}, {kept}" if head.sql else f"WITH {kept}", [*head.params, *walk.params, *allowed[1]]
         )
-        count = _Sql(f"SELECT count(*) FROM (SELECT 1 {kept} LIMIT %s) c", [*kept_params, over])
+        page = _Sql("SELECT * FROM kept ORDER BY tier, size, key, id LIMIT %s OFFSET %s", [stop, start])
+        count = _Sql("SELECT least(count(*), %s) FROM kept", [over])
         matches = _ranking(text, window + 1)[2]
         cut = _Sql(f"({matches.sql}) > %s", [*matches.params, window])
     fields = list(Subject._meta.concrete_fields) if rows else []

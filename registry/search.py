@@ -257,7 +257,8 @@ def _cut(found: int, cut: bool, ranked: list[tuple[int, int]], start: int, stop:
 # its current name.
 
 _GRAMS = "registry_namegram"
-# A bigram's rows counted up to this to choose the rarest of a query's bigrams.
+# A bigram's rows counted up to this to choose the rarest of a query's bigrams (of a query of
+# more than four characters, three times this shared between its bigrams, 100 at least each).
 RAREST_PROBE = 2_000
 # A filtered search keeps the subjects its filters allow among the name's best
 # FILTER_WINDOW * (SEARCH_CAP + 1) matches: each costs a probe of the filters (docs/search.md).
@@ -315,7 +316,7 @@ def _ranking(text: str, limit: int) -> tuple[_Sql, _Sql, _Sql]:
         "WITH rarest AS MATERIALIZED (SELECT b.gram FROM unnest(%s::text[]) AS b(gram) ORDER BY "
         f"(SELECT count(*) FROM (SELECT 1 FROM {_GRAMS} t WHERE t.gram = b.gram LIMIT %s) c), b.gram "
         "LIMIT 1) ",
-        [bigrams, RAREST_PROBE],
+        [bigrams, min(RAREST_PROBE, max(100, 3 * RAREST_PROBE // len(bigrams)))],
     )
     rarest = "(SELECT gram FROM rarest)"
     lengths = _LENGTHS.format(grams=_GRAMS)
@@ -323,6 +324,16 @@ def _ranking(text: str, limit: int) -> tuple[_Sql, _Sql, _Sql]:
     columns = "t.subject_id AS id, {tier} AS tier, t.length AS size, t.name AS key"
     order = "ORDER BY t.length, t.name, t.subject_id LIMIT %s"
     exact_or_prefix = f"CASE WHEN t.length = %s THEN {Tier.EXACT} ELSE {Tier.PREFIX} END"
+    # Exact and starting-with names counted up to ``limit`` in all (the nested loop stops there).
+    prefixed = _Sql(
+        f"SELECT count(*) FROM (SELECT 1 FROM {lengths} (SELECT 1 FROM {_GRAMS} t WHERE {_PREFIX} "
+        "LIMIT %s) c LIMIT %s) p",
+        [len(text), text[:2], *prefix, limit, limit],
+    )
+    # Names containing the query are read only when those are fewer than ``limit`` (a one-time
+    # filter): "北京市" starts a tenth of all names and is inside hardly any, and proving that
+    # would read all of its rarest bigram's rows.
+    wanted = _Sql(f"({prefixed.sql}) < %s", [*prefixed.params, limit])
     branches = [
         _Sql(
             f"SELECT p.* FROM {lengths} (SELECT {columns.format(tier=exact_or_prefix)} FROM {_GRAMS} t "
@@ -332,39 +343,36 @@ def _ranking(text: str, limit: int) -> tuple[_Sql, _Sql, _Sql]:
         *(
             _Sql(
                 f"(SELECT {columns.format(tier=Tier.CONTAINS)} FROM {_GRAMS} t "
-                f"WHERE {_CONTAINS.format(gram=rarest, tier=tier)} {order})",
-                [text, limit],
+                f"WHERE {wanted.sql} AND {_CONTAINS.format(gram=rarest, tier=tier)} {order})",
+                [*wanted.params, text, limit],
             )
             for tier in (1, 2)
         ),
         _Sql(
             f"(SELECT {columns.format(tier=Tier.FORMER)} FROM {_GRAMS} t "
-            f"WHERE {_FORMER.format(gram=rarest)} {order})",
-            [text, text, limit],
+            f"WHERE {wanted.sql} AND {_FORMER.format(gram=rarest)} {order})",
+            [*wanted.params, text, text, limit],
         ),
     ]
     walk = _Sql(
         " UNION ALL ".join(branch.sql for branch in branches) + " ORDER BY tier, size, key, id LIMIT %s",
         [value for branch in branches for value in branch.params] + [limit],
     )
-    counts = [
-        _Sql(
-            f"SELECT count(*) FROM {lengths} (SELECT 1 FROM {_GRAMS} t WHERE {_PREFIX} LIMIT %s) c",
-            [len(text), text[:2], *prefix, limit],
-        ),
-        _Sql(
-            f"SELECT count(*) FROM (SELECT 1 FROM {_GRAMS} t WHERE "
-            f"{_CONTAINS.format(gram=rarest, tier='ANY(ARRAY[1, 2])')} LIMIT %s) c",
-            [text, limit],
-        ),
-        _Sql(
-            f"SELECT count(*) FROM (SELECT 1 FROM {_GRAMS} t WHERE {_FORMER.format(gram=rarest)} LIMIT %s) c",
-            [text, text, limit],
-        ),
-    ]
+    contained = _Sql(
+        f"SELECT count(*) FROM (SELECT 1 FROM {_GRAMS} t WHERE "
+        f"{_CONTAINS.format(gram=rarest, tier='ANY(ARRAY[1, 2])')} LIMIT %s) c",
+        [text, limit],
+    )
+    formerly = _Sql(
+        f"SELECT count(*) FROM (SELECT 1 FROM {_GRAMS} t WHERE {_FORMER.format(gram=rarest)} LIMIT %s) c",
+        [text, text, limit],
+    )
+    # Each tier counted only while the tiers before it are fewer than ``limit``.
     count = _Sql(
-        "SELECT least(" + " + ".join(f"({part.sql})" for part in counts) + ", %s)",
-        [value for part in counts for value in part.params] + [limit],
+        "SELECT CASE WHEN x.p >= %s THEN %s ELSE least(%s, x.p + (SELECT CASE WHEN x.p + y.c >= %s "
+        f"THEN y.c ELSE y.c + ({formerly.sql}) END FROM (SELECT ({contained.sql}) AS c) y)) END "
+        f"FROM (SELECT ({prefixed.sql}) AS p) x",
+        [limit, limit, limit, limit, *formerly.params, *contained.params, *prefixed.params],
     )
     return head, walk, count
 

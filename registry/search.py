@@ -3,9 +3,11 @@
 ``find_subjects`` is the one entry point: the public search page, the API's ``q`` filter, the
 admin's search box and autocomplete all call it, so a query means the same everywhere.
 
-Names are found through the bigram/trigram GIN index of ``Subject.search_grams`` (see
-registry/ngrams.py) and, for 4+ characters, confirmed with a substring test on ``search_text`` (the
-normalised current name, then former names, one per line); codes through ``Subject.objects.by_key``.
+A ranked name search (the page, the API) reads its page and count from ``NameGram``, the bigrams
+of names stored in rank order (``ranked_page``, docs/search.md); an unranked one (the admin) is
+found through the bigram/trigram GIN index of ``Subject.search_grams`` (see registry/ngrams.py)
+and, for 4+ characters, confirmed with a substring test on ``search_text`` (the normalised current
+name, then former names, one per line); codes through ``Subject.objects.by_key``.
 
 Results are ranked: current-name matches before former-name ones, exact before prefix before
 substring, then shorter names (``rank_by_name``). Counting every match of a common term ("科技"
@@ -120,9 +122,9 @@ class NameMatch(Expression):
     query's grams (the GIN index), and for a query of 4+ characters its ``search_text`` holds the
     text itself (up to 3 characters the one gram is the whole text, so the grams prove it).
 
-    One node of the WHERE clause that ``ranked_page`` can switch off: a query carrying
-    ``NAME_PLAN = IMPLIED`` leaves it out, because a ranking tier's own condition on the current
-    name implies it, and the planner must not be lured to the GIN index for an ordered walk."""
+    One node of the WHERE clause that ``ranked_page`` switches off: a query carrying
+    ``NAME_PLAN = IMPLIED`` leaves it out, because the walk of ``NameGram`` implies it and only
+    the other filters are wanted from the query (``_allowed``)."""
 
     conditional = True
 

@@ -371,10 +371,12 @@ def seed(
         else:
             parallel.load(chunks(), bulk_context, jobs, report)
     finally:
-        parallel.create_indexes(dropped, jobs)
-        if name_gram_key:
-            with connection.cursor() as cursor:
-                cursor.execute(name_gram_key)
+        try:
+            parallel.create_indexes(dropped, jobs)
+        finally:
+            if name_gram_key:
+                with connection.cursor() as cursor:
+                    cursor.execute(name_gram_key)
     with connection.cursor() as cursor:
         for model in (*LOADED_MODELS, NameGram):
             cursor.execute(f"ANALYZE {model._meta.db_table}")

@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n== {path}: {response.status_code}, {total:.1f} ms, {len(captured)} queries")
         for query in captured.captured_queries:
             sql = query["sql"]
-            if not sql.lstrip().upper().startswith("SELECT"):
+            if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
                 continue
             with connection.cursor() as cursor:
                 cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")

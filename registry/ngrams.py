@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 # Brackets and punctuation vary between sources ("(北京)" vs "（北京）"): fold them away.
 _NOISE = re.compile(r"[\s()\[\]{}（）【】《》<>,，.。、·\-—_/\\'\"“”‘’:：;；!！?？&＆]+")
@@ -43,3 +44,35 @@ def query_grams(query: str) -> list[str]:
     if len(text) == 2:
         return [text]
     return sorted({text[i : i + 3] for i in range(len(text) - 2)})
+
+
+# -- The rank-ordered bigrams of names (``NameGram``) ------------------------------------------------
+#
+# The database keeps registry_namegram from registry_subject.search_text with the triggers of
+# migration 0019, through the SQL function ``registry_name_grams`` (search_text -> rows). Nothing
+# in Python writes it; these rebuild it (after a restore that skipped the triggers, say) and tell
+# whether it is what a rebuild would make.
+
+_ALL_ROWS = (
+    "SELECT g.gram, g.tier, g.length, g.name, g.subject_id, g.formers FROM registry_subject s "
+    "CROSS JOIN LATERAL registry_name_grams(s.id, s.search_text) g"
+)
+
+
+def rebuild_name_grams(cursor: Any) -> int:
+    """Make registry_namegram again from every subject's names; returns its rows."""
+    cursor.execute("DELETE FROM registry_namegram")
+    columns = "gram, tier, length, name, subject_id, formers"
+    cursor.execute(f"INSERT INTO registry_namegram ({columns}) {_ALL_ROWS}")
+    return int(cursor.rowcount)
+
+
+def name_gram_differences(cursor: Any) -> int:
+    """Rows of registry_namegram that a rebuild would not make, plus rows it would make that are
+    missing (0 when the table is right)."""
+    columns = "gram::text, tier, length, name::text, subject_id, formers"
+    cursor.execute(
+        f"SELECT count(*) FROM ((SELECT {columns} FROM registry_namegram EXCEPT ALL {_ALL_ROWS}) "
+        f"UNION ALL ({_ALL_ROWS} EXCEPT ALL SELECT {columns} FROM registry_namegram)) d"
+    )
+    return int(cursor.fetchone()[0])

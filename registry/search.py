@@ -3,15 +3,18 @@
 ``find_subjects`` is the one entry point: the public search page, the API's ``q`` filter, the
 admin's search box and autocomplete all call it, so a query means the same everywhere.
 
-Names are found through the bigram/trigram GIN index of ``Subject.search_grams`` (see
-registry/ngrams.py) and, for 4+ characters, confirmed with a substring test on ``search_text`` (the
-normalised current name, then former names, one per line); codes through ``Subject.objects.by_key``.
+A ranked name search (the page, the API) reads its page and count from ``NameGram``, the bigrams
+of names stored in rank order (``ranked_page``, docs/search.md); an unranked one (the admin) is
+found through the bigram/trigram GIN index of ``Subject.search_grams`` (see registry/ngrams.py)
+and, for 4+ characters, confirmed with a substring test on ``search_text`` (the normalised current
+name, then former names, one per line); codes through ``Subject.objects.by_key``.
 
 Results are ranked: current-name matches before former-name ones, exact before prefix before
-substring, then shorter names. Counting every match of a common term ("科技" matches a tenth of all
-names) on every view would cost more the more subjects there are, so counts stop at ``COUNT_CAP``
-(the page says "10,000+", the API ``count_capped``); and the first page of a common name comes
-from the name indexes tier by tier (``ranked_page``) instead of sorting every match.
+substring, then shorter names (``rank_by_name``). Counting every match of a common term ("科技"
+matches a tenth of all names) on every view would cost more the more subjects there are, so
+counts stop at ``COUNT_CAP`` (the page says "10,000+", the API ``count_capped``), a ranked name
+search at ``SEARCH_CAP``; and a page of a ranked name search is read from the bigrams of the names
+stored in rank order (``NameGram``, ``ranked_page``) instead of sorting every match.
 """
 
 from __future__ import annotations
@@ -119,9 +122,9 @@ class NameMatch(Expression):
     query's grams (the GIN index), and for a query of 4+ characters its ``search_text`` holds the
     text itself (up to 3 characters the one gram is the whole text, so the grams prove it).
 
-    One node of the WHERE clause that ``ranked_page`` can switch off: a query carrying
-    ``NAME_PLAN = IMPLIED`` leaves it out, because a ranking tier's own condition on the current
-    name implies it, and the planner must not be lured to the GIN index for an ordered walk."""
+    One node of the WHERE clause that ``ranked_page`` switches off: a query carrying
+    ``NAME_PLAN = IMPLIED`` leaves it out, because the walk of ``NameGram`` implies it and only
+    the other filters are wanted from the query (``_allowed``)."""
 
     conditional = True
 
@@ -159,13 +162,9 @@ TIER_ORDER = ("search_name_length", "search_key", "pk")
 # The annotation that carries a ranked search's normalised text.
 SEARCH_TEXT = "search_query_text"
 # The cap of a name search, on the page and in the API alike: it counts up to SEARCH_CAP + 1
-# matches ("1,000+"), ranks within them and pages through at most SEARCH_CAP. Reading 10,001
-# candidates cost 200 ms a query on the bench machine; 1,001 cost a tenth (bench/README.md).
+# matches ("1,000+") and pages through the best SEARCH_CAP by ``rank_by_name``'s order (the walk
+# of ``NameGram`` reads them in that order: docs/search.md).
 SEARCH_CAP = 1_000
-# Up to this many matches, every one is sorted by rank in SQL; above it, exact and starting-with
-# names come from the name indexes first (all of them, wherever they are), then the rest ranked
-# among the first SEARCH_CAP matches the GIN index gives.
-SORT_ALL_UP_TO = SEARCH_CAP
 
 
 class Tier:
@@ -230,88 +229,214 @@ def ranked_page(queryset: QuerySet[Subject], start: int, stop: int) -> RankedPag
     were added to it since; the public page and the API both page through here (the API with
     the page's rows: ``ranked_rows``), so they show the same cap and the same order.
 
-    One pass over the first SEARCH_CAP + 1 matches the GIN index gives counts them and ranks them
-    (``_candidates``). Up to ``SORT_ALL_UP_TO`` matches that is the whole ranking. A common name
-    takes its exact and starting-with matches from the name indexes (all of them, wherever they
-    are), then the other candidates by rank; so its cost stays bounded by the cap however many
-    subjects match."""
+    The ranking is read from ``NameGram`` in rank order with a LIMIT (``_walk``), so a page costs
+    the same however many subjects match, and above the cap it is the best SEARCH_CAP matches by
+    ``rank_by_name``'s order, filtered or not (docs/search.md)."""
     text = str(cast(Value, queryset.query.annotations[SEARCH_TEXT]).value)
-    found, ranked, _rows = _candidates(queryset, text, stop)
-    return _cut(queryset, text, found, ranked, start, stop)
+    found, cut, ranked, _rows = _walk(queryset, text, start, min(stop, SEARCH_CAP))
+    return _cut(found, cut, ranked, start, stop)
 
 
-def _cut(
-    queryset: QuerySet[Subject], text: str, found: int, ranked: list[tuple[int, int]], start: int, stop: int
-) -> RankedPage:
-    """The page ``start:stop`` of the ranking ``_candidates`` found (see ``ranked_page``)."""
-    page = RankedPage(min(found, SEARCH_CAP), found > SEARCH_CAP, [])
-    stop = min(stop, page.count)
-    if start >= stop:
-        return page
-    if found <= min(SORT_ALL_UP_TO, SEARCH_CAP):  # every match is a candidate
-        page.ids = [pk for pk, _tier in ranked][start:stop]
-        return page
-    implied = queryset.all()
-    setattr(implied.query, NAME_PLAN, IMPLIED)
-    ids: list[int] = []
-    for tier in (
-        implied.filter(search_key=text),  # type: ignore[misc]  # an annotation mypy's plugin cannot see
-        implied.filter(_name_prefix(text)).exclude(search_key=text),  # type: ignore[misc]
-    ):
-        ids += tier.order_by(*TIER_ORDER).values_list("pk", flat=True)[: stop - len(ids)]
-    ids += [pk for pk, tier in ranked if tier >= Tier.CONTAINS][: max(stop - len(ids), 0)]
-    page.ids = ids[start:stop]
+def _cut(found: int, cut: bool, ranked: list[tuple[int, int]], start: int, stop: int) -> RankedPage:
+    """The page ``start:stop`` of the ranks ``_walk`` read from ``start`` on."""
+    page = RankedPage(min(found, SEARCH_CAP), found > SEARCH_CAP or cut, [])
+    page.ids = [pk for pk, _tier in ranked][: max(min(stop, page.count) - start, 0)]
     return page
 
 
-def _candidates(
-    queryset: QuerySet[Subject], text: str, stop: int, *, rows: bool = False
-) -> tuple[int, list[tuple[int, int]], dict[int, Subject]]:
-    """(matches up to SEARCH_CAP + 1, the first ``stop`` (id, tier) by rank, and with ``rows``
-    those subjects by id) of the first SEARCH_CAP + 1 matches of ``queryset``, filters applied,
-    ranked from the rows themselves in one pass; the subjects in the same statement. Above
-    ``SORT_ALL_UP_TO`` (or the cap) matches only the candidates that neither are nor start with
-    ``text`` come back (the name indexes give those), and one row that tells the count."""
-    candidates = queryset.order_by().values_list("pk", "search_text")[: SEARCH_CAP + 1]
+# -- The walk of the rank-ordered bigrams ---------------------------------------------------------
+#
+# ``registry_namegram``'s primary key is (gram, tier, length, name, subject): for a query of two
+# characters (its one bigram) that is rank_by_name's order itself (tier 0 exact, 1 starting with,
+# 2 containing, 3 former names; shorter names, code point order, older subject), read as one
+# index-only range scan. A longer query reads, each in index order with a LIMIT:
+# - exact and starting-with names in its first bigram's tier 1, one range of names per length
+#   (``_LENGTHS``: a handful of index descents, however common the bigram);
+# - names containing it (not at the start) in tiers 1 and 2 of its rarest bigram, with the
+#   substring test on the stored name;
+# - former names in tier 3 of the rarest bigram, with the test on the stored former names.
+# A former-name row whose current name also holds the query is left out: the subject ranks by
+# its current name.
+
+_GRAMS = "registry_namegram"
+# A bigram's rows counted up to this to choose the rarest of a query's bigrams (of a query of
+# more than four characters, three times this shared between its bigrams, 100 at least each).
+RAREST_PROBE = 2_000
+# A filtered search keeps the subjects its filters allow among the name's best
+# FILTER_WINDOW * (SEARCH_CAP + 1) matches: each costs a probe of the filters (docs/search.md).
+FILTER_WINDOW = 1
+_CONTAINS = "t.gram = {gram} AND t.tier = {tier} AND strpos(t.name, %s) > 1"
+_FORMER = "t.gram = {gram} AND t.tier = 3 AND strpos(t.formers, %s) > 0 AND strpos(t.name, %s) = 0"
+# Exact and starting-with names: one range per length, from the query's length to the longest.
+_LENGTHS = (
+    "generate_series(%s::int, coalesce((SELECT t.length FROM {grams} t WHERE t.gram = %s AND t.tier = 1 "
+    "ORDER BY t.length DESC LIMIT 1), 0)) AS n(size) CROSS JOIN LATERAL"
+)
+_PREFIX = "t.gram = %s AND t.tier = 1 AND t.length = n.size AND t.name >= %s AND t.name < %s"
+
+
+def _allowed(queryset: QuerySet[Subject]) -> tuple[str, list[Any]] | None:
+    """The subjects the filters of ``queryset`` besides the name allow, as a subquery of ids
+    ("" unfiltered); None when a filter already knows nothing matches."""
+    subjects = queryset.order_by().values("pk")
+    setattr(subjects.query, NAME_PLAN, IMPLIED)
+    compiler = subjects.query.get_compiler(using=queryset.db)
     try:
-        sql, candidate_params = candidates.query.sql_with_params()
-    except EmptyResultSet:  # a filter already knows nothing matches (e.g. no subject has the category)
-        return 0, [], {}
-    name = "split_part(c.search_text, E'\\n', 1)"
-    key = f'{name} COLLATE "C"'
-    database = connections[queryset.db]
-    rank = (
-        f"CASE WHEN {key} = %s THEN {Tier.EXACT} WHEN {key} >= %s AND {key} < %s THEN {Tier.PREFIX} "
-        f"WHEN {name} LIKE %s THEN {Tier.CONTAINS} ELSE {Tier.FORMER} END"
-    )
-    like = f"%{database.ops.prep_for_like_query(text)}%"
-    ranking = (
-        f"SELECT id, tier, found, size, key FROM (SELECT c.id, {rank} AS tier, length({name}) AS size, "
-        f"{key} AS key, count(*) OVER () AS found, row_number() OVER () AS n "
-        f"FROM ({sql}) AS c(id, search_text)) r "
-        f"WHERE found <= %s OR tier >= {Tier.CONTAINS} OR n = 1 ORDER BY tier, size, key, id LIMIT %s"
-    )
-    cut = min(SORT_ALL_UP_TO, SEARCH_CAP)
-    params = [text, text, text + PREFIX_END, like, *candidate_params, cut, stop + 1]
-    fields = list(Subject._meta.concrete_fields) if rows else []
-    if fields:  # the ranked candidates' subjects joined on, in rank order, with their former names
-        columns = ", ".join(f's."{field.column}"' for field in fields)
-        former = SubjectName._meta.db_table
-        ranking = (
-            f"SELECT k.id, k.tier, k.found, {_FORMER_NAMES.format(table=former)}, {columns} "
-            f"FROM ({ranking}) AS k JOIN {Subject._meta.db_table} s ON s.id = k.id "
-            "ORDER BY k.tier, k.size, k.key, k.id"
+        subjects.query.where.as_sql(compiler, compiler.connection)
+        sql, params = subjects.query.sql_with_params()
+    except FullResultSet:  # no condition but the name's
+        return "", []
+    except EmptyResultSet:
+        return None
+    return sql, list(params)
+
+
+@dataclass
+class _Sql:
+    """A fragment of SQL and its parameters."""
+
+    sql: str
+    params: list[Any]
+
+
+def _ranking(text: str, limit: int) -> tuple[_Sql, _Sql, _Sql]:
+    """(the WITH clause, the name's matches in rank order as (id, tier, size, key) up to
+    ``limit``, their count up to ``limit``) read from ``registry_namegram`` (see above)."""
+    if len(text) == 2:
+        match = "t.gram = %s AND (t.tier < 3 OR strpos(t.name, t.gram) = 0)"
+        walk = _Sql(
+            f"SELECT t.subject_id AS id, t.tier, t.length AS size, t.name AS key FROM {_GRAMS} t "
+            f"WHERE {match} ORDER BY t.tier, t.length, t.name, t.subject_id LIMIT %s",
+            [text, limit],
         )
+        count = _Sql(
+            f"SELECT count(*) FROM (SELECT 1 FROM {_GRAMS} t WHERE {match} LIMIT %s) c", [text, limit]
+        )
+        return _Sql("", []), walk, count
+    bigrams = sorted({text[i : i + 2] for i in range(len(text) - 1)})
+    head = _Sql(
+        "WITH rarest AS MATERIALIZED (SELECT b.gram FROM unnest(%s::text[]) AS b(gram) ORDER BY "
+        f"(SELECT count(*) FROM (SELECT 1 FROM {_GRAMS} t WHERE t.gram = b.gram LIMIT %s) c), b.gram "
+        "LIMIT 1) ",
+        [bigrams, min(RAREST_PROBE, max(100, 3 * RAREST_PROBE // len(bigrams)))],
+    )
+    rarest = "(SELECT gram FROM rarest)"
+    lengths = _LENGTHS.format(grams=_GRAMS)
+    prefix = [text[:2], text, text + PREFIX_END]
+    columns = "t.subject_id AS id, {tier} AS tier, t.length AS size, t.name AS key"
+    order = "ORDER BY t.length, t.name, t.subject_id LIMIT %s"
+    exact_or_prefix = f"CASE WHEN t.length = %s THEN {Tier.EXACT} ELSE {Tier.PREFIX} END"
+    # Exact and starting-with names counted up to ``limit`` in all (the nested loop stops there).
+    prefixed = _Sql(
+        f"SELECT count(*) FROM (SELECT 1 FROM {lengths} (SELECT 1 FROM {_GRAMS} t WHERE {_PREFIX} "
+        "LIMIT %s) c LIMIT %s) p",
+        [len(text), text[:2], *prefix, limit, limit],
+    )
+    # Names containing the query are read only when those are fewer than ``limit`` (a one-time
+    # filter): "北京市" starts a tenth of all names and is inside hardly any, and proving that
+    # would read all of its rarest bigram's rows.
+    wanted = _Sql(f"({prefixed.sql}) < %s", [*prefixed.params, limit])
+    branches = [
+        _Sql(
+            f"SELECT p.* FROM {lengths} (SELECT {columns.format(tier=exact_or_prefix)} FROM {_GRAMS} t "
+            f"WHERE {_PREFIX} ORDER BY t.name, t.subject_id LIMIT %s) p",
+            [len(text), text[:2], len(text), *prefix, limit],
+        ),
+        *(
+            _Sql(
+                f"(SELECT {columns.format(tier=Tier.CONTAINS)} FROM {_GRAMS} t "
+                f"WHERE {wanted.sql} AND {_CONTAINS.format(gram=rarest, tier=tier)} {order})",
+                [*wanted.params, text, limit],
+            )
+            for tier in (1, 2)
+        ),
+        _Sql(
+            f"(SELECT {columns.format(tier=Tier.FORMER)} FROM {_GRAMS} t "
+            f"WHERE {wanted.sql} AND {_FORMER.format(gram=rarest)} {order})",
+            [*wanted.params, text, text, limit],
+        ),
+    ]
+    walk = _Sql(
+        " UNION ALL ".join(branch.sql for branch in branches) + " ORDER BY tier, size, key, id LIMIT %s",
+        [value for branch in branches for value in branch.params] + [limit],
+    )
+    contained = _Sql(
+        f"SELECT count(*) FROM (SELECT 1 FROM {_GRAMS} t WHERE "
+        f"{_CONTAINS.format(gram=rarest, tier='ANY(ARRAY[1, 2])')} LIMIT %s) c",
+        [text, limit],
+    )
+    formerly = _Sql(
+        f"SELECT count(*) FROM (SELECT 1 FROM {_GRAMS} t WHERE {_FORMER.format(gram=rarest)} LIMIT %s) c",
+        [text, text, limit],
+    )
+    # Each tier counted only while the tiers before it are fewer than ``limit``.
+    count = _Sql(
+        "SELECT CASE WHEN x.p >= %s THEN %s ELSE least(%s, x.p + (SELECT CASE WHEN x.p + y.c >= %s "
+        f"THEN y.c ELSE y.c + ({formerly.sql}) END FROM (SELECT ({contained.sql}) AS c) y)) END "
+        f"FROM (SELECT ({prefixed.sql}) AS p) x",
+        [limit, limit, limit, limit, *formerly.params, *contained.params, *prefixed.params],
+    )
+    return head, walk, count
+
+
+def _walk(
+    queryset: QuerySet[Subject], text: str, start: int, stop: int, *, rows: bool = False
+) -> tuple[int, bool, list[tuple[int, int]], dict[int, Subject]]:
+    """(matches up to SEARCH_CAP + 1; whether a filter's walk was cut at its window; the ranks
+    ``start:stop`` as (id, tier); with ``rows`` those subjects by id) of the ranked name search
+    ``queryset``, filters applied: one statement, with the subjects and their former names.
+
+    Unfiltered, the walk reads the name's matches in rank order, as many as the page needs, and
+    counts them up to the cap. Filtered, it reads the same order and keeps the subjects the
+    filter allows, but only among the name's best ``FILTER_WINDOW`` matches: each walked match
+    costs a probe of the filter, and a filter that few of a common name's subjects pass would
+    otherwise probe them all (docs/search.md); past the window the count says "N+"."""
+    allowed = _allowed(queryset)
+    if allowed is None:  # a filter already knows nothing matches (e.g. no subject has the category)
+        return 0, False, [], {}
+    over = SEARCH_CAP + 1
+    if not allowed[0]:
+        head, walk, count = _ranking(text, stop)
+        cut = _Sql("false", [])
+        count = _ranking(text, over)[2]
+        page = _Sql(f"{walk.sql} OFFSET %s", [*walk.params, start])
+    else:
+        window = FILTER_WINDOW * over
+        head, walk, _count = _ranking(text, window)
+        # The filters probed once per match of the window, for the count and the page alike.
+        kept = f"kept AS MATERIALIZED (SELECT w.* FROM ({walk.sql}) AS w WHERE w.id IN ({allowed[0]})) "
+        head = _Sql(
+            f"{head.sql}, {kept}" if head.sql else f"WITH {kept}", [*head.params, *walk.params, *allowed[1]]
+        )
+        page = _Sql("SELECT * FROM kept ORDER BY tier, size, key, id LIMIT %s OFFSET %s", [stop, start])
+        count = _Sql("SELECT least(count(*), %s) FROM kept", [over])
+        matches = _ranking(text, window + 1)[2]
+        cut = _Sql(f"({matches.sql}) > %s", [*matches.params, window])
+    fields = list(Subject._meta.concrete_fields) if rows else []
+    columns_sql = "".join(f', s."{field.column}"' for field in fields)
+    former = ", " + _FORMER_NAMES.format(table=SubjectName._meta.db_table) if fields else ", NULL"
+    walked = (
+        f"(({page.sql}) AS k JOIN {Subject._meta.db_table} s ON s.id = k.id)"
+        if fields
+        else f"({page.sql}) AS k"
+    )
+    statement = (
+        f"{head.sql}SELECT k.id, k.tier, f.found, f.cut{former}{columns_sql} "
+        f"FROM (SELECT ({count.sql}) AS found, {cut.sql} AS cut) f "
+        f"LEFT JOIN {walked} ON true ORDER BY k.tier, k.size, k.key, k.id"
+    )
+    database = connections[queryset.db]
     with database.cursor() as cursor:
-        cursor.execute(ranking, params)
+        cursor.execute(statement, [*head.params, *count.params, *cut.params, *page.params])
         found_rows = cursor.fetchall()
-    found = found_rows[0][2] if found_rows else 0
+    found, was_cut = (found_rows[0][2], found_rows[0][3]) if found_rows else (0, False)
+    with_rows = [row for row in found_rows if row[0] is not None]
     names = [field.attname for field in fields]
     subjects = {}
-    for row in found_rows if fields else ():
-        subject = subjects[row[0]] = Subject.from_db(queryset.db, names, row[4:])
-        _hold_former_names(subject, row[3])
-    return found, [(row[0], row[1]) for row in found_rows], subjects
+    for row in with_rows if fields else ():
+        subject = subjects[row[0]] = Subject.from_db(queryset.db, names, row[5:])
+        _hold_former_names(subject, row[4])
+    return found, was_cut, [(row[0], row[1]) for row in with_rows], subjects
 
 
 # A subject's former names as the prefetch of ``Subject.former_names`` orders them (latest first),
@@ -335,13 +460,13 @@ def _hold_former_names(subject: Subject, rows: list[list[str]]) -> None:
 
 def ranked_rows(queryset: QuerySet[Subject], start: int, stop: int) -> tuple[RankedPage, list[Subject]]:
     """``ranked_page`` and its subjects (with what ``queryset`` prefetches and joins) in rank
-    order. The ranked candidates' subjects come with the ranking (one statement); only a common
-    name's exact and starting-with matches are read by id after."""
+    order. The page's subjects and their former names come with the ranking (one statement),
+    unless ``queryset`` joins related rows: then they are read by id after."""
     lookups = queryset._prefetch_related_lookups  # type: ignore[attr-defined]  # what the caller prefetches
     text = str(cast(Value, queryset.query.annotations[SEARCH_TEXT]).value)
     joined = bool(queryset.query.select_related)
-    found, ranked, by_pk = _candidates(queryset, text, stop, rows=not joined)
-    page = _cut(queryset, text, found, ranked, start, stop)
+    found, cut, ranked, by_pk = _walk(queryset, text, start, min(stop, SEARCH_CAP), rows=not joined)
+    page = _cut(found, cut, ranked, start, stop)
     missing = [pk for pk in page.ids if pk not in by_pk]
     if missing:
         rows = queryset.model._default_manager.filter(pk__in=missing)

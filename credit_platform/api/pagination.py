@@ -80,7 +80,9 @@ class CappedPagination(LimitOffsetPagination):
             "type": "boolean",
             "description": (
                 "True when there are more than 10,000 results (count then says 10,000); for a name "
-                "search (q) the cap is 1,000: results are ranked and paged within the first 1,000."
+                "search (q) the cap is 1,000: the best 1,000 by rank are paged. A name search with "
+                "other filters shows their matches among the name's best 1,001, and is capped when "
+                "the name has more."
             ),
         }
         response["required"] = ["count", "count_capped", "results"]

@@ -36,6 +36,7 @@ from registry.models import (
     CodeCategory,
     CreditRecord,
     Department,
+    NameGram,
     RecordTransition,
     Subject,
     SubjectName,
@@ -341,6 +342,7 @@ def seed(
     )
     jobs = max(1, jobs) if bulk_context is not None and not connection.in_atomic_block else 1
     dropped = parallel.drop_indexes(LOADED_MODELS) if rebuild_index else []
+    name_gram_key = parallel.drop_primary_key(NameGram) if rebuild_index else ""
     try:
 
         def report(counts: bulk.ChunkCounts) -> None:
@@ -369,10 +371,17 @@ def seed(
         else:
             parallel.load(chunks(), bulk_context, jobs, report)
     finally:
-        parallel.create_indexes(dropped, jobs)
+        try:
+            parallel.create_indexes(dropped, jobs)
+        finally:
+            if name_gram_key:
+                with connection.cursor() as cursor:
+                    cursor.execute(name_gram_key)
     with connection.cursor() as cursor:
-        for model in LOADED_MODELS:
+        for model in (*LOADED_MODELS, NameGram):
             cursor.execute(f"ANALYZE {model._meta.db_table}")
+        if not connection.in_atomic_block:  # a name search walks NameGram index-only
+            cursor.execute(f"VACUUM {NameGram._meta.db_table}")
     result.seconds = time.perf_counter() - started
     return result
 

@@ -154,6 +154,26 @@ def drop_indexes(tables: Iterable[type[models.Model]]) -> list[tuple[str, str]]:
     return dropped
 
 
+def drop_primary_key(model: type[models.Model]) -> str:
+    """Drop the primary key of a derived table whose rows are unique by construction (the name
+    bigrams that the subjects' insert trigger writes: registry/migrations/0019): a large load
+    fills it faster without its one index, built once after. Returns the statement that adds
+    it again ("" when there is none)."""
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
+            "AND contype = 'p'",
+            [table],
+        )
+        found = cursor.fetchone()
+        if found is None:
+            return ""
+        # Names from the catalogue and the model's metadata, never from input.
+        cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{found[0]}"')
+    return f'ALTER TABLE "{table}" ADD CONSTRAINT "{found[0]}" {found[1]}'
+
+
 def _create(definition: str) -> None:
     try:
         with connection.cursor() as cursor:

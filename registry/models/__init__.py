@@ -20,7 +20,7 @@ from registry.models.records import (
     RecordTransition,
 )
 from registry.models.rules import CalendarDay, CalendarYear, PublicityPeriod, PublicityRuleSet
-from registry.models.subjects import ID_NUMBER_PURPOSE, Subject, SubjectName, SubjectQuerySet
+from registry.models.subjects import ID_NUMBER_PURPOSE, NameGram, Subject, SubjectName, SubjectQuerySet
 
 __all__ = [
     "CalendarDay",
@@ -33,6 +33,7 @@ __all__ = [
     "ImportBatch",
     "ImportChunk",
     "ImportProblem",
+    "NameGram",
     "PERSON_ID_PURPOSE",
     "PERSON_RECORD_PURPOSE",
     "PUBLIC_DATES",

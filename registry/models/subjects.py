@@ -32,8 +32,8 @@ def current_name() -> CurrentName:
 
 
 def current_name_key() -> Collate:
-    """The normalised current name in code point order ("C"): equal, prefix (a range) and sort
-    order of a ranked name search read the name indexes below with it (registry/search.py)."""
+    """The normalised current name in code point order ("C"), the order of a ranked name search
+    (registry/search.py ``rank_by_name``; ``NameGram`` stores it in that order)."""
     return Collate(current_name(), "C")
 
 
@@ -103,14 +103,9 @@ class Subject(models.Model):
             ("accept_invalid_code", _("Can accept a credit code that fails a check")),
         ]
         indexes = [
+            # Names by their grams: the API's name matching (registry/api/matching.py) and the
+            # unranked name search of the admin; a ranked search walks NameGram instead.
             GinIndex(fields=["search_grams"], name="registry_subject_grams_gin"),
-            # A common name's first page of search results without ranking every match
-            # (registry/search.py): exact and starting-with names by range, names containing the
-            # query by walking this order (shorter names first) until a page is full.
-            models.Index(current_name_key(), name="registry_subject_name"),
-            models.Index(
-                current_name_length(), current_name_key(), F("id"), name="registry_subject_name_rank"
-            ),
             models.Index(fields=["district", "subject_type"], name="registry_subject_district"),
             models.Index(fields=["updated_at"], name="registry_subject_updated"),
             # The API's subject list by type, in its order (code): a page and a capped count
@@ -170,3 +165,34 @@ class SubjectName(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class NameGram(models.Model):
+    """One bigram of a subject's normalised names, in the order a name search ranks by: the
+    search (registry/search.py) reads a page and a capped count of a name as index-only range
+    scans of the primary key, with a LIMIT, instead of ranking every match (issue 13,
+    docs/search.md).
+
+    Derived data, like an index: the database keeps it from ``Subject.search_text`` with the
+    triggers of migration 0019 (every writer, the services, the importer and the COPY loaders
+    alike), so no code writes it. ``tier`` is the bigram's place in the current name (0: the
+    name is the bigram, 1: starts with it, 2: contains it) or 3 for a former name (one row per
+    bigram and subject; ``formers`` holds the former names, one a line); ``length`` and ``name``
+    are the *current* name's, the order of every tier."""
+
+    pk = models.CompositePrimaryKey("gram", "tier", "length", "name", "subject")
+    gram = models.CharField(max_length=2, db_collation="C")
+    tier = models.SmallIntegerField()
+    length = models.SmallIntegerField()
+    name = models.TextField(db_collation="C")
+    subject = models.ForeignKey(
+        Subject, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    formers = models.TextField(default="", blank=True)
+
+    class Meta:
+        verbose_name = _("name bigram")
+        verbose_name_plural = _("name bigrams")
+
+    def __str__(self) -> str:
+        return f"{self.gram} {self.tier} {self.name}"

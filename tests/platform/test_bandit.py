@@ -21,7 +21,12 @@ REVIEWED = {
         "B608",
     ): "development runner: names from its own constants, not from input",
     ("registry/search.py", "B608"): (
-        "the candidates' SQL is compiled by the ORM; the name, its LIKE pattern and the limits are parameters"
+        "the walk of registry_namegram: fixed SQL of this module, the filters' SQL compiled by the ORM "
+        "with its parameters passed on; the name, its bigrams and the limits are parameters"
+    ),
+    ("registry/ngrams.py", "B608"): "the rebuild of registry_namegram: fixed SQL of this module, no input",
+    ("registry/migrations/0019_name_grams.py", "B608"): (
+        "the name bigrams' triggers and fill: fixed SQL of the migration; id ranges are parameters"
     ),
     ("registry/filtersets.py", "B608"): (
         "the category filter's walk: the records' SQL is compiled by the ORM with its parameters "

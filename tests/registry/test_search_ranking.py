@@ -1,7 +1,7 @@
 """The order of name search results that users notice (exact name, then names starting with the
 query, then names containing it, shorter first, then former names), the same on the public page
-and in the API, and the same whether a page is sorted from every match (a rare name) or read tier
-by tier (a common one: ``SORT_ALL_UP_TO``); the cap, and what each costs."""
+and in the API, for a query of two characters (one bigram's walk) and longer ones (the rarest
+bigram's); the cap (the best matches, filtered or not), and what each costs."""
 
 from __future__ import annotations
 
@@ -29,14 +29,6 @@ EXPECTED = [
 ]
 
 
-@pytest.fixture(params=["sorted", "tiers"])
-def plan(request, monkeypatch):
-    """Serve pages as for a rare name (every match sorted) or a common one (tier by tier)."""
-    if request.param == "tiers":
-        monkeypatch.setattr(search_module, "SORT_ALL_UP_TO", 0)
-    return request.param
-
-
 @pytest.fixture
 def huawei(make_subject):
     """The subjects of EXPECTED, made in an order unlike the expected one, plus a non-match."""
@@ -62,7 +54,7 @@ def _api_names(api, query: str, **params) -> list[str]:
     return [row["name"] for row in response.json()["results"]]
 
 
-def test_exact_then_prefix_then_contains_then_former_names_shorter_first(plan, huawei, api, client):
+def test_exact_then_prefix_then_contains_then_former_names_shorter_first(huawei, api, client):
     assert _names(search_subjects("华为").subject_ids) == EXPECTED
     assert _api_names(api, "华为") == EXPECTED
 
@@ -73,7 +65,7 @@ def test_exact_then_prefix_then_contains_then_former_names_shorter_first(plan, h
     assert hits[-1]["reason_detail"] == "北京旧名华为有限公司"
 
 
-def test_a_four_character_query_ranks_the_same_way(plan, make_subject, api):
+def test_a_four_character_query_ranks_the_same_way(make_subject, api):
     for name in ["北京华为科技有限公司", "华为科技", "华为科技有限公司", "华为技术", "深圳华为科技"]:
         make_subject(name)
 
@@ -82,7 +74,7 @@ def test_a_four_character_query_ranks_the_same_way(plan, make_subject, api):
     assert _api_names(api, "华为科技") == expected
 
 
-def test_pages_of_the_page_and_of_the_api_cut_the_same_ranked_list(plan, make_subject, api):
+def test_pages_of_the_page_and_of_the_api_cut_the_same_ranked_list(make_subject, api):
     names = [f"华为{index:02d}" for index in range(8)]  # starts with 华为
     names += [f"北京华为第{index:02d}分公司" for index in range(20)]  # contains it
     names += ["华为"]
@@ -99,7 +91,7 @@ def test_pages_of_the_page_and_of_the_api_cut_the_same_ranked_list(plan, make_su
     assert sum(api_pages, []) == everything
 
 
-def test_a_page_past_the_end_shows_the_last_page(plan, make_subject):
+def test_a_page_past_the_end_shows_the_last_page(make_subject):
     for index in range(25):
         make_subject(f"北京华为第{index:02d}分公司")
 
@@ -108,7 +100,7 @@ def test_a_page_past_the_end_shows_the_last_page(plan, make_subject):
     assert result.page == 2 and len(result.subject_ids) == 5
 
 
-def test_filters_narrow_a_ranked_search_on_either_plan(plan, make_subject):
+def test_filters_narrow_a_ranked_search(make_subject):
     haidian = make_subject("北京华为海淀分公司", code=valid_code(division="110108"))
     make_subject("华为", code=valid_code(division="110105"))
     make_subject("华为朝阳", code=valid_code(division="110105"))
@@ -118,7 +110,7 @@ def test_filters_narrow_a_ranked_search_on_either_plan(plan, make_subject):
     assert result.subject_ids == [haidian.pk] and result.count == 1
 
 
-def test_like_wildcards_in_a_query_are_plain_characters(plan, make_subject):
+def test_like_wildcards_in_a_query_are_plain_characters(make_subject):
     make_subject("达标100%服务公司")
     make_subject("达标1000服务公司")
     make_subject("达标100_服务公司")
@@ -127,7 +119,7 @@ def test_like_wildcards_in_a_query_are_plain_characters(plan, make_subject):
     assert _names(search_subjects("0%").subject_ids) == ["达标100%服务公司"]
 
 
-def test_the_cap_is_the_same_on_the_page_and_in_the_api(plan, make_subject, api, client, monkeypatch):
+def test_the_cap_is_the_same_on_the_page_and_in_the_api(make_subject, api, client, monkeypatch):
     monkeypatch.setattr(search_module, "SEARCH_CAP", 3)
     for index in range(5):
         make_subject(f"北京科技{index}号有限公司")
@@ -145,21 +137,52 @@ def test_the_cap_is_the_same_on_the_page_and_in_the_api(plan, make_subject, api,
     assert api.get("/api/v1/subjects", {"q": "科技", "offset": 3}).json()["results"] == []
 
 
-def test_a_common_name_finds_its_exact_and_prefix_matches_beyond_the_cap(make_subject, monkeypatch):
-    """Ranked within the cap, but the exact name and names starting with the query come from the
-    name indexes wherever they are, not only among the first matches the GIN index gives."""
+@pytest.mark.parametrize("query", ["科技", "科技有"])
+def test_above_the_cap_a_page_is_the_best_matches_wherever_they_were_made(make_subject, monkeypatch, query):
+    """The cap means the best SEARCH_CAP matches by rank, not the best of the first ones found:
+    the best are made last here, and a shorter name made last beats longer ones made first."""
     monkeypatch.setattr(search_module, "SEARCH_CAP", 3)
-    monkeypatch.setattr(search_module, "SORT_ALL_UP_TO", 3)
-    for index in range(6):
-        make_subject(f"北京科技{index}号有限公司")
-    make_subject("科技服务社")
-    make_subject("科技")
+    for index in (5, 3, 4):
+        make_subject(f"北京科技有{index}号有限责任公司")
+    make_subject("北京科技有2号公司")
+    make_subject("科技有服务社")
+    make_subject(query)
 
-    result = search_subjects("科技")
+    result = search_subjects(query)
 
     assert result.capped and result.count == 3
-    assert _names(result.subject_ids)[:2] == ["科技", "科技服务社"]
-    assert _names(result.subject_ids)[2].startswith("北京科技")
+    assert _names(result.subject_ids) == [query, "科技有服务社", "北京科技有2号公司"]
+
+
+def test_a_filtered_search_above_the_cap_is_the_best_matches_the_filter_allows(make_subject, monkeypatch):
+    monkeypatch.setattr(search_module, "SEARCH_CAP", 2)
+    for index in (4, 3):
+        make_subject(f"北京华为海淀{index}号有限公司", code=valid_code(division="110108"))
+    make_subject("北京华为海淀2号公司", code=valid_code(division="110108"))
+    make_subject("华为", code=valid_code(division="110105"))
+    make_subject("华为海淀", code=valid_code(division="110108"))
+
+    for _ in range(3):  # the same page every time
+        result = search_subjects("华为", SearchFilters(district=District.HAIDIAN))
+        assert result.capped and result.count == 2
+        assert _names(result.subject_ids) == ["华为海淀", "北京华为海淀2号公司"]
+
+
+def test_a_filter_only_walks_the_names_best_matches_and_says_there_may_be_more(make_subject, monkeypatch):
+    """Each match a filtered walk reads costs a probe of the filter: it reads the name's best
+    FILTER_WINDOW * (SEARCH_CAP + 1) matches, and when the name has more, the count says "N+"."""
+    monkeypatch.setattr(search_module, "SEARCH_CAP", 2)
+    monkeypatch.setattr(search_module, "FILTER_WINDOW", 1)  # the name's best 3 matches
+    for name in ("华为", "华为一", "华为二"):
+        make_subject(name, code=valid_code(division="110105"))
+    make_subject("北京华为海淀公司", code=valid_code(division="110108"))  # 4th by rank
+
+    result = search_subjects("华为", SearchFilters(district=District.HAIDIAN))
+
+    assert (result.count, result.capped, result.subject_ids) == (0, True, [])
+    monkeypatch.setattr(search_module, "FILTER_WINDOW", 2)
+    result = search_subjects("华为", SearchFilters(district=District.HAIDIAN))
+    assert (result.count, result.capped, _names(result.subject_ids)) == (1, False, ["北京华为海淀公司"])
 
 
 def _queries(run) -> int:
@@ -171,7 +194,7 @@ def _queries(run) -> int:
 
 @pytest.mark.parametrize("query", ["科技", "科技有限"])
 def test_search_page_and_api_cost_as_many_queries_for_many_matches_as_for_few(
-    plan, make_subject, api, client, query
+    make_subject, api, client, query
 ):
     def page():
         assert client.get(reverse("disclosure:search"), {"q": query}).status_code == 200

@@ -18,7 +18,8 @@ from core import ledger, transparency, verification
 from core.models import LedgerEntry, LedgerItem
 from core.signing import public_key
 from registry.demo import load
-from registry.models import CreditRecord, Subject
+from registry.models import CreditRecord, NameGram, Subject
+from registry.ngrams import name_gram_differences
 from tests.registry.test_seed_demo import content_digest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "docs"))
@@ -59,6 +60,8 @@ def test_two_processes_load_what_one_loads_into_a_ledger_that_verifies():
     call_command("seed_demo", *ARGS, "--jobs", "2")
 
     assert layout() == one_process
+    with connection.cursor() as cursor:  # the children's COPY filled the name bigrams too
+        assert name_gram_differences(cursor) == 0 and NameGram.objects.exists()
     batches = LedgerEntry.objects.filter(object_type=ledger.BATCH_OBJECT_TYPE)
     assert batches.count() == LedgerEntry.objects.count() == 6  # subjects and records of 3 chunks
     assert LedgerItem.objects.count() == Subject.objects.count() + CreditRecord.objects.count()
@@ -127,3 +130,10 @@ def test_rebuild_index_builds_every_dropped_index_again():
 
     assert indexes() == before
     assert verification.verify_everything().ok
+    # The name bigrams' primary key (their one index) was dropped for the load and added again,
+    # and the insert trigger filled the table in the loader processes as a rebuild would.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'registry_namegram_pkey'")
+        assert "(gram, tier, length, name, subject_id)" in cursor.fetchone()[0]
+        assert name_gram_differences(cursor) == 0
+    assert NameGram.objects.filter(tier=3).exists()

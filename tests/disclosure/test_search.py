@@ -215,7 +215,9 @@ def test_a_common_term_is_counted_only_up_to_the_cap_and_shown_with_a_plus(clien
 
     response = client.get(reverse("disclosure:search"), {"q": "科技"})
     body = response.content.decode()
-    assert "3+" in body and "前 3 条" in body  # "(more than 3 matches: ... among the first 3; ...)"
+    assert (
+        "3+" in body and "最相关的 3 条" in body
+    )  # "(more than 3 matches: showing the 3 most relevant; ...)"
 
 
 def test_the_count_query_is_limited_in_sql(make_subject, django_assert_max_num_queries):

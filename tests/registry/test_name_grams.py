@@ -18,6 +18,7 @@ from registry import services
 from registry.models import NameGram, Subject
 from registry.ngrams import name_gram_differences, normalise_name, rebuild_name_grams
 from tests.base import valid_code
+from tests.migrationkit import schema_at
 
 pytestmark = pytest.mark.django_db
 
@@ -186,13 +187,8 @@ def _expected(made: dict[int, tuple[str, list[str]]]) -> set[tuple]:
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_fills_the_bigrams_of_existing_subjects():
-    executor = MigrationExecutor(connection)
-    executor.migrate([BEFORE])
-    try:
+    with schema_at(BEFORE) as executor:
         made = _old_subjects(executor)
-    finally:
-        executor.loader.build_graph()
-        executor.migrate(executor.loader.graph.leaf_nodes())
 
     assert stored_rows() == _expected(made)
     with connection.cursor() as cursor:
@@ -206,9 +202,7 @@ def test_the_migration_fills_the_bigrams_of_existing_subjects():
 def test_the_migration_runs_again_after_being_stopped_during_the_fill(monkeypatch):
     """On a city's database the fill runs for minutes, one id range per statement: stopped after
     some ranges, running it again fills the others."""
-    executor = MigrationExecutor(connection)
-    executor.migrate([BEFORE])
-    try:
+    with schema_at(BEFORE) as executor:
         made = _old_subjects(executor)
         migration = importlib.import_module("registry.migrations.0019_name_grams")
         monkeypatch.setattr(migration, "FILL_STEP", 1)  # a range per subject
@@ -221,8 +215,5 @@ def test_the_migration_runs_again_after_being_stopped_during_the_fill(monkeypatc
         MigrationRecorder(connection).record_unapplied(*AFTER)
         filled = set(NameGram.objects.values_list("gram", "subject_id"))
         assert filled and not {pk for _gram, pk in filled} & set(later)
-    finally:
-        executor.loader.build_graph()
-        executor.migrate(executor.loader.graph.leaf_nodes())
 
     assert stored_rows() == _expected(made)

@@ -9,7 +9,6 @@ import io
 import pytest
 from django.core.management import call_command
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 
 from core import ledger
@@ -17,6 +16,7 @@ from registry import services
 from registry.choices import District
 from registry.models import CreditRecord
 from tests.base import valid_code
+from tests.migrationkit import schema_at
 
 pytestmark = pytest.mark.django_db
 
@@ -98,9 +98,7 @@ AFTER = ("registry", "0013_district_reads")
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_copies_each_subjects_district_onto_its_existing_records(department_a):
-    executor = MigrationExecutor(connection)
-    executor.migrate([BEFORE])
-    try:
+    with schema_at(BEFORE) as executor:
         old = executor.loader.project_state([BEFORE]).apps
         Subject = old.get_model("registry", "Subject")
         Record = old.get_model("registry", "CreditRecord")
@@ -129,9 +127,6 @@ def test_the_migration_copies_each_subjects_district_onto_its_existing_records(d
         haidian, miyun, outside = subject("110108", 1), subject("110118", 2), subject("", 3)
         made = {record(haidian, 1): "110108", record(haidian, 2): "110108", record(miyun, 3): "110118"}
         made[record(outside, 4)] = ""
-    finally:
-        executor.loader.build_graph()
-        executor.migrate(executor.loader.graph.leaf_nodes())
     stored = dict(CreditRecord.objects.filter(pk__in=made).values_list("pk", "subject_district"))
     assert stored == made
 

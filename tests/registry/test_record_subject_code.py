@@ -12,7 +12,6 @@ import io
 import pytest
 from django.core.management import call_command
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
@@ -22,6 +21,7 @@ from registry.choices import RecordCategory
 from registry.models import CreditRecord
 from registry.workdays import beijing_today
 from tests.base import valid_code
+from tests.migrationkit import schema_at
 
 pytestmark = pytest.mark.django_db
 
@@ -186,9 +186,7 @@ AFTER = ("registry", "0017_record_subject_code")
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_copies_each_subjects_code_onto_its_existing_records(department_a):
-    executor = MigrationExecutor(connection)
-    executor.migrate([BEFORE])
-    try:
+    with schema_at(BEFORE) as executor:
         old = executor.loader.project_state([BEFORE]).apps
         Subject = old.get_model("registry", "Subject")
         Record = old.get_model("registry", "CreditRecord")
@@ -217,9 +215,6 @@ def test_the_migration_copies_each_subjects_code_onto_its_existing_records(depar
 
         (one, one_code), (two, two_code) = subject(1), subject(2)
         made = {record(one, 1): one_code, record(one, 2): one_code, record(two, 3): two_code}
-    finally:
-        executor.loader.build_graph()
-        executor.migrate(executor.loader.graph.leaf_nodes())
     stored = dict(CreditRecord.objects.filter(pk__in=made).values_list("pk", "subject_code"))
     assert stored == made
 
@@ -228,9 +223,7 @@ def test_the_migration_copies_each_subjects_code_onto_its_existing_records(depar
 def test_the_migration_runs_again_after_being_stopped_halfway(department_a):
     """On a city's database 0017 runs for an hour: stopped after adding the column and during the
     concurrent index build (which leaves an invalid index), running it again must finish the job."""
-    executor = MigrationExecutor(connection)
-    executor.migrate([BEFORE])
-    try:
+    with schema_at(BEFORE) as executor:
         old = executor.loader.project_state([BEFORE]).apps
         Subject = old.get_model("registry", "Subject")
         Record = old.get_model("registry", "CreditRecord")
@@ -266,9 +259,6 @@ def test_the_migration_runs_again_after_being_stopped_halfway(department_a):
                     "CREATE UNIQUE INDEX CONCURRENTLY registry_record_pub_code "
                     "ON registry_creditrecord (department_id)"
                 )
-    finally:
-        executor.loader.build_graph()
-        executor.migrate(executor.loader.graph.leaf_nodes())
     assert set(CreditRecord.objects.filter(pk__in=made).values_list("subject_code", flat=True)) == {code}
     with connection.cursor() as cursor:
         cursor.execute(

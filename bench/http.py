@@ -126,8 +126,10 @@ def gunicorn(
         "--workers",
         str(workers),
         "--no-control-socket",
-        "--access-logfile",
-        "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null",
+        # As production runs it (Dockerfile, docker-compose.yml): no access log of gunicorn's (the
+        # proxy keeps one). Until run 2026-12-01 this wrote it to /dev/null, which still formats
+        # every line with all its headers. BENCH_ACCESS_LOG=1 prints it to the server's log.
+        *(["--access-logfile", "-"] if os.environ.get("BENCH_ACCESS_LOG") else []),
         "--max-requests",
         "0",
         "--timeout",

@@ -86,6 +86,8 @@ def primary_lsn() -> str:
 
 def replica_for(request: HttpRequest) -> str | None:
     """The replica this request's reads may use (None: the primary)."""
+    if not replica_aliases():
+        return None  # no replicas: not even the cookie is read
     if request.method in SAFE_METHODS and not request.path.startswith(PRIMARY_PREFIXES):
         return choose_replica(parse_lsn(request.COOKIES.get(LSN_COOKIE, "")))
     return None

@@ -11,11 +11,15 @@ is decided again on its row (credit_platform/api/authentication.py, accounts/key
 from __future__ import annotations
 
 import logging
+import os
+import threading
 import time
 from typing import Any
 
 from django_redis import get_redis_connection
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework.throttling import BaseThrottle
 
 from accounts import keycache, requestlog
@@ -25,6 +29,10 @@ logger = logging.getLogger(__name__)
 
 BEIJING_OFFSET = 8 * 3600  # Asia/Shanghai has no daylight saving time
 KEY_FORMAT = "apiquota:{prefix}:{window}:{number}"
+# A counter's time to live, set again on every increment: always past the end of its window (a
+# minute, a day), whatever second of the window it is set in. Fixed, so that the commands of one
+# key's round trip are the same bytes for a whole minute (``_quota_commands``).
+TTL = {"m": 120, "d": 86400 + 60}
 
 
 def _windows(now: float, key: ApiKey) -> list[tuple[str, int, int, int]]:
@@ -59,6 +67,38 @@ class Counted:
         self.counts = counts
 
 
+def _command(*parts: str | bytes | int) -> bytes:
+    """One command in the Redis protocol, as redis-py would write it."""
+    out = [b"*%d\r\n" % len(parts)]
+    for part in parts:
+        data = part if isinstance(part, bytes) else str(part).encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(data), data))
+    return b"".join(out)
+
+
+_held = threading.local()
+
+
+def _held_connection(client: Any) -> Any:
+    """A connection of ``client``'s pool that this thread keeps for its quota round trips, taken
+    once rather than from the pool and back on every request: in redis-py 8 that costs as much
+    CPU as the round trip's own commands (it polls the socket and updates the pool's metrics).
+    Kept as the pool keeps its connections: every reply is read or it is disconnected, and it is
+    checked before each use as the pool checks one. A forked child or another pool takes its own."""
+    pool = client.connection_pool
+    held = getattr(_held, "connection", None)
+    if held is None or _held.pid != os.getpid() or _held.pool is not pool:
+        held = pool.get_connection()  # never given back: this thread's from now on
+        _held.connection, _held.pid, _held.pool = held, os.getpid(), pool
+        return held
+    try:  # the pool's own check before it hands a connection out: closed by Redis meanwhile?
+        if held.can_read():
+            raise RedisConnectionError("Connection has data")
+    except (RedisConnectionError, RedisTimeoutError, OSError):
+        held.disconnect()  # its next write connects again
+    return held
+
+
 class Packed:
     """The round trip's commands packed by hand into one write and their replies read in order:
     what redis-py's pipeline (``transaction=False``) sends, without its per-command and
@@ -68,13 +108,15 @@ class Packed:
     def __init__(self, client: Any) -> None:
         self.client = client
         self.buffer: list[bytes] = []
+        self.commands = 0
 
     def _add(self, *parts: str | bytes | int) -> None:
-        out = [b"*%d\r\n" % len(parts)]
-        for part in parts:
-            data = part if isinstance(part, bytes) else str(part).encode()
-            out.append(b"$%d\r\n%s\r\n" % (len(data), data))
-        self.buffer.append(b"".join(out))
+        self.raw(_command(*parts))
+
+    def raw(self, command: bytes, commands: int = 1) -> None:
+        """``commands`` commands already packed (``_command``)."""
+        self.buffer.append(command)
+        self.commands += commands
 
     def rpush(self, key: str, *values: str) -> None:
         self._add(b"RPUSH", key, *values)
@@ -89,20 +131,16 @@ class Packed:
         self._add(b"EXPIRE", key, seconds)
 
     def execute(self) -> list[Any]:
-        pool = self.client.connection_pool
-        connection = pool.get_connection()
-        try:
-            replies: list[Any] = connection.retry.call_with_retry(
-                lambda: self._send(connection), lambda _error: connection.disconnect()
-            )
-            return replies
-        finally:
-            pool.release(connection)
+        connection = _held_connection(self.client)
+        replies: list[Any] = connection.retry.call_with_retry(
+            lambda: self._send(connection), lambda _error: connection.disconnect()
+        )
+        return replies
 
     def _send(self, connection: Any) -> list[Any]:
         connection.send_packed_command([b"".join(self.buffer)])  # one write
         try:
-            return [connection.read_response() for _command in self.buffer]
+            return [connection.read_response() for _command in range(self.commands)]
         except BaseException:
             connection.disconnect()  # replies left unread must not reach the next command
             raise
@@ -116,13 +154,7 @@ def count(key: ApiKey, cost: int, *, now: float, confirm: bool) -> Counted:
     try:
         pipe = Packed(get_redis_connection("default"))
         logged = requestlog.push_onto(pipe)  # earlier requests' access log rows ride along
-        if confirm:
-            pipe.get(keycache.version_key())
-        for name, number, limit, reset in _windows(now, key):
-            counter = KEY_FORMAT.format(prefix=key.prefix, window=name, number=number)
-            # A request dearer than a whole window uses the whole window (it is not refused for ever).
-            pipe.incrby(counter, min(cost, limit))
-            pipe.expire(counter, reset + 60)
+        pipe.raw(*_quota_commands(key, cost, now, confirm))
         results = pipe.execute()
     except RedisError:
         logger.warning("API quota not enforced: Redis unavailable", exc_info=True)
@@ -132,6 +164,30 @@ def count(key: ApiKey, cost: int, *, now: float, confirm: bool) -> Counted:
         results.pop(0)
     version = keycache.parse_version(results.pop(0)) if confirm else None
     return Counted(True, version, results[::2])
+
+
+_packed: dict[tuple[Any, ...], tuple[bytes, int]] = {}
+
+
+def _quota_commands(key: ApiKey, cost: int, now: float, confirm: bool) -> tuple[bytes, int]:
+    """The round trip's quota commands for ``key`` (and the version read when ``confirm``) and
+    their number: packed once per key, window pair and cost, not on every request."""
+    windows = _windows(now, key)
+    costs = tuple(min(cost, limit) for _name, _number, limit, _reset in windows)
+    version = keycache.version_key() if confirm else None
+    memo = (key.prefix, version, costs, *(number for _name, number, _limit, _reset in windows))
+    found = _packed.get(memo)
+    if found is None:
+        parts = [_command(b"GET", version)] if version is not None else []
+        for (name, number, _limit, _reset), units in zip(windows, costs, strict=True):
+            counter = KEY_FORMAT.format(prefix=key.prefix, window=name, number=number)
+            # A request dearer than a whole window uses the whole window (it is not refused for ever).
+            parts.append(_command(b"INCRBY", counter, units))
+            parts.append(_command(b"EXPIRE", counter, TTL[name]))
+        if len(_packed) >= 1024:  # earlier minutes' and forgotten keys' entries
+            _packed.clear()
+        found = _packed[memo] = (b"".join(parts), len(parts))
+    return found
 
 
 def waits(now: float, key: ApiKey, counts: list[int]) -> list[int]:

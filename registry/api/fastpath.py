@@ -39,6 +39,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+import weakref
 from collections.abc import Callable, Iterable
 from functools import cached_property
 from typing import Any
@@ -48,6 +49,7 @@ from django.core import signals
 from django.core.exceptions import DisallowedHost
 from django.core.handlers.exception import response_for_exception
 from django.core.handlers.wsgi import WSGIHandler, WSGIRequest
+from django.dispatch import Signal
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.http.cookie import parse_cookie
 from django.middleware.clickjacking import XFrameOptionsMiddleware
@@ -128,6 +130,39 @@ def _no_response(request: HttpRequest) -> HttpResponse:
     raise AssertionError("the fast path calls the middleware's hooks only")
 
 
+class _Signal:
+    """``signal.send(sender=WSGIHandler, ...)`` as Django's handler sends it, with the receivers
+    for that sender picked out of the signal's list again only when the list changed (a test's
+    CaptureQueriesContext disconnects one), not on every request: the dispatcher's lock and
+    filtering cost more than Django's own receivers of these signals. Weak references are followed
+    on every call; a dead one, or an async receiver, leaves the sending to the signal."""
+
+    _SENDERS = (id(None), id(WSGIHandler))  # how the dispatcher keys "any sender" and a class
+
+    def __init__(self, signal: Signal) -> None:
+        self.signal = signal
+        self.seen: tuple[Any, ...] | None = None
+        self.receivers: list[Any] | None = None
+
+    def send(self, **named: Any) -> None:
+        signal = self.signal
+        current = tuple(signal.receivers)
+        if current != self.seen:
+            self.seen = current
+            mine = [(r, is_async) for (_key, sender), r, is_async in current if sender in self._SENDERS]
+            self.receivers = None if any(is_async for _r, is_async in mine) else [r for r, _a in mine]
+        live: list[Any] | None = (
+            None
+            if self.receivers is None
+            else [r() if isinstance(r, weakref.ReferenceType) else r for r in self.receivers]
+        )
+        if live is None or None in live:
+            signal.send(sender=WSGIHandler, **named)
+            return
+        for receiver in live:
+            receiver(signal=signal, sender=WSGIHandler, **named)
+
+
 class _Setup:
     """What the fast path reads once per process: the route, the constant headers and the
     middleware it borrows logic from; ``usable`` is False where it must not run."""
@@ -167,6 +202,9 @@ class _Setup:
         self.answer_headers = list(probe.items())
         self.plain = self._middleware_headers(secure=False)
         self.secure = self._middleware_headers(secure=True)
+        self.languages: dict[tuple[str | None, str], str] = {}
+        self.started = _Signal(signals.request_started)
+        self.finished = _Signal(signals.request_finished)
 
     def view(self) -> Any:
         """An instance of the view as DRF's ``as_view`` makes it for this route."""
@@ -257,12 +295,12 @@ def serve(environ: dict[str, Any], code: str) -> tuple[str, list[tuple[str, str]
         return None
     key, version = held
     started = time.monotonic()
-    signals.request_started.send(sender=WSGIHandler, environ=environ)
+    setup.started.send(environ=environ)
     request_id = request_id_for(environ.get("HTTP_X_REQUEST_ID", ""))
     id_token = bind_request_id(request_id)
     replica_token = dbrouter.bind_replica(dbrouter.replica_for(shim))
     try:
-        setup.locale.process_request(shim)
+        _activate_language(setup, shim)
         try:
             status, headers, body = _answer(setup, environ, code, key, version, started)
         except Exception as exc:  # noqa: BLE001  (as Django's handler: logged, the API's 500)
@@ -275,7 +313,24 @@ def serve(environ: dict[str, Any], code: str) -> tuple[str, list[tuple[str, str]
     finally:
         dbrouter.unbind_replica(replica_token)
         unbind_request_id(id_token)
-        signals.request_finished.send(sender=WSGIHandler)
+        setup.finished.send()
+
+
+def _activate_language(setup: _Setup, request: _EnvironRequest) -> None:
+    """What the locale middleware activates for this request. On this path (no language prefix in
+    it, no i18n_patterns) that depends on the language cookie and Accept-Language only, so each
+    pair's answer is remembered rather than negotiated again on every lookup."""
+    environ = request.META
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) if environ.get("HTTP_COOKIE") else None
+    memo = (chosen, environ.get("HTTP_ACCEPT_LANGUAGE", ""))
+    language = setup.languages.get(memo)
+    if language is not None:
+        translation.activate(language)
+        return
+    setup.locale.process_request(request)
+    if len(setup.languages) >= 256:  # a client sending a new header on every request
+        setup.languages.clear()
+    setup.languages[memo] = translation.get_language()
 
 
 def _answer(

@@ -365,3 +365,70 @@ def test_an_unexpected_failure_is_the_apis_500_on_both_paths(fast, django_app, h
     answer = same(call(fast, path, raw), call(django_application, path, raw))
     assert answer.status == 500 and answer.json()["code"] == "server_error"
     assert django_app.calls == 1
+
+
+def test_each_request_gets_the_language_its_own_headers_ask_for(fast, django_app, held, subject):
+    """The fast path remembers the locale middleware's choice per language cookie and
+    Accept-Language: successive requests asking differently are each answered in their own."""
+    _key, raw = held
+    path = f"/api/v1/subjects/{subject.code}"
+    asks = [
+        {"HTTP_ACCEPT_LANGUAGE": "en"},
+        {},
+        {"HTTP_ACCEPT_LANGUAGE": "en-US,en;q=0.9"},
+        {"HTTP_ACCEPT_LANGUAGE": "en", "HTTP_COOKIE": "django_language=zh-hans"},
+        {"HTTP_ACCEPT_LANGUAGE": "en"},
+    ]
+    languages = []
+    for headers in asks:
+        answer = same(call(fast, path, raw, **headers), call(django_application, path, raw, **headers))
+        languages.append(answer.headers["Content-Language"])
+    assert languages == ["en", "zh-hans", "en", "zh-hans", "en"]
+    assert django_app.calls == 1  # every one of them answered by the fast path
+
+
+def test_receivers_of_the_request_signals_connected_later_run_on_the_fast_path(fast, held, subject):
+    """The fast path sends Django's request signals to whatever is connected when it answers."""
+    _key, raw = held
+    seen: list[str] = []
+
+    def on_start(sender, **kwargs):
+        seen.append("started:" + kwargs["environ"]["PATH_INFO"])
+
+    def on_finish(sender, **kwargs):
+        seen.append("finished")
+
+    path = f"/api/v1/subjects/{subject.code}"
+    request_started.connect(on_start)
+    request_finished.connect(on_finish)
+    try:
+        assert call(fast, path, raw).status == 200
+    finally:
+        request_started.disconnect(on_start)
+        request_finished.disconnect(on_finish)
+    assert seen == [f"started:{path}", "finished"]
+    assert call(fast, path, raw).status == 200
+    assert len(seen) == 2  # disconnected: not called again
+
+
+def test_the_quota_is_still_counted_after_redis_dropped_the_workers_connection(fast, make_key, subject):
+    """The connection a worker keeps for its quota round trips may be closed by Redis (a restart,
+    a timeout): the next request connects again and is counted, as before."""
+    key, raw = make_key(per_minute=3)
+    path = f"/api/v1/subjects/{subject.code}"
+    assert call(fast, path, raw).status == 200  # ordinary: reads the key
+    assert call(fast, path, raw).status == 200  # fast: the worker's connection is made
+    client = get_redis_connection("default")
+    assert client.client_kill_filter(_type="normal", skipme=True) >= 1
+    assert call(fast, path, raw).status == 200  # counted over a new connection
+    assert call(fast, path, raw).status == 429
+
+
+def test_a_quota_counter_outlives_its_window(fast, held, subject):
+    key, raw = held
+    assert call(fast, f"/api/v1/subjects/{subject.code}", raw).status == 200
+    client = get_redis_connection("default")
+    now = timezone.now().timestamp()
+    minute = client.ttl(f"apiquota:{key.prefix}:m:{int(now // 60)}")
+    day = client.ttl(f"apiquota:{key.prefix}:d:{int((now + 8 * 3600) // 86400)}")
+    assert minute > 60 - now % 60 and day > 86400 - (now + 8 * 3600) % 86400

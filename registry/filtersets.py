@@ -8,12 +8,15 @@ filter never reveals that a hidden record exists.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+from typing import ClassVar
 
 import django_filters
 from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connections
 from django.db.models import BooleanField, Expression, F, Q, QuerySet, Value
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError as DRFValidationError
@@ -91,9 +94,47 @@ class IdFilter(django_filters.NumberFilter):
     field_class = IdField
 
 
+def _copied(declared: django_filters.Filter) -> django_filters.Filter:
+    """A request's copy of a declared filter: a filter with a ``method`` gets its own bound
+    method object (that object points back at its filter, whose ``parent`` it calls)."""
+    copied = copy.copy(declared)
+    if declared.method is not None:
+        copied.method = declared.method
+    return copied
+
+
 class StrictFilterSet(django_filters.FilterSet):
     """A parameter that is present must have a value: ``?severity=`` is a 400, not "no filter"
-    (the API states every parameter's format, and an empty string is none of them)."""
+    (the API states every parameter's format, and an empty string is none of them).
+
+    Made once per API list request: django-filter deep-copies every declared filter and builds a
+    new form class (and its fields) each time, about a fifth of an uncached name search's CPU
+    (cProfile, bench/README.md). The filters here keep no per-request state but the ``model`` and
+    ``parent`` django-filter sets, so each gets a shallow copy; the form class is built once per
+    filterset class (its fields are templates: every form deep-copies them, as Django's forms do)."""
+
+    _form_classes: ClassVar[dict[type, type]] = {}
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None) -> None:
+        # django-filter 26.2's BaseFilterSet.__init__, with copy.copy for copy.deepcopy.
+        if queryset is None:
+            queryset = self._meta.model._default_manager.all()
+        model = queryset.model
+        self.is_bound = data is not None
+        self.data = data or QueryDict()
+        self.queryset = queryset
+        self.request = request
+        self.form_prefix = prefix
+        self.filters = {name: _copied(filter_) for name, filter_ in self.base_filters.items()}
+        for filter_ in self.filters.values():
+            filter_.model = model
+            filter_.parent = self
+
+    def get_form_class(self) -> type:
+        form = self._form_classes.get(type(self))
+        if form is None:
+            form = self._form_classes[type(self)] = super().get_form_class()
+        return form
 
     def _parameter_names(self) -> dict[str, str]:
         names = {}

@@ -58,6 +58,7 @@ from registry.codes import (
 from registry.models import CreditRecord, Subject, SubjectName
 from registry.models.subjects import current_name_key, current_name_length
 from registry.ngrams import normalise_name, query_grams
+from registry.projection import SUBJECT_COLUMNS, FormerName, public_subject_of
 
 PER_PAGE = 20
 MAX_QUERY_LENGTH = 100
@@ -380,11 +381,12 @@ def _ranking(text: str, limit: int) -> tuple[_Sql, _Sql, _Sql]:
 
 
 def _walk(
-    queryset: QuerySet[Subject], text: str, start: int, stop: int, *, rows: bool = False
-) -> tuple[int, bool, list[tuple[int, int]], dict[int, Subject]]:
+    queryset: QuerySet[Subject], text: str, start: int, stop: int, *, rows: bool = False, public: bool = False
+) -> tuple[int, bool, list[tuple[int, int]], dict[int, Any]]:
     """(matches up to SEARCH_CAP + 1; whether a filter's walk was cut at its window; the ranks
-    ``start:stop`` as (id, tier); with ``rows`` those subjects by id) of the ranked name search
-    ``queryset``, filters applied: one statement, with the subjects and their former names.
+    ``start:stop`` as (id, tier); with ``rows`` those subjects by id, as public projections with
+    ``public``) of the ranked name search ``queryset``, filters applied: one statement, with the
+    subjects and their former names.
 
     Unfiltered, the walk reads the name's matches in rank order, as many as the page needs, and
     counts them up to the cap. Filtered, it reads the same order and keeps the subjects the
@@ -412,7 +414,10 @@ def _walk(
         count = _Sql("SELECT least(count(*), %s) FROM kept", [over])
         matches = _ranking(text, window + 1)[2]
         cut = _Sql(f"({matches.sql}) > %s", [*matches.params, window])
-    fields = list(Subject._meta.concrete_fields) if rows else []
+    if public:
+        fields = [Subject._meta.get_field(name) for name in SUBJECT_COLUMNS] if rows else []
+    else:
+        fields = list(Subject._meta.concrete_fields) if rows else []
     columns_sql = "".join(f', s."{field.column}"' for field in fields)
     former = ", " + _FORMER_NAMES.format(table=SubjectName._meta.db_table) if fields else ", NULL"
     walked = (
@@ -432,8 +437,12 @@ def _walk(
     found, was_cut = (found_rows[0][2], found_rows[0][3]) if found_rows else (0, False)
     with_rows = [row for row in found_rows if row[0] is not None]
     names = [field.attname for field in fields]
-    subjects = {}
+    subjects: dict[int, Any] = {}
     for row in with_rows if fields else ():
+        if public:  # no model instance: the API's page of a search (ranked_rows)
+            former = (FormerName(name, dt.date.fromisoformat(until)) for _pk, name, until in row[4])
+            subjects[row[0]] = public_subject_of(dict(zip(names, row[5:], strict=True)), former)
+            continue
         subject = subjects[row[0]] = Subject.from_db(queryset.db, names, row[5:])
         _hold_former_names(subject, row[4])
     return found, was_cut, [(row[0], row[1]) for row in with_rows], subjects
@@ -458,15 +467,24 @@ def _hold_former_names(subject: Subject, rows: list[list[str]]) -> None:
     subject._prefetched_objects_cache = {"former_names": held}  # type: ignore[attr-defined]
 
 
-def ranked_rows(queryset: QuerySet[Subject], start: int, stop: int) -> tuple[RankedPage, list[Subject]]:
+def ranked_rows(
+    queryset: QuerySet[Subject], start: int, stop: int, *, public: bool = False
+) -> tuple[RankedPage, list[Any]]:
     """``ranked_page`` and its subjects (with what ``queryset`` prefetches and joins) in rank
     order. The page's subjects and their former names come with the ranking (one statement),
-    unless ``queryset`` joins related rows: then they are read by id after."""
+    unless ``queryset`` joins related rows: then they are read by id after. With ``public`` the
+    subjects are their public projections (``PublicSubject``, what the API serializes): no model
+    instances or querysets are made for them."""
     lookups = queryset._prefetch_related_lookups  # type: ignore[attr-defined]  # what the caller prefetches
     text = str(cast(Value, queryset.query.annotations[SEARCH_TEXT]).value)
     joined = bool(queryset.query.select_related)
-    found, cut, ranked, by_pk = _walk(queryset, text, start, min(stop, SEARCH_CAP), rows=not joined)
+    public = public and not joined and set(lookups) <= {"former_names"}
+    found, cut, ranked, by_pk = _walk(
+        queryset, text, start, min(stop, SEARCH_CAP), rows=not joined, public=public
+    )
     page = _cut(found, cut, ranked, start, stop)
+    if public:
+        return page, [by_pk[pk] for pk in page.ids if pk in by_pk]
     missing = [pk for pk in page.ids if pk not in by_pk]
     if missing:
         rows = queryset.model._default_manager.filter(pk__in=missing)

@@ -28,7 +28,7 @@ class CappedPagination(LimitOffsetPagination):
         self.request = request
         self.limit = self.get_limit(request)
         self.offset = self.get_offset(request)
-        page, rows = ranked_rows(queryset, self.offset, self.offset + self.limit)
+        page, rows = ranked_rows(queryset, self.offset, self.offset + self.limit, public=True)
         self.capped, self.count = page.capped, page.count
         return rows
 

@@ -2,10 +2,12 @@
 why not (as NetBox does): a new model field fails this test until someone decides."""
 
 import pytest
+from django.http import QueryDict
 
 from registry.choices import PenaltyType, Sector
 from registry.filtersets import CreditRecordFilterSet, SubjectFilterSet
 from registry.models import CreditRecord, Subject
+from tests.base import valid_code
 
 # Fields without a filter of their own, and why.
 SUBJECT_UNFILTERED = {
@@ -99,3 +101,21 @@ def test_records_filter_by_sector_penalty_type_and_document_number(
     assert ids({"penalty_type": "fine"}) == [str(food.pk)]
     assert ids({"document_number": food.document_number}) == [str(food.pk)]
     assert api.get("/api/v1/records", {"sector": "space"}).status_code == 400
+
+
+@pytest.mark.django_db
+def test_filtersets_made_for_different_requests_keep_their_own_filters_and_forms(make_subject):
+    """Each request's filterset shares its declared filters and form class with the others
+    (registry/filtersets.py ``StrictFilterSet``) but not their state: two made one after the
+    other and evaluated in the other order each answer their own parameters and errors."""
+    tech = make_subject(name="北京并行科技有限公司")
+    food = make_subject(name="北京并行餐饮店", code=valid_code(category="92"))
+    assert food.subject_type == "individual_business"
+    first = SubjectFilterSet(QueryDict("q=并行科技"), queryset=Subject.objects.all())
+    second = SubjectFilterSet(QueryDict("q=并行&type=individual_business"), queryset=Subject.objects.all())
+    broken = SubjectFilterSet(QueryDict("q=x"), queryset=Subject.objects.all())
+    assert second.is_valid() and list(second.qs.values_list("code", flat=True)) == [food.code]
+    assert first.is_valid() and list(first.qs.values_list("code", flat=True)) == [tech.code]
+    assert not broken.is_valid() and set(broken.form.errors) == {"q"}
+    assert first.form.errors == {} and second.form.errors == {}
+    assert first.filters["q"].parent is first and second.filters["q"].parent is second

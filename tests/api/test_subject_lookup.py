@@ -243,3 +243,15 @@ def test_the_answer_keeps_its_headers_and_sets_no_cookie(api, subject, client):
     assert "Content-Security-Policy" in response
     assert not response.cookies
     assert client.get("/").status_code == 200  # the site keeps its middleware
+
+
+def test_a_name_searchs_hits_are_what_the_lookup_answers(api, company, individual):
+    """The search's page is read with its ranking as public projections (registry/search.py
+    ``ranked_rows(public=True)``): each hit equals the subject's own lookup, former names in
+    order and a natural person's data left out, with or without a filter."""
+    for query, subject in (("现名科技", company), ("三烧烤", individual)):
+        lookup = api.get(f"/api/v1/subjects/{subject.code}").json()
+        for extra in ("", f"&type={subject.subject_type}"):
+            hits = api.get(f"/api/v1/subjects?q={query}{extra}").json()["results"]
+            assert [hit["code"] for hit in hits] == [subject.code]
+            assert hits[0] == lookup == generic(subject)

@@ -414,10 +414,11 @@ def _walk(
         count = _Sql("SELECT least(count(*), %s) FROM kept", [over])
         matches = _ranking(text, window + 1)[2]
         cut = _Sql(f"({matches.sql}) > %s", [*matches.params, window])
-    if public:
-        fields = [Subject._meta.get_field(name) for name in SUBJECT_COLUMNS] if rows else []
-    else:
-        fields = list(Subject._meta.concrete_fields) if rows else []
+    fields = [
+        field
+        for field in (Subject._meta.concrete_fields if rows else ())
+        if not public or field.attname in SUBJECT_COLUMNS
+    ]
     columns_sql = "".join(f', s."{field.column}"' for field in fields)
     former = ", " + _FORMER_NAMES.format(table=SubjectName._meta.db_table) if fields else ", NULL"
     walked = (
@@ -440,8 +441,8 @@ def _walk(
     subjects: dict[int, Any] = {}
     for row in with_rows if fields else ():
         if public:  # no model instance: the API's page of a search (ranked_rows)
-            former = (FormerName(name, dt.date.fromisoformat(until)) for _pk, name, until in row[4])
-            subjects[row[0]] = public_subject_of(dict(zip(names, row[5:], strict=True)), former)
+            history = (FormerName(name, dt.date.fromisoformat(until)) for _pk, name, until in row[4])
+            subjects[row[0]] = public_subject_of(dict(zip(names, row[5:], strict=True)), history)
             continue
         subject = subjects[row[0]] = Subject.from_db(queryset.db, names, row[5:])
         _hold_former_names(subject, row[4])

@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -112,7 +114,16 @@ def home(request):
 
 def _search_bundle(query: str, filters: SearchFilters, page: int) -> dict:
     result = search_subjects(query, filters, page)
-    subjects = Subject.objects.prefetch_related("former_names").in_bulk(result.subject_ids)
+    if result.subjects:  # a ranked name search: its page came with the ranking, former names too
+        subjects = {subject.id: subject for subject in result.subjects}
+        result.subjects = []  # not cached twice
+    else:
+        subjects = {
+            pk: public_subject(row)
+            for pk, row in Subject.objects.prefetch_related("former_names")
+            .in_bulk(result.subject_ids)
+            .items()
+        }
     # Each hit's public record count and whether one is on a dishonesty list: one grouped read.
     counts: dict[int, int] = {}
     flagged: set[int] = set()
@@ -128,15 +139,17 @@ def _search_bundle(query: str, filters: SearchFilters, page: int) -> dict:
             if row["listed"]:
                 flagged.add(row["subject_id"])
     hits = []
+    subject_url = reverse("disclosure:subject", args=["CODE"]).removesuffix("CODE/")
     for pk in result.subject_ids:
         if pk not in subjects:
             continue
         subject = subjects[pk]
-        former = [row.name for row in subject.former_names.all()]
+        former = [row.name for row in subject.former_names]
         reason, detail = match_reason(subject, result.match, former) if result.match else ("", "")
         hits.append(
             {
-                "subject": public_subject(subject, ()),
+                "subject": replace(subject, former_names=()),  # a hit shows its current name
+                "url": f"{subject_url}{quote(subject.code, safe='')}/",  # as reverse() would, once
                 "dishonest": pk in flagged,
                 "record_count": counts.get(pk, 0),
                 "reason": reason,

@@ -58,7 +58,7 @@ from registry.codes import (
 from registry.models import CreditRecord, Subject, SubjectName
 from registry.models.subjects import current_name_key, current_name_length
 from registry.ngrams import normalise_name, query_grams
-from registry.projection import SUBJECT_COLUMNS, FormerName, public_subject_of
+from registry.projection import SUBJECT_COLUMNS, FormerName, PublicSubject, public_subject_of
 
 PER_PAGE = 20
 MAX_QUERY_LENGTH = 100
@@ -526,7 +526,9 @@ def find_subjects(
     return SubjectMatch(Kind.NAME, query, matches, text=text)
 
 
-def match_reason(subject: Subject, match: SubjectMatch, former_names: list[str]) -> tuple[str, str]:
+def match_reason(
+    subject: Subject | PublicSubject, match: SubjectMatch, former_names: list[str]
+) -> tuple[str, str]:
     """(reason, detail) of why ``subject`` matched: its code, its registration number, its current
     name, or a former name (the detail names it)."""
     if match.is_code:
@@ -593,6 +595,9 @@ class SearchResult:
     error: str = ""
     error_check: str = ""
     match: SubjectMatch | None = None
+    # A ranked name search's page as public projections, read with its ranking (``ranked_rows``);
+    # empty for codes and browsing, whose page is ``subject_ids`` alone.
+    subjects: list[PublicSubject] = field(default_factory=list)
 
     @property
     def number(self) -> int:
@@ -643,13 +648,13 @@ def _page_of(queryset: QuerySet[Subject], result: SearchResult, page: int) -> Se
     through ``ranked_page``, as the API pages it."""
     if is_ranked(queryset):
         start = (max(page, 1) - 1) * result.per_page
-        ranked = ranked_page(queryset, start, start + result.per_page)
+        ranked, subjects = ranked_rows(queryset, start, start + result.per_page, public=True)
         result.count, result.capped = ranked.count, ranked.capped
         result.page = min(max(page, 1), result.num_pages)
         if result.page != max(page, 1):  # past the end: the last page
             start = (result.page - 1) * result.per_page
-            ranked = ranked_page(queryset, start, start + result.per_page)
-        result.subject_ids = ranked.ids
+            ranked, subjects = ranked_rows(queryset, start, start + result.per_page, public=True)
+        result.subject_ids, result.subjects = ranked.ids, subjects
         return result
     result.count = capped_count(queryset)
     result.capped = result.count > COUNT_CAP

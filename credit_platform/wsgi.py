@@ -8,9 +8,10 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "credit_platform.settings")
 django_application = get_wsgi_application()
 
-from credit_platform.warmup import warm  # noqa: E402  (needs the apps loaded)
+from credit_platform.warmup import freeze, warm  # noqa: E402  (needs the apps loaded)
 from registry.api.fastpath import LookupFastPath, prepare  # noqa: E402
 
 application = LookupFastPath(django_application)
 warm()
 prepare()
+freeze()  # last: what start-up made is kept out of the collector's full passes

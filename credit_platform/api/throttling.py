@@ -80,15 +80,18 @@ _held = threading.local()
 
 
 def _held_connection(client: Any) -> Any:
-    """A connection of ``client``'s pool that this thread keeps for its quota round trips, taken
-    once rather than from the pool and back on every request: in redis-py 8 that costs as much
-    CPU as the round trip's own commands (it polls the socket and updates the pool's metrics).
+    """A connection with ``client``'s pool's settings that this thread keeps for its quota round
+    trips, rather than one taken from the pool and given back on every request: in redis-py 8
+    that costs as much CPU as the round trip's own commands (it polls the socket and updates the
+    pool's metrics).
     Kept as the pool keeps its connections: every reply is read or it is disconnected, and it is
     checked before each use as the pool checks one. A forked child or another pool takes its own."""
     pool = client.connection_pool
     held = getattr(_held, "connection", None)
     if held is None or _held.pid != os.getpid() or _held.pool is not pool:
-        held = pool.get_connection()  # never given back: this thread's from now on
+        # Made with the pool's settings but outside its count: it is this thread's alone, and
+        # closed when the thread ends (redis-py disconnects a connection it collects).
+        held = pool.connection_class(**pool.connection_kwargs)
         _held.connection, _held.pid, _held.pool = held, os.getpid(), pool
         return held
     try:  # the pool's own check before it hands a connection out: closed by Redis meanwhile?

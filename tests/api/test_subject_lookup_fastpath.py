@@ -432,3 +432,33 @@ def test_a_quota_counter_outlives_its_window(fast, held, subject):
     minute = client.ttl(f"apiquota:{key.prefix}:m:{int(now // 60)}")
     day = client.ttl(f"apiquota:{key.prefix}:d:{int((now + 8 * 3600) // 86400)}")
     assert minute > 60 - now % 60 and day > 86400 - (now + 8 * 3600) % 86400
+
+
+def test_a_threads_quota_connection_is_closed_when_the_thread_ends(make_key):
+    """Each thread keeps its own connection for the quota round trips (credit_platform/api/
+    throttling.py): one that ends leaves no connection open behind it."""
+    import gc
+    import threading
+
+    from credit_platform.api import throttling
+
+    key, _raw = make_key()
+    client = get_redis_connection("default")
+
+    def names() -> list[str]:
+        return [entry["name"] for entry in client.client_list()]
+
+    before = len(names())
+    seen: list[int] = []
+
+    def work() -> None:
+        counted = throttling.count(key, 1, now=timezone.now().timestamp(), confirm=False)
+        seen.append(counted.counts[0])
+
+    for _ in range(3):
+        thread = threading.Thread(target=work)
+        thread.start()
+        thread.join()
+    gc.collect()
+    assert seen == [1, 2, 3]  # counted by each thread's own connection
+    assert len(names()) <= before

@@ -11,12 +11,13 @@ from django.db.migrations.executor import MigrationExecutor
 
 
 @contextmanager
-def schema_at(node: tuple[str, str]) -> Iterator[MigrationExecutor]:
-    """The database migrated back to ``node`` for the block (its models:
-    ``executor.loader.project_state([node]).apps``), then forward to the latest migrations again,
-    whatever the block raised. Tests using it need ``django_db(transaction=True)``."""
+def schema_at(*targets: tuple[str, str | None]) -> Iterator[MigrationExecutor]:
+    """The database migrated back to ``targets`` (an app's migration, or ``(app, None)``: none of
+    it) for the block (its models: ``executor.loader.project_state(list(targets)).apps``), then
+    forward to the latest migrations again, whatever the block raised. Tests using it need
+    ``django_db(transaction=True)``."""
     executor = MigrationExecutor(connection)
-    executor.migrate([node])
+    executor.migrate(list(targets))
     try:
         yield executor
     finally:

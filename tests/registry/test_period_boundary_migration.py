@@ -12,6 +12,7 @@ from core import ledger
 from core.models import LedgerEntry
 from registry.choices import RecordCategory, RecordStatus
 from registry.models import CreditRecord
+from tests.migrationkit import schema_at
 
 BEFORE = ("registry", "0005_record_corrections")
 MIGRATION = "0006_provisional_deadlines_and_period_boundaries"
@@ -22,13 +23,8 @@ RECOMPUTED = "registry.record.publicity_recomputed"
 @pytest.fixture
 def previous_schema(transactional_db):
     """The database migrated back to the migration before ours; everything restored afterwards."""
-    executor = MigrationExecutor(connection)
-    executor.migrate([BEFORE])
-    try:
+    with schema_at(BEFORE) as executor:
         yield executor
-    finally:
-        executor.loader.build_graph()
-        executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 def migrate(executor: MigrationExecutor, target: tuple[str, str]) -> None:

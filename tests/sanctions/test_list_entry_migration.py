@@ -7,11 +7,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from core import ledger
 from registry.choices import RecordCategory, RecordStatus
+from tests.migrationkit import schema_at
 
 # Registry goes back too: its later migrations add columns the previous schema's rows lack.
 BEFORE = [("sanctions", None), ("registry", "0006_provisional_deadlines_and_period_boundaries")]
@@ -21,13 +20,8 @@ AFTER = [("sanctions", "0002_list_entries_from_list_records")]
 @pytest.fixture
 def previous_schema(transactional_db):
     """The database without the sanctions tables; everything restored afterwards."""
-    executor = MigrationExecutor(connection)
-    executor.migrate(BEFORE)
-    try:
+    with schema_at(*BEFORE) as executor:
         yield executor
-    finally:
-        executor.loader.build_graph()
-        executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 def test_every_list_record_of_the_previous_schema_gets_one_entry(subject, department_a, previous_schema):

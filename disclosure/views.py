@@ -139,7 +139,7 @@ def _search_bundle(query: str, filters: SearchFilters, page: int) -> dict:
             if row["listed"]:
                 flagged.add(row["subject_id"])
     hits = []
-    subject_url = reverse("disclosure:subject", args=["CODE"]).removesuffix("CODE/")
+    subject_url = reverse("disclosure:subject", args=["__code__"])  # once per page, not per hit
     for pk in result.subject_ids:
         if pk not in subjects:
             continue
@@ -149,7 +149,7 @@ def _search_bundle(query: str, filters: SearchFilters, page: int) -> dict:
         hits.append(
             {
                 "subject": replace(subject, former_names=()),  # a hit shows its current name
-                "url": f"{subject_url}{quote(subject.code, safe='')}/",  # as reverse() would, once
+                "url": subject_url.replace("__code__", quote(subject.code, safe="")),
                 "dishonest": pk in flagged,
                 "record_count": counts.get(pk, 0),
                 "reason": reason,

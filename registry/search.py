@@ -46,6 +46,7 @@ from django.db.models import (
 from django.db.models.expressions import BaseExpression
 from django.utils.translation import gettext as _
 
+from core import prepared
 from core.paging import COUNT_CAP, RANK, is_ranked
 from registry.choices import DISHONESTY_CATEGORIES, District, RecordCategory, SubjectType
 from registry.codes import (
@@ -433,7 +434,8 @@ def _walk(
     )
     database = connections[queryset.db]
     with database.cursor() as cursor:
-        cursor.execute(statement, [*head.params, *count.params, *cut.params, *page.params])
+        # Planned once per connection: planning cost more than running it (core/prepared.py).
+        prepared.execute(cursor, statement, [*head.params, *count.params, *cut.params, *page.params])
         found_rows = cursor.fetchall()
     found, was_cut = (found_rows[0][2], found_rows[0][3]) if found_rows else (0, False)
     with_rows = [row for row in found_rows if row[0] is not None]

@@ -119,3 +119,15 @@ def test_filtersets_made_for_different_requests_keep_their_own_filters_and_forms
     assert not broken.is_valid() and set(broken.form.errors) == {"q"}
     assert first.form.errors == {} and second.form.errors == {}
     assert first.filters["q"].parent is first and second.filters["q"].parent is second
+    # Each form has its own fields and widgets (registry/filtersets.py ``_FieldTemplates``): what
+    # one request's form sets on them is not seen by the next.
+    one, two = first.form, second.form
+    for name, field in one.fields.items():
+        assert field is not two.fields[name] and field.widget is not two.fields[name].widget
+    one.fields["type"].widget.attrs["data-mark"] = "first"
+    one.fields["type"].required = True
+    later = SubjectFilterSet(QueryDict("q=并行"), queryset=Subject.objects.all())
+    assert (
+        "data-mark" not in later.form.fields["type"].widget.attrs and not later.form.fields["type"].required
+    )
+    assert later.is_valid() and list(later.form.fields["type"].choices) == list(two.fields["type"].choices)

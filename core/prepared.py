@@ -14,8 +14,8 @@ What it takes care of:
   with the DB-API connection, so a reconnection (``CONN_MAX_AGE``, a health check) starts afresh;
 - the ``PREPARE`` goes through the raw cursor, so query counts and logs see one query per
   execution, as before; when queries are logged (DEBUG, a test's capture) the ``EXECUTE`` carries
-  the statement's SQL in a comment, so the log says what ran. It survives a rolled-back transaction (PostgreSQL's prepared statements
-  are not transactional);
+  the statement's SQL in a comment, so the log says what ran. A statement survives a rolled-back
+  transaction (PostgreSQL's prepared statements are not transactional);
 - a shape PostgreSQL cannot prepare (a parameter whose type it cannot infer) is remembered and
   run as an ordinary statement; the failed ``PREPARE`` is taken back to a savepoint inside a
   transaction so the transaction goes on;
@@ -118,17 +118,18 @@ def _prepare(cursor: CursorWrapper, held: _Prepared, sql: str, count: int) -> An
     if atomic:
         try:
             raw.execute("SAVEPOINT prepare_statement")
-        except errors.InFailedSqlTransaction:
-            return _FAILED  # the caller's statement will say so; the shape may prepare later
+        except errors.Error:  # a failed transaction or connection: the caller's statement says so
+            return _FAILED  # not remembered: the shape may prepare later
     failure: errors.Error | None = None
     try:
         raw.execute(f"PREPARE {name} AS {numbered}")
     except errors.Error as error:
         failure = error
     if atomic:
-        if failure is not None:
-            raw.execute("ROLLBACK TO SAVEPOINT prepare_statement")
-        raw.execute("RELEASE SAVEPOINT prepare_statement")
+        with cursor.db.wrap_database_errors:  # as Django's errors, like the caller's own statements
+            if failure is not None:
+                raw.execute("ROLLBACK TO SAVEPOINT prepare_statement")
+            raw.execute("RELEASE SAVEPOINT prepare_statement")
     # A duplicate: this session has it already (prepared before the registry was made afresh).
     prepared = failure is None or isinstance(failure, errors.DuplicatePreparedStatement)
     held.names[sql] = name if prepared else _FAILED

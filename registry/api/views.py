@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.choices import Scope
+from core import prepared
 from credit_platform.api.base import CODE_PARAMETER, ApiMixin, errors
 from credit_platform.api.errors import InvalidCode
 from registry import publication, search
@@ -86,7 +87,8 @@ _REGISTRATION_NUMBER_LENGTH = Subject._meta.get_field("registration_number").max
 
 def _fetch(connection, sql: str, params: list[str]) -> tuple | None:
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        # Planned once per connection: planning was 0.1 of the statement's 0.2-0.3 ms (core/prepared.py).
+        prepared.execute(cursor, sql, params)
         return cursor.fetchone()
 
 

@@ -1,0 +1,133 @@
+"""What a visitor sees of each hit on the search page, in Chinese and English, escaped.
+
+The hit list is written in Python (disclosure_tags.search_hits): these tests hold it to what the
+plain template rendered.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import pytest
+from django.template import engines
+from django.urls import reverse
+from django.utils import translation
+
+from disclosure.templatetags.disclosure_tags import search_hits
+from registry import services
+from registry.choices import RecordCategory, SubjectType
+from registry.projection import public_subject
+from tests.base import valid_code
+
+pytestmark = pytest.mark.django_db
+
+SEARCH = reverse("disclosure:search")
+
+# The hit list as the template wrote it before search_hits: the reference the tag must match.
+REFERENCE_HITS = """{% load i18n %}{% for hit in hits %}{% with s=hit.subject %}
+      <li class="hit">
+        <a class="hit-name" href="{{ hit.url }}">{{ s.name }}</a>
+        <div class="hit-meta">
+          <span class="code">{{ s.code }}</span>
+          {% if s.district_label %}<span>{{ s.district_label }}</span>{% endif %}
+          <span>{{ s.subject_type_label }}</span>
+          <span class="status status-{{ s.status }}">{{ s.status_label }}</span>
+        </div>
+        <div class="hit-reason muted small" data-reason="{{ hit.reason }}">
+          {% if hit.reason == "code" %}{% translate "Matched: credit code" %}
+          {% elif hit.reason == "registration_number" %}{% blocktranslate with number=hit.reason_detail %}Matched: registration number {{ number }}{% endblocktranslate %}
+          {% elif hit.reason == "former_name" %}{% blocktranslate with name=hit.reason_detail %}Matched: former name “{{ name }}”{% endblocktranslate %}
+          {% elif hit.reason == "name" %}{% translate "Matched: current name" %}{% endif %}
+        </div>
+        <div class="hit-flags">
+          {% if hit.dishonest %}<span class="tag tag-danger">{% translate "Dishonesty record" %}</span>{% endif %}
+          <span class="muted small">{% blocktranslate count counter=hit.record_count %}{{ counter }} public record{% plural %}{{ counter }} public records{% endblocktranslate %}</span>
+        </div>
+      </li>
+      {% endwith %}{% endfor %}"""  # noqa: E501
+
+
+def _hit(subject, **fields) -> dict:
+    return {
+        "subject": public_subject(subject, ()),
+        "url": reverse("disclosure:subject", args=[subject.code]),
+        "dishonest": False,
+        "record_count": 0,
+        "reason": "name",
+        "reason_detail": subject.name,
+        **fields,
+    }
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_hit_list_is_what_the_template_wrote(make_subject, language):
+    plain = make_subject("北京华为科技有限公司", code=valid_code(division="110108"))
+    odd = make_subject('北京<b>"粗体"</b>&科技有限公司', code=valid_code(category="92", division="110105"))
+    elsewhere = make_subject("外地华为有限公司")
+    hits = [
+        _hit(plain),
+        _hit(plain, reason="code", reason_detail=plain.code, dishonest=True, record_count=1),
+        _hit(odd, reason="registration_number", reason_detail="110108<0001>&", record_count=2),
+        _hit(odd, reason="former_name", reason_detail='旧名<script>"x"</script>', record_count=1234),
+        _hit(elsewhere, reason="", reason_detail="", dishonest=True, record_count=21),
+        {**_hit(elsewhere), "subject": replace(public_subject(elsewhere, ()), district="")},  # no district
+        _hit(odd, url="/subject/a&b/"),
+    ]
+    reference = engines["django"].from_string(REFERENCE_HITS)
+
+    with translation.override(language):
+        assert search_hits(hits) == reference.render({"hits": hits})
+
+
+def _hit_items(body: str) -> list[str]:
+    return re.findall(r'<li class="hit">.*?</li>', body, flags=re.S)
+
+
+def test_a_hit_shows_the_subjects_facts_why_it_matched_and_its_records(
+    client, make_subject, department_a, public_record
+):
+    subject = make_subject("北京华为科技有限公司", code=valid_code(division="110108"))
+    public_record(subject, department_a, category=RecordCategory.SERIOUS_DISHONESTY)
+    public_record(subject, department_a)
+
+    (item,) = _hit_items(client.get(SEARCH, {"q": "华为"}).content.decode())
+
+    assert f'<a class="hit-name" href="/subject/{subject.code}/">北京华为科技有限公司</a>' in item
+    assert f'<span class="code">{subject.code}</span>' in item
+    assert "<span>海淀区</span>" in item and "<span>企业</span>" in item
+    assert '<span class="status status-active">存续</span>' in item
+    assert 'data-reason="name"' in item and "匹配：现用名称" in item
+    assert '<span class="tag tag-danger">有失信记录</span>' in item
+    assert "2 条公示信息" in item
+
+    client.cookies["django_language"] = "en"
+    (item,) = _hit_items(client.get(SEARCH, {"q": "华为"}).content.decode())
+
+    assert "北京华为科技有限公司" in item  # names are data, not translated
+    assert "<span>Enterprise</span>" in item and ">Active</span>" in item
+    assert "Matched: current name" in item
+    assert '<span class="tag tag-danger">Dishonesty record</span>' in item
+    assert "2 public records" in item
+
+
+def test_a_hit_by_former_name_or_code_says_so_in_either_language(client, make_subject):
+    renamed = make_subject("北京旧名华为有限公司")
+    services.update_subject(renamed, name="北京新名科技有限公司")
+
+    body = client.get(SEARCH, {"q": "旧名华为"}).content.decode()
+    assert "匹配：曾用名“北京旧名华为有限公司”" in body and "0 条公示信息" in body
+    assert "tag-danger" not in body
+
+    client.cookies["django_language"] = "en"
+    body = client.get(SEARCH, {"q": renamed.code, "type": SubjectType.ENTERPRISE}).content.decode()
+    assert "Matched: credit code" in body and "0 public records" in body
+
+
+def test_a_name_with_html_characters_is_shown_escaped(client, make_subject):
+    make_subject('华为<script>alert("x")</script>&科技')
+
+    body = client.get(SEARCH, {"q": "华为"}).content.decode()
+
+    assert "<script>alert" not in body
+    assert "华为&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;科技" in body

@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -40,10 +39,11 @@ from disclosure.forms import (
     VerifyLookupForm,
     VerifyUploadForm,
 )
+from disclosure.hit_counts import hit_counts
 from disclosure.public import ANNUAL_REPORT_TAB, BASIC_TAB, TAB_ORDER, page_key, subject_page, tab_records
 from enterprises import visits
 from enterprises.choices import VisitKind
-from registry.choices import DISHONESTY_CATEGORIES, RecordCategory
+from registry.choices import RecordCategory
 from registry.models import CreditRecord, Subject
 from registry.projection import RECORD_RELATED, public_record, public_subject
 from registry.search import SearchFilters, match_reason, search_subjects
@@ -124,20 +124,7 @@ def _search_bundle(query: str, filters: SearchFilters, page: int) -> dict:
             .in_bulk(result.subject_ids)
             .items()
         }
-    # Each hit's public record count and whether one is on a dishonesty list: one grouped read.
-    counts: dict[int, int] = {}
-    flagged: set[int] = set()
-    if result.subject_ids:
-        for row in (
-            CreditRecord.objects.public()
-            .filter(subject_id__in=result.subject_ids)
-            .order_by()  # the model's ordering would sort every record of the page
-            .values("subject_id")
-            .annotate(n=Count("id"), listed=Count("id", filter=Q(category__in=DISHONESTY_CATEGORIES)))
-        ):
-            counts[row["subject_id"]] = row["n"]
-            if row["listed"]:
-                flagged.add(row["subject_id"])
+    counts, flagged = hit_counts(result.subject_ids)  # one grouped read of every hit's records
     hits = []
     subject_url = reverse("disclosure:subject", args=["__code__"])  # once per page, not per hit
     for pk in result.subject_ids:

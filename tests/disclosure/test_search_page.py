@@ -1,19 +1,23 @@
-"""What a visitor sees of each hit on the search page, in Chinese and English, escaped.
+"""What a visitor sees on the search page: each hit's facts in Chinese and English, escaped;
+record counts that follow publications day by day.
 
-The hit list is written in Python (disclosure_tags.search_hits): these tests hold it to what the
-plain template rendered.
+The hit list is written in Python (disclosure_tags.search_hits), the counts' SQL compiled once a
+day (disclosure/hit_counts.py): these tests hold them to what the plain template and queryset gave.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import replace
 
 import pytest
+import time_machine
 from django.template import engines
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
+from disclosure.hit_counts import hit_counts
 from disclosure.templatetags.disclosure_tags import search_hits
 from registry import services
 from registry.choices import RecordCategory, SubjectType
@@ -131,3 +135,45 @@ def test_a_name_with_html_characters_is_shown_escaped(client, make_subject):
 
     assert "<script>alert" not in body
     assert "华为&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;科技" in body
+
+
+def _counts_on_page(client) -> list[str]:
+    body = client.get(SEARCH, {"q": "华为"}).content.decode()
+    return re.findall(r'<span class="muted small">(\d+) 条公示信息</span>', body)
+
+
+def test_record_counts_follow_publications_and_withdrawals_day_by_day(
+    client, make_subject, department_a, public_record
+):
+    subject = make_subject("北京华为科技有限公司")
+    first = public_record(subject, department_a)
+    assert _counts_on_page(client) == ["1"]
+
+    with time_machine.travel(timezone.now() + dt.timedelta(days=1), tick=True):
+        public_record(subject, department_a, category=RecordCategory.SERIOUS_DISHONESTY)
+        assert _counts_on_page(client) == ["2"]
+        assert (
+            '<span class="tag tag-danger">有失信记录</span>'
+            in client.get(SEARCH, {"q": "华为"}).content.decode()
+        )
+
+    with time_machine.travel(timezone.now() + dt.timedelta(days=2), tick=True):
+        services.revoke_record(first, actor=None, reason="决定已撤销")
+        assert _counts_on_page(client) == ["1"]
+
+
+def test_the_counts_use_the_day_they_are_read_on(make_subject, department_a, public_record):
+    """The counts' SQL is compiled once per day: a record whose publicity period has ended is no
+    longer counted the next day, before any job has touched it."""
+    subject = make_subject("北京华为科技有限公司")
+    record = public_record(subject, department_a)
+    assert record.publish_until is not None
+
+    assert hit_counts([subject.pk]) == ({subject.pk: 1}, set())
+    last_day = dt.datetime.combine(record.publish_until - dt.timedelta(days=1), dt.time(23, 0))
+    with time_machine.travel(timezone.make_aware(last_day, timezone.get_fixed_timezone(480)), tick=False):
+        assert hit_counts([subject.pk]) == ({subject.pk: 1}, set())
+    out = dt.datetime.combine(record.publish_until, dt.time(0, 30))
+    with time_machine.travel(timezone.make_aware(out, timezone.get_fixed_timezone(480)), tick=False):
+        assert hit_counts([subject.pk]) == ({}, set())
+    assert hit_counts([]) == ({}, set())

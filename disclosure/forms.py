@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from html import escape
+from typing import Any
 
 from django import forms
 from django.forms.utils import flatatt
@@ -49,23 +51,48 @@ class PublicForm(forms.Form):
 
 
 class SearchForm(PublicForm):
-    """The search box and its filters (the search itself is registry/search.py)."""
+    """The search box and its filters (the search itself is registry/search.py). The choices are
+    static enums, set once here rather than per request."""
 
     q = forms.CharField(
         label=_("Name, unified social credit code or registration number"), required=False, max_length=100
     )
-    district = forms.ChoiceField(label=_("District"), required=False, choices=(), widget=FastSelect)
-    type = forms.ChoiceField(label=_("Subject type"), required=False, choices=(), widget=FastSelect)
+    district = forms.ChoiceField(
+        label=_("District"),
+        required=False,
+        choices=_blank(_("All districts")) + District.choices,
+        widget=FastSelect,
+    )
+    type = forms.ChoiceField(
+        label=_("Subject type"),
+        required=False,
+        choices=_blank(_("All types")) + SubjectType.choices,
+        widget=FastSelect,
+    )
     category = forms.ChoiceField(
-        label=_("Has public records of"), required=False, choices=(), widget=FastSelect
+        label=_("Has public records of"),
+        required=False,
+        choices=_blank(_("Any category")) + RecordCategory.choices,
+        widget=FastSelect,
     )
     dishonest = forms.BooleanField(label=_("Only subjects with a dishonesty record"), required=False)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["district"].choices = _blank(_("All districts")) + list(District.choices)
-        self.fields["type"].choices = _blank(_("All types")) + list(SubjectType.choices)
-        self.fields["category"].choices = _blank(_("Any category")) + list(RecordCategory.choices)
+    @classmethod
+    def filters_key(cls, data: Mapping[str, Any]) -> tuple:
+        """What the filter fields' HTML (all but ``q``) depends on besides the language, read from
+        the query string without building a form: a choice as given when it is offered ("" for
+        none), ``None`` for any other value (every such value renders alike: nothing selected,
+        marked invalid), the box ticked or not. Bounded, so it can key an in-process memo."""
+        key: list[Any] = []
+        for name, field in cls.base_fields.items():
+            if name == "q":
+                continue
+            value = field.widget.value_from_datadict(data, {}, name)
+            if isinstance(field, forms.ChoiceField):
+                value = value or ""
+                value = value if value == "" or field.valid_value(value) else None
+            key.append(value)
+        return tuple(key)
 
 
 class FeedFilterForm(PublicForm):

@@ -22,6 +22,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -152,8 +153,6 @@ def search(request):
     """Search results: exact code first, then names ranked by closeness; capped counts."""
     if _rate_limited(request, "disclosure.search", "RATELIMIT_SEARCH"):
         return too_many_requests(request)
-    form = SearchForm(request.GET)
-    form.is_valid()  # unknown filter values are simply dropped by SearchFilters
     query = (request.GET.get("q") or "").strip()
     filters = SearchFilters.from_params(request.GET)
     page = parse_page(request.GET.get("page"))
@@ -169,7 +168,14 @@ def search(request):
         request,
         "search",
         "disclosure/includes/search_body.html",
-        lambda: {"form": form, "query": query, "filters": filters, **bundle},
+        lambda: {
+            # The filters' HTML is memoised per language and filters_key: the form is built on a miss.
+            "form": SimpleLazyObject(lambda: SearchForm(request.GET)),
+            "filters_key": SearchForm.filters_key(request.GET),
+            "query": query,
+            "filters": filters,
+            **bundle,
+        },
         version=version,
     )
     return render(request, "disclosure/search.html", {"query": query, "result": result, "content": content})

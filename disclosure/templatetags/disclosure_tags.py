@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import template
+from django.template.base import FilterExpression
 from django.utils.formats import localize, number_format
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 
 from registry.choices import District, PenaltyType
 
@@ -120,3 +123,60 @@ def search_hits(hits: list[dict[str, Any]]) -> SafeString:
             )
         )
     return mark_safe("".join(items))  # noqa: S308 (every value escaped above)
+
+
+class _Memo:
+    """A small LRU of rendered HTML, shared by the threads of this process."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[tuple, SafeString] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple) -> SafeString | None:
+        with self.lock:
+            html = self.entries.get(key)
+            if html is not None:
+                self.entries.move_to_end(key)
+            return html
+
+    def put(self, key: tuple, html: SafeString) -> None:
+        with self.lock:
+            self.entries[key] = html
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+
+
+MEMO = _Memo(size=512)
+
+
+class MemoisedNode(template.Node):
+    def __init__(self, nodelist: template.NodeList, name: str, keys: list[FilterExpression]) -> None:
+        self.nodelist, self.name, self.keys = nodelist, name, keys
+
+    def render(self, context: template.Context) -> str:
+        key = (self.name, get_language(), *(expression.resolve(context) for expression in self.keys))
+        html = MEMO.get(key)
+        if html is None:
+            html = mark_safe(self.nodelist.render(context))  # noqa: S308 (the template's own output)
+            MEMO.put(key, html)
+        return html
+
+
+@register.tag
+def memoised(parser: template.base.Parser, token: template.base.Token) -> MemoisedNode:
+    """``{% memoised "name" key ... %}…{% endmemoised %}``: the block rendered once per language
+    and values of the keys, then served from memory in this process (an LRU of 512 blocks). For a
+    part of a page that depends on nothing else, such as the search filters (about 2 ms of CPU
+    through the form renderer); the keys must be bounded, never raw user input."""
+    bits = token.split_contents()
+    if len(bits) < 2:
+        raise template.TemplateSyntaxError("'memoised' takes a name and the values the block depends on")
+    nodelist = parser.parse(("endmemoised",))
+    parser.delete_first_token()
+    return MemoisedNode(nodelist, bits[1].strip("\"'"), [parser.compile_filter(bit) for bit in bits[2:]])

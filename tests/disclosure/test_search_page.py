@@ -1,8 +1,9 @@
-"""What a visitor sees on the search page: each hit's facts in Chinese and English, escaped;
-record counts that follow publications day by day.
+"""What a visitor sees on the search page: each hit's facts in Chinese and English, escaped; the
+filters they chose, in their language; record counts that follow publications day by day.
 
-The hit list is written in Python (disclosure_tags.search_hits), the counts' SQL compiled once a
-day (disclosure/hit_counts.py): these tests hold them to what the plain template and queryset gave.
+Parts of the page are written in Python or remembered in memory (disclosure_tags.search_hits,
+``{% memoised %}``, disclosure/hit_counts.py): these tests hold them to what the plain template
+rendered.
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from django.template import engines
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from disclosure.forms import SearchForm
 from disclosure.hit_counts import hit_counts
+from disclosure.templatetags import disclosure_tags
 from disclosure.templatetags.disclosure_tags import search_hits
 from registry import services
-from registry.choices import RecordCategory, SubjectType
+from registry.choices import District, RecordCategory, SubjectType
 from registry.projection import public_subject
 from tests.base import valid_code
 
@@ -50,6 +53,13 @@ REFERENCE_HITS = """{% load i18n %}{% for hit in hits %}{% with s=hit.subject %}
         </div>
       </li>
       {% endwith %}{% endfor %}"""  # noqa: E501
+
+# The filter fields as the template wrote them before ``{% memoised %}``.
+REFERENCE_FILTERS = """{% for field in form %}{% if field.name != "q" %}
+      <div class="field{% if field.name == 'dishonest' %} field-check{% endif %}">
+        {% if field.name == "dishonest" %}{{ field }} {{ field.label_tag }}{% else %}{{ field.label_tag }} {{ field }}{% endif %}
+      </div>
+      {% endif %}{% endfor %}"""  # noqa: E501
 
 
 def _hit(subject, **fields) -> dict:
@@ -137,6 +147,81 @@ def test_a_name_with_html_characters_is_shown_escaped(client, make_subject):
     assert "华为&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;科技" in body
 
 
+def _filters(body: str) -> str:
+    return re.search(r'<aside class="filters".*?</aside>', body, flags=re.S).group(0)
+
+
+def test_the_filters_show_what_was_chosen_in_the_visitors_language(client, make_subject):
+    make_subject("北京华为科技有限公司")
+    chosen = {
+        "q": "华为",
+        "district": District.HAIDIAN,
+        "category": RecordCategory.PENALTY,
+        "dishonest": "on",
+    }
+
+    plain = _filters(client.get(SEARCH, {"q": "华为"}).content.decode())
+    filtered = _filters(client.get(SEARCH, chosen).content.decode())
+
+    assert "selected" not in plain.replace('<option value="" selected>', "")
+    assert f'<option value="{District.HAIDIAN}" selected>海淀区</option>' in filtered
+    assert '<option value="penalty" selected>行政处罚</option>' in filtered
+    assert "checked" in filtered and "checked" not in plain
+    assert "主体类型" in filtered and "仅显示有失信记录的主体" in filtered
+
+    client.cookies["django_language"] = "en"
+    english = _filters(client.get(SEARCH, chosen).content.decode())
+
+    assert "Subject type" in english and "Only subjects with a dishonesty record" in english
+    assert '<option value="" selected>All types</option>' in english
+    assert '<option value="penalty" selected>Administrative penalty</option>' in english
+    assert "checked" in english
+
+
+QUERIES = [
+    {},
+    {"district": ""},
+    {"district": District.HAIDIAN},
+    {"district": District.CHAOYANG, "type": SubjectType.INDIVIDUAL_BUSINESS},
+    {"district": "999"},
+    {"district": "<b>"},
+    {"type": "nonsense", "category": RecordCategory.LICENCE},
+    {"category": "zz", "dishonest": "0"},
+    {"dishonest": "on"},
+    {"dishonest": "true"},
+    {"dishonest": "false"},
+    {"dishonest": ""},
+]
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_filters_that_share_a_key_render_alike(language):
+    """``SearchForm.filters_key`` keys the memoised filters: queries with one key must render
+    the same fields, queries with different keys different ones."""
+    reference = engines["django"].from_string(REFERENCE_FILTERS)
+    rendered: dict[tuple, str] = {}
+    with translation.override(language):
+        for query in QUERIES:
+            html = reference.render({"form": SearchForm(query)})
+            key = SearchForm.filters_key(query)
+            assert rendered.setdefault(key, html) == html, query
+    assert len(set(rendered.values())) == len(rendered)
+
+
+def test_the_memoised_filters_are_what_the_form_renders(client, make_subject):
+    make_subject("北京华为科技有限公司")
+    reference = engines["django"].from_string(REFERENCE_FILTERS)
+    for language in ["zh-hans", "en", "zh-hans"]:
+        client.cookies["django_language"] = language
+        for query in QUERIES:
+            body = client.get(SEARCH, {"q": "华为", **query}).content.decode()
+            with translation.override(language):
+                assert reference.render({"form": SearchForm({"q": "华为", **query})}) in body, (
+                    language,
+                    query,
+                )
+
+
 def _counts_on_page(client) -> list[str]:
     body = client.get(SEARCH, {"q": "华为"}).content.decode()
     return re.findall(r'<span class="muted small">(\d+) 条公示信息</span>', body)
@@ -177,3 +262,11 @@ def test_the_counts_use_the_day_they_are_read_on(make_subject, department_a, pub
     with time_machine.travel(timezone.make_aware(out, timezone.get_fixed_timezone(480)), tick=False):
         assert hit_counts([subject.pk]) == ({}, set())
     assert hit_counts([]) == ({}, set())
+
+
+def test_the_memos_are_bounded():
+    memo = disclosure_tags._Memo(size=3)
+    for index in range(10):
+        memo.put((index,), str(index))
+    assert memo.get((0,)) is None and memo.get((9,)) == "9"
+    assert len(memo.entries) == 3

@@ -8,7 +8,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import template
+from django.conf import settings
 from django.template.base import FilterExpression
+from django.template.defaulttags import URLNode, url
+from django.urls import get_script_prefix, get_urlconf
 from django.utils.formats import localize, number_format
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
@@ -180,3 +183,45 @@ def memoised(parser: template.base.Parser, token: template.base.Token) -> Memois
     nodelist = parser.parse(("endmemoised",))
     parser.delete_first_token()
     return MemoisedNode(nodelist, bits[1].strip("\"'"), [parser.compile_filter(bit) for bit in bits[2:]])
+
+
+URL_MEMO = _Memo(size=256)
+
+
+class MemoURLNode(URLNode):
+    """``{% url %}`` remembered per URLconf, script prefix, language and current app."""
+
+    def render(self, context: template.Context) -> str:
+        if self.asvar:
+            return super().render(context)
+        try:  # as URLNode.render finds it
+            current_app = context.request.current_app
+        except AttributeError:
+            try:
+                current_app = context.request.resolver_match.namespace
+            except AttributeError:
+                current_app = None
+        key = (
+            get_urlconf() or settings.ROOT_URLCONF,
+            get_script_prefix(),
+            get_language(),
+            current_app,
+            context.autoescape,
+            self.view_name.resolve(context),
+            *(arg.resolve(context) for arg in self.args),
+            *((name, value.resolve(context)) for name, value in self.kwargs.items()),
+        )
+        url = URL_MEMO.get(key)
+        if url is None:
+            url = super().render(context)
+            URL_MEMO.put(key, url)
+        return url
+
+
+@register.tag
+def memo_url(parser: template.base.Parser, token: template.base.Token) -> MemoURLNode:
+    """``{% url %}`` for the links of every page's frame (base.html): reverse() costs about 0.1 ms
+    of CPU, a dozen of them 1.2 ms a page. Only for literal view names and arguments: each
+    distinct URL is remembered (an LRU of 256)."""
+    node = url(parser, token)
+    return MemoURLNode(node.view_name, node.args, node.kwargs, node.asvar)

@@ -1,9 +1,10 @@
 """What a visitor sees on the search page: each hit's facts in Chinese and English, escaped; the
-filters they chose, in their language; record counts that follow publications day by day.
+filters they chose, in their language; record counts that follow publications day by day; the
+site's links under another URLconf or script prefix.
 
 Parts of the page are written in Python or remembered in memory (disclosure_tags.search_hits,
-``{% memoised %}``, disclosure/hit_counts.py): these tests hold them to what the plain template
-rendered.
+``{% memoised %}``, ``{% memo_url %}``, disclosure/hit_counts.py): these tests hold them to what
+the plain template rendered.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from dataclasses import replace
 import pytest
 import time_machine
 from django.template import engines
+from django.test import override_settings
+from django.test.utils import override_script_prefix
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -262,6 +265,22 @@ def test_the_counts_use_the_day_they_are_read_on(make_subject, department_a, pub
     with time_machine.travel(timezone.make_aware(out, timezone.get_fixed_timezone(480)), tick=False):
         assert hit_counts([subject.pk]) == ({}, set())
     assert hit_counts([]) == ({}, set())
+
+
+def test_the_sites_links_follow_the_script_prefix_and_the_urlconf(client, make_subject):
+    make_subject("北京华为科技有限公司")
+    feed, switch = reverse("disclosure:feed"), reverse("set_language")
+    assert f'href="{feed}"' in client.get(SEARCH, {"q": "华为"}).content.decode()
+
+    with override_script_prefix("/credit/"):
+        prefixed = client.get(SEARCH, {"q": "华为"}).content.decode()
+    assert f'href="/credit{feed}"' in prefixed and f'action="/credit{switch}"' in prefixed
+
+    with override_settings(ROOT_URLCONF="tests.disclosure.mounted_urls"):
+        mounted = client.get("/mounted" + SEARCH, {"q": "华为"}).content.decode()
+    assert f'href="/mounted{feed}"' in mounted and f'action="/mounted{switch}"' in mounted
+
+    assert f'href="{feed}"' in client.get(SEARCH, {"q": "华为"}).content.decode()
 
 
 def test_the_memos_are_bounded():

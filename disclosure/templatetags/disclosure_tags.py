@@ -158,12 +158,36 @@ class _Memo:
 MEMO = _Memo(size=512)
 
 
+def _rendering_state(context: template.Context) -> tuple:
+    """What any URL or text in a template block depends on besides its own values: the URLconf
+    (the request's or ROOT_URLCONF), the script prefix, the language, the current app (found as
+    URLNode.render finds it) and autoescaping."""
+    try:
+        current_app = context.request.current_app
+    except AttributeError:
+        try:
+            current_app = context.request.resolver_match.namespace
+        except AttributeError:
+            current_app = None
+    return (
+        get_urlconf() or settings.ROOT_URLCONF,
+        get_script_prefix(),
+        get_language(),
+        current_app,
+        context.autoescape,
+    )
+
+
 class MemoisedNode(template.Node):
     def __init__(self, nodelist: template.NodeList, name: str, keys: list[FilterExpression]) -> None:
         self.nodelist, self.name, self.keys = nodelist, name, keys
 
     def render(self, context: template.Context) -> str:
-        key = (self.name, get_language(), *(expression.resolve(context) for expression in self.keys))
+        key = (
+            self.name,
+            *_rendering_state(context),
+            *(expression.resolve(context) for expression in self.keys),
+        )
         html = MEMO.get(key)
         if html is None:
             html = mark_safe(self.nodelist.render(context))  # noqa: S308 (the template's own output)
@@ -173,10 +197,11 @@ class MemoisedNode(template.Node):
 
 @register.tag
 def memoised(parser: template.base.Parser, token: template.base.Token) -> MemoisedNode:
-    """``{% memoised "name" key ... %}…{% endmemoised %}``: the block rendered once per language
-    and values of the keys, then served from memory in this process (an LRU of 512 blocks). For a
-    part of a page that depends on nothing else, such as the search filters (about 2 ms of CPU
-    through the form renderer); the keys must be bounded, never raw user input."""
+    """``{% memoised "name" key ... %}…{% endmemoised %}``: the block rendered once per values of
+    the keys (and language, URLconf, script prefix), then served from memory in this process (an
+    LRU of 512 blocks). For a part of a page that depends on nothing else, such as the search
+    filters (about 2 ms of CPU through the form renderer) or the site's navigation; the keys must
+    be bounded, never raw user input."""
     bits = token.split_contents()
     if len(bits) < 2:
         raise template.TemplateSyntaxError("'memoised' takes a name and the values the block depends on")
@@ -194,19 +219,8 @@ class MemoURLNode(URLNode):
     def render(self, context: template.Context) -> str:
         if self.asvar:
             return super().render(context)
-        try:  # as URLNode.render finds it
-            current_app = context.request.current_app
-        except AttributeError:
-            try:
-                current_app = context.request.resolver_match.namespace
-            except AttributeError:
-                current_app = None
         key = (
-            get_urlconf() or settings.ROOT_URLCONF,
-            get_script_prefix(),
-            get_language(),
-            current_app,
-            context.autoescape,
+            *_rendering_state(context),
             self.view_name.resolve(context),
             *(arg.resolve(context) for arg in self.args),
             *((name, value.resolve(context)) for name, value in self.kwargs.items()),

@@ -28,6 +28,7 @@ from disclosure.templatetags.disclosure_tags import search_hits
 from registry import services
 from registry.choices import District, RecordCategory, SubjectType
 from registry.projection import public_subject
+from sanctions.choices import LIST_SLUGS
 from tests.base import valid_code
 
 pytestmark = pytest.mark.django_db
@@ -281,6 +282,36 @@ def test_the_sites_links_follow_the_script_prefix_and_the_urlconf(client, make_s
     assert f'href="/mounted{feed}"' in mounted and f'action="/mounted{switch}"' in mounted
 
     assert f'href="{feed}"' in client.get(SEARCH, {"q": "华为"}).content.decode()
+
+
+def _current_nav_link(body: str) -> list[str]:
+    nav = re.search(r'<nav class="site-nav".*?</nav>', body, flags=re.S).group(0)
+    return re.findall(r'<a href="([^"]*)"[^>]*aria-current="page"', nav)
+
+
+def test_the_navigation_marks_the_page_the_visitor_is_on_in_their_language(client):
+    """The navigation is memoised per page kind: each page still marks its own link."""
+    serious = reverse("disclosure:list", args=["serious-dishonesty"])
+    other_list = reverse(
+        "disclosure:list", args=[next(slug for slug in LIST_SLUGS if slug != "serious-dishonesty")]
+    )
+    pages = {
+        reverse("disclosure:home"): [reverse("disclosure:home")],
+        SEARCH: [SEARCH],
+        reverse("disclosure:feed"): [reverse("disclosure:feed")],
+        reverse("disclosure:lists"): [reverse("disclosure:lists")],
+        serious: [serious],
+        other_list: [reverse("disclosure:lists")],
+        reverse("disclosure:verify"): [reverse("disclosure:verify")],
+    }
+    for _round in range(2):
+        for url, current in pages.items():
+            assert _current_nav_link(client.get(url).content.decode()) == current, url
+
+    assert ">信用查询</a>" in client.get(reverse("disclosure:home")).content.decode()
+    client.cookies["django_language"] = "en"
+    body = client.get(reverse("disclosure:home")).content.decode()
+    assert ">Credit search</a>" in body and "Verify a credit report" in body
 
 
 def test_the_memos_are_bounded():

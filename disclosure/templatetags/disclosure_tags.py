@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import threading
 from collections import OrderedDict
 from decimal import Decimal, InvalidOperation
@@ -82,6 +83,13 @@ _HIT = (
     "      </li>\n      "
 )
 _AFTER_REASON = "\n          "  # what the template's {% elif %} lines left after a reason
+_DETAILED_REASONS = {"registration_number", "former_name"}  # reasons that show their detail
+
+
+def _escape(value: Any) -> str:
+    """``conditional_escape``, without its layers for a plain ``str`` (what Django's ``escape``
+    does to one: ``html.escape``); about 2 µs saved on each of a page's hundred values."""
+    return html.escape(value) if type(value) is str else conditional_escape(value)
 
 
 def _reason_text(reason: str, detail: str) -> str:
@@ -90,10 +98,10 @@ def _reason_text(reason: str, detail: str) -> str:
     if reason == "code":
         return gettext("Matched: credit code") + _AFTER_REASON
     if reason == "registration_number":
-        text = gettext("Matched: registration number %(number)s") % {"number": conditional_escape(detail)}
+        text = gettext("Matched: registration number %(number)s") % {"number": _escape(detail)}
         return text + _AFTER_REASON
     if reason == "former_name":
-        text = gettext("Matched: former name “%(name)s”") % {"name": conditional_escape(detail)}
+        text = gettext("Matched: former name “%(name)s”") % {"name": _escape(detail)}
         return text + _AFTER_REASON
     if reason == "name":
         return gettext("Matched: current name")
@@ -102,27 +110,45 @@ def _reason_text(reason: str, detail: str) -> str:
 
 @register.simple_tag
 def search_hits(hits: list[dict[str, Any]]) -> SafeString:
-    """The ``<li>`` of each hit of the search page (views.py ``_search_bundle`` builds them)."""
+    """The ``<li>`` of each hit of the search page (views.py ``_search_bundle`` builds them).
+    A page's hits share a few districts, types, statuses, counts and reasons: each of those is
+    translated and escaped once per page (a label is a function of its value in a language)."""
     dishonest = '<span class="tag tag-danger">{}</span>'.format(gettext("Dishonesty record"))
+    shown_facts: dict[tuple[str, str, str], dict[str, str]] = {}
+    shown_counts: dict[int, str] = {}
+    shown_reasons: dict[tuple[str, str], str] = {}
     items = []
     for hit in hits:
         subject = hit["subject"]
-        district = subject.district_label
+        facts = shown_facts.get((subject.district, subject.subject_type, subject.status))
+        if facts is None:
+            district = subject.district_label
+            facts = shown_facts[(subject.district, subject.subject_type, subject.status)] = {
+                "district": f"<span>{_escape(district)}</span>" if district else "",
+                "subject_type": _escape(subject.subject_type_label),
+                "status": _escape(subject.status),
+                "status_label": _escape(subject.status_label),
+            }
         count = hit["record_count"]
+        record_count = shown_counts.get(count)
+        if record_count is None:
+            record_count = shown_counts[count] = ngettext(
+                "%(counter)s public record", "%(counter)s public records", count
+            ) % {"counter": _escape(localize(count))}
+        reason = (hit["reason"], hit["reason_detail"] if hit["reason"] in _DETAILED_REASONS else "")
+        reason_text = shown_reasons.get(reason)
+        if reason_text is None:
+            reason_text = shown_reasons[reason] = _reason_text(*reason)
         items.append(
             _HIT.format(
-                url=conditional_escape(hit["url"]),
-                name=conditional_escape(subject.name),
-                code=conditional_escape(subject.code),
-                district=f"<span>{conditional_escape(district)}</span>" if district else "",
-                subject_type=conditional_escape(subject.subject_type_label),
-                status=conditional_escape(subject.status),
-                status_label=conditional_escape(subject.status_label),
-                reason=conditional_escape(hit["reason"]),
-                reason_text=_reason_text(hit["reason"], hit["reason_detail"]),
+                url=_escape(hit["url"]),
+                name=_escape(subject.name),
+                code=_escape(subject.code),
+                reason=_escape(hit["reason"]),
+                reason_text=reason_text,
                 dishonest=dishonest if hit["dishonest"] else "",
-                record_count=ngettext("%(counter)s public record", "%(counter)s public records", count)
-                % {"counter": conditional_escape(localize(count))},
+                record_count=record_count,
+                **facts,
             )
         )
     return mark_safe("".join(items))  # noqa: S308 (every value escaped above)

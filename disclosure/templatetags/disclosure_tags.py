@@ -176,10 +176,6 @@ class _Memo:
             while len(self.entries) > self.size:
                 self.entries.popitem(last=False)
 
-    def clear(self) -> None:
-        with self.lock:
-            self.entries.clear()
-
 
 MEMO = _Memo(size=512)
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from django.db import connections, router
 from django.db.models import Count, Q
 
+from core import prepared
 from registry.choices import DISHONESTY_CATEGORIES
 from registry.filtersets import AnyOf
 from registry.models import CreditRecord
@@ -53,7 +54,7 @@ def hit_counts(subject_ids: Sequence[int]) -> tuple[dict[int, int], set[int]]:
     values = list(params)
     values[slot] = list(subject_ids)
     with connections[alias].cursor() as cursor:
-        cursor.execute(sql, values)
+        prepared.execute(cursor, sql, values)  # and planned once per connection (core/prepared.py)
         rows = cursor.fetchall()
     for subject_id, count, listed in rows:
         counts[subject_id] = count

@@ -212,7 +212,7 @@ class NameRank(Expression):
         super().__init__()
         self.text = text
 
-    def as_sql(self, compiler, connection) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         rank = Case(
             When(search_key=self.text, then=Value(Tier.EXACT)),
             When(_name_prefix(self.text), then=Value(Tier.PREFIX)),
@@ -220,7 +220,8 @@ class NameRank(Expression):
             default=Value(Tier.FORMER),
             output_field=IntegerField(),
         )
-        return compiler.compile(rank.resolve_expression(compiler.query, allow_joins=False))
+        sql, params = compiler.compile(rank.resolve_expression(compiler.query, allow_joins=False))
+        return sql, list(params)
 
 
 def capped_count(queryset: QuerySet[Any], cap: int = COUNT_CAP) -> int:

@@ -212,7 +212,7 @@ class MemoisedNode(template.Node):
         )
         html = MEMO.get(key)
         if html is None:
-            html = mark_safe(self.nodelist.render(context))  # noqa: S308 (the template's own output)
+            html = self.nodelist.render(context)  # safe already: the template's own output
             MEMO.put(key, html)
         return html
 

@@ -21,6 +21,8 @@ What it takes care of:
   transaction so the transaction goes on;
 - a connection that forgot its statements (``DISCARD ALL`` by a pooler or an administrator)
   prepares them again, outside a transaction; inside one the error is raised as any other;
+- a statement whose result changed type (a migration altered a column it returns) is prepared
+  again from its SQL, as PostgreSQL asks ("cached plan must not change result type");
 - at most ``MAX_PER_CONNECTION`` shapes per connection: a filtered search has a shape per
   combination of filters, the rest run as ordinary statements;
 - behind PgBouncer in transaction mode (``DATABASE_POOLED``, ``DISABLE_SERVER_SIDE_CURSORS``)
@@ -43,6 +45,7 @@ MAX_PER_CONNECTION = 64
 # ``%s`` becomes ``$n``; ``%%`` (a literal percent sign in a statement with parameters) becomes ``%``.
 _PLACEHOLDER = re.compile(r"%([s%])")
 _FAILED = object()
+_RESULT_CHANGED = "cached plan must not change result type"
 
 
 class _Prepared:
@@ -51,6 +54,7 @@ class _Prepared:
     def __init__(self, raw: Any) -> None:
         self.raw = raw
         self.names: dict[str, Any] = {}
+        self.stale: set[str] = set()  # names to DEALLOCATE before preparing them again
 
 
 def _numbered(sql: str) -> tuple[str, int]:
@@ -93,11 +97,17 @@ def execute(cursor: CursorWrapper, sql: str, params: list[Any]) -> None:
     try:
         cursor.execute(statement, params)
     except DatabaseError as error:
-        if not isinstance(error.__cause__, errors.InvalidSqlStatementName):
+        cause = error.__cause__
+        if isinstance(cause, errors.InvalidSqlStatementName):
+            held.names.clear()  # the session forgot its statements (DISCARD ALL)
+        elif isinstance(cause, errors.FeatureNotSupported) and _RESULT_CHANGED in str(cause):
+            # A migration changed the type of a column it returns: prepared again from its SQL.
+            held.names.pop(sql, None)
+            held.stale.add(name)
+        else:
             raise
-        # The session forgot its statements (DISCARD ALL). Outside a transaction nothing is lost
-        # by preparing again; inside one the transaction is already failed.
-        held.names.clear()
+        # Outside a transaction nothing is lost by preparing again and retrying; inside one the
+        # transaction has already failed (the next one prepares it again).
         if connection.in_atomic_block or _prepare(cursor, held, sql, len(params)) is _FAILED:
             raise
         cursor.execute(statement, params)
@@ -122,9 +132,14 @@ def _prepare(cursor: CursorWrapper, held: _Prepared, sql: str, count: int) -> An
             return _FAILED  # not remembered: the shape may prepare later
     failure: errors.Error | None = None
     try:
+        if name in held.stale:
+            raw.execute("SELECT count(*) FROM pg_prepared_statements WHERE name = %s", [name])
+            if raw.fetchone()[0]:
+                raw.execute(f"DEALLOCATE {name}")
         raw.execute(f"PREPARE {name} AS {numbered}")
     except errors.Error as error:
         failure = error
+    held.stale.discard(name)
     if atomic:
         with cursor.db.wrap_database_errors:  # as Django's errors, like the caller's own statements
             if failure is not None:

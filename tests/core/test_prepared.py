@@ -130,3 +130,24 @@ def test_the_ranked_search_answers_the_same_prepared_or_not(make_subject):
     finally:
         connection.settings_dict = original
     assert first == again == plain and first[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_whose_result_changed_type_is_prepared_again():
+    """A migration run while workers hold the statement (a deployment) changes a column it
+    returns: PostgreSQL refuses the old plan, and the statement is prepared again from its SQL."""
+    sql = "SELECT label FROM prepared_probe WHERE id = %s"
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE prepared_probe (id int PRIMARY KEY, label varchar(10))")
+        cursor.execute("INSERT INTO prepared_probe VALUES (1, 'short')")
+    try:
+        assert _run(sql, [1]) == [("short",)]
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE prepared_probe ALTER COLUMN label TYPE text")
+            cursor.execute("UPDATE prepared_probe SET label = 'longer than ten characters'")
+        assert _run(sql, [1]) == [("longer than ten characters",)]
+        assert _run(sql, [1]) == [("longer than ten characters",)]
+        assert len([text for text in _held() if "FROM prepared_probe" in text]) == 1
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE prepared_probe")

@@ -47,8 +47,10 @@ def subject_version(subject_id: int) -> int:
     return _version(_subject_version_key(subject_id))
 
 
-def global_version() -> int:
-    return _version(GLOBAL_VERSION_KEY)
+def global_version(known: int | None = None) -> int:
+    """The version search results and listing pages hang off; ``known``: as already read in the
+    request's rate limits' round trip (credit_platform/sitelimits.py), when it was there."""
+    return known if known is not None else _version(GLOBAL_VERSION_KEY)
 
 
 def _set_forever(values: dict[str, int]) -> None:

@@ -7,11 +7,15 @@ from django.conf import settings
 from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthenticationMiddleware
 from django.contrib.messages.middleware import MessageMiddleware as DjangoMessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
-from django.http import HttpRequest, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.middleware.locale import LocaleMiddleware
+from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django_otp.middleware import OTPMiddleware as DjangoOTPMiddleware
+
+from core.cache import GLOBAL_VERSION_KEY
+from credit_platform import sitelimits
 
 # The JSON API authenticates every request by its key (credit_platform/api/authentication.py): no
 # session, no signed-in user, no messages. Its docs (/api/docs/) are pages like the others.
@@ -159,7 +163,10 @@ class PublicRateLimitMiddleware:
     address being the one behind the trusted proxies (credit_platform/clientip.py): a client sending
     its own X-Forwarded-For does not escape its count. The API has its own per-key quotas; the
     admin is behind sign-in; health probes and static files are not counted. Heavier pages (search,
-    reports) have tighter limits of their own (disclosure/views.py). A Redis outage fails open."""
+    reports, objections) add tighter limits of their own (``sitelimits.limited``), counted in the
+    same Redis round trip, which also reads the pages' cache version for the view
+    (``request.cache_version``). A request that reaches no view (an unknown address, a redirect, a
+    refusal) is counted after its answer. A Redis outage fails open."""
 
     EXEMPT = ("/api/", "/admin/", "/static/", "/healthz", "/readyz", "/favicon.ico")
 
@@ -167,18 +174,43 @@ class PublicRateLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        rate = settings.RATELIMIT_PUBLIC
-        if rate and not request.path_info.startswith(self.EXEMPT):
-            from django_ratelimit.core import is_ratelimited
+        request.cache_version = None
+        pending = not request.path_info.startswith(self.EXEMPT)
+        request._site_limit_pending = pending
+        response = self.get_response(request)
+        if pending and request._site_limit_pending:
+            public = sitelimits.parse_rate(sitelimits.PUBLIC, settings.RATELIMIT_PUBLIC)
+            if public is not None:
+                sitelimits.count(request, [public], version_key=None)
+        return response
 
-            if is_ratelimited(request, group="public", key="ip", rate=rate, increment=True):
-                from django.http import HttpResponse
-
-                response = HttpResponse(
-                    _("Too many requests from your address; please wait a minute and try again."),
-                    status=429,
-                    content_type="text/plain; charset=utf-8",
-                )
-                response["Retry-After"] = "60"
-                return response
-        return self.get_response(request)
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not getattr(request, "_site_limit_pending", False):
+            return None
+        request._site_limit_pending = False
+        limits = []
+        public = sitelimits.parse_rate(sitelimits.PUBLIC, settings.RATELIMIT_PUBLIC)
+        if public is not None:
+            limits.append(public)
+        own = getattr(view_func, "site_limit", None)
+        if own is not None and request.method in own[2]:
+            group, setting, _methods = own
+            mine = sitelimits.parse_rate(group, getattr(settings, setting))
+            if mine is not None:
+                limits.append(mine)
+        if not limits:
+            return None
+        counted = sitelimits.count(request, limits, version_key=GLOBAL_VERSION_KEY)
+        request.cache_version = counted.version
+        if counted.over is None:
+            return None
+        if counted.over is public:
+            response = HttpResponse(
+                _("Too many requests from your address; please wait a minute and try again."),
+                status=429,
+                content_type="text/plain; charset=utf-8",
+            )
+        else:
+            response = render(request, "429.html", status=429)
+        response["Retry-After"] = str(counted.retry_after)
+        return response

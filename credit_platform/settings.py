@@ -18,6 +18,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from credit_platform.sitelimits import parse_rate
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -461,26 +463,30 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     },
 }
-# Per-client limits of the public site (django-ratelimit "count/period"); with Redis down the
-# limits are not enforced rather than refusing every citizen.
 # How long public pages' data and content stay in Redis (core/cache.py): publicity windows end by
 # date, so not for days; 0 switches page caching off (every view computes its page).
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600)
+# Per-client limits of the public site, "count/period" as 60/m, 10/h, 100/5m, empty for none
+# (credit_platform/sitelimits.py); with Redis down they are not enforced rather than refusing
+# every citizen.
 RATELIMIT_SEARCH = env_str("RATELIMIT_SEARCH", "60/m")
 RATELIMIT_REPORT = env_str("RATELIMIT_REPORT", "10/m")
 RATELIMIT_OBJECTION = env_str("RATELIMIT_OBJECTION", "10/h")  # objections filed by the public
-RATELIMIT_FAIL_OPEN = True
 # Credit reports (disclosure/reports.py): at most this many render at once across the site (one
 # more gets a 429 before any work); a subject's report is reused until the subject changes.
 REPORT_CONCURRENCY = env_int("REPORT_CONCURRENCY", 2)
 REPORT_CACHE_SECONDS = env_int("REPORT_CACHE_SECONDS", 3600)
 # Every public page (credit_platform/middleware.py PublicRateLimitMiddleware), per client address.
 RATELIMIT_PUBLIC = env_str("RATELIMIT_PUBLIC", "300/m")
+for _name in ("RATELIMIT_PUBLIC", "RATELIMIT_SEARCH", "RATELIMIT_REPORT", "RATELIMIT_OBJECTION"):
+    try:
+        parse_rate(_name, globals()[_name])
+    except ValueError as _exc:
+        raise ImproperlyConfigured(str(_exc)) from None
 # The client address: REMOTE_ADDR, or behind the reverse proxies listed in TRUSTED_PROXIES (addresses
 # or networks, comma-separated) the right-most X-Forwarded-For hop that is not one of them
 # (credit_platform/clientip.py). X-Forwarded-For from anyone else is ignored.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
-RATELIMIT_IP_META_KEY = "credit_platform.clientip.client_ip"
 # Identity checks (enterprises/identity.py): questions per API key per hour (fails closed).
 IDENTITY_VERIFY_PER_HOUR = env_int("IDENTITY_VERIFY_PER_HOUR", 100)
 

@@ -15,7 +15,6 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,10 +26,10 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
-from django_ratelimit.core import is_ratelimited
 
 from core import cache
 from core.paging import capped_page, parse_page
+from credit_platform.sitelimits import limited
 from disclosure import figures, lists, reports, signing
 from disclosure.forms import (
     FeedFilterForm,
@@ -55,11 +54,6 @@ FEED_CATEGORIES = (RecordCategory.LICENCE, RecordCategory.PENALTY)
 LISTS = figures.LISTS
 
 
-def _rate_limited(request, group: str, setting: str) -> bool:
-    rate = getattr(settings, setting)
-    return is_ratelimited(request, group=group, key="ip", rate=rate, increment=True)
-
-
 REPORT_POLL_SECONDS = 3  # the waiting page reloads itself this often until the report is ready
 
 
@@ -78,7 +72,7 @@ def _fragment(
     signed-in and anonymous visitors share it; ``context`` runs only on a miss. A subject page's
     fragment hangs off its own ``version`` (disclosure/public.py ``page_key``) instead."""
     query = hashlib.sha256(request.GET.urlencode().encode()).hexdigest()[:32]
-    version = version or str(cache.global_version())
+    version = version or str(cache.global_version(getattr(request, "cache_version", None)))
     key = f"disclosure:fragment:{name}:{version}:{beijing_today()}:{get_language()}:{query}"
     html = cache.cached(key, lambda: render_to_string(template, context(), request))
     return mark_safe(html)  # noqa: S308 (our own template's output, escaped when rendered)
@@ -149,15 +143,15 @@ def _search_bundle(query: str, filters: SearchFilters, page: int) -> dict:
 
 
 @require_GET
+@limited("disclosure.search", "RATELIMIT_SEARCH")
 def search(request):
     """Search results: exact code first, then names ranked by closeness; capped counts."""
-    if _rate_limited(request, "disclosure.search", "RATELIMIT_SEARCH"):
-        return too_many_requests(request)
     query = (request.GET.get("q") or "").strip()
     filters = SearchFilters.from_params(request.GET)
     page = parse_page(request.GET.get("page"))
     digest = hashlib.sha256(f"{query}\n{filters.cache_key()}\n{page}".encode()).hexdigest()
-    version = str(cache.global_version())  # one Redis read for the results and their fragment
+    # Read in the rate limits' round trip (credit_platform/sitelimits.py), for the results and their fragment.
+    version = str(cache.global_version(getattr(request, "cache_version", None)))
     key = f"disclosure:search:{version}:{digest}"
     bundle = cache.cached(key, lambda: _search_bundle(query, filters, page))
     result = bundle["result"]
@@ -236,14 +230,13 @@ def _serve_report(request, subject, issued: reports.IssuedReport) -> HttpRespons
 
 
 @require_http_methods(["GET", "POST"])
+@limited("disclosure.report", "RATELIMIT_REPORT", methods=["POST"])
 def subject_report(request, code: str):
     """POST asks for the subject's signed PDF credit report (rate-limited: rendering is costly): the
     PDF when it is ready, else the worker renders it and the visitor is sent to this page's GET,
     which waits for it (reloading itself) and then serves it. GET never starts a render."""
     subject = _get_subject(code)
     if request.method == "POST":
-        if _rate_limited(request, "disclosure.report", "RATELIMIT_REPORT"):
-            return too_many_requests(request)
         try:
             state = reports.request_report(subject, request.build_absolute_uri("/").rstrip("/"))
         except reports.ReportBusy:

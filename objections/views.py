@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,10 +17,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
-from django_ratelimit.core import is_ratelimited
 
 from core.scope import scope_of
 from core.uploads import serve
+from credit_platform.sitelimits import limited
 from enterprises.services.bindings import active_binding
 from enterprises.views import portal
 from objections.choices import FilerKind, RepairStatus
@@ -73,17 +72,13 @@ def _attachments(form) -> list:
 
 
 @require_http_methods(["GET", "POST"])
+@limited("objections.file", "RATELIMIT_OBJECTION", methods=["POST"])
 def file_objection(request: HttpRequest, record_id: int) -> HttpResponse:
     """Object to a public record (anyone, no login)."""
     record = _public_record_or_404(record_id)
     form = ObjectionForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
-        limited = is_ratelimited(
-            request, group="objections.file", key="ip", rate=settings.RATELIMIT_OBJECTION, increment=True
-        )
-        if limited:
-            return render(request, "429.html", status=429)
         if form.is_valid():
             data = form.cleaned_data
             try:

@@ -156,3 +156,90 @@ def test_a_forged_forwarded_for_does_not_escape_the_limit(client, db, frozen_clo
         for i in range(3)
     ]
     assert proxied == [200, 200, 200]
+
+
+@override_settings(RATELIMIT_PUBLIC="2/m")
+def test_an_address_no_page_answers_is_counted_too(client, db, frozen_clock):
+    """Probing unknown addresses spends the same allowance as reading pages (they reach no view, so
+    they are counted after their 404); the refusal says when the minute ends."""
+    assert client.get("/no-such-page/", REMOTE_ADDR="198.51.100.7").status_code == 404
+    assert client.get("/no-such-page-either/", REMOTE_ADDR="198.51.100.7").status_code == 404
+    refused = client.get(reverse("disclosure:home"), REMOTE_ADDR="198.51.100.7")
+    assert refused.status_code == 429
+    assert 0 < int(refused["Retry-After"]) <= 60
+    assert client.get(reverse("disclosure:home"), REMOTE_ADDR="198.51.100.8").status_code == 200
+
+
+@override_settings(RATELIMIT_PUBLIC="5/m", RATELIMIT_SEARCH="2/m")
+def test_a_search_counts_against_both_limits_and_the_tighter_refuses(client, db, frozen_clock):
+    search = reverse("disclosure:search")
+    statuses = [client.get(search, {"q": "华为"}, REMOTE_ADDR="198.51.100.9").status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    # The refused search still spent one of the address's five pages: two more, then no more.
+    home = [client.get(reverse("disclosure:home"), REMOTE_ADDR="198.51.100.9").status_code for _ in range(3)]
+    assert home == [200, 200, 429]
+
+
+def test_a_page_makes_one_redis_round_trip_for_its_limits_and_cache_version(client, db, monkeypatch):
+    """The public limit, the search's own limit and the version its results hang off are read in
+    one round trip (credit_platform/sitelimits.py): django-ratelimit made two per limit, and the
+    version was a third read."""
+    from core import redispack
+
+    trips, version_reads = [], []
+    execute = redispack.Packed.execute
+    monkeypatch.setattr(
+        redispack.Packed, "execute", lambda self: trips.append(self.commands) or execute(self)
+    )
+    read = versions._version
+    monkeypatch.setattr(versions, "_version", lambda key: version_reads.append(key) or read(key))
+    versions.bump_subjects([])  # a known version, as on a running site
+
+    response = client.get(reverse("disclosure:search"), {"q": "华为"})
+
+    assert response.status_code == 200
+    assert trips == [5]  # GET the version; INCR and EXPIRE the public and the search counters
+    assert versions.GLOBAL_VERSION_KEY not in version_reads
+
+
+@override_settings(RATELIMIT_PUBLIC="1/m", RATELIMIT_SEARCH="1/m")
+def test_with_redis_unreachable_pages_are_served_without_limits(client, db, settings, tmp_path):
+    settings.CACHES = {
+        "default": {
+            **settings.CACHES["default"],
+            "LOCATION": f"unix://{tmp_path}/no-redis.sock",
+        }
+    }
+    search = reverse("disclosure:search")
+    assert [client.get(search, {"q": "华为"}).status_code for _ in range(3)] == [200, 200, 200]
+
+
+def test_a_limit_that_is_not_count_per_period_stops_the_start(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {
+        **os.environ,
+        "RATELIMIT_SEARCH": "sixty a minute",
+        "DJANGO_SETTINGS_MODULE": "credit_platform.settings",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert "'sixty a minute' of RATELIMIT_SEARCH is not COUNT/PERIOD" in result.stderr
+
+
+@override_settings(RATELIMIT_PUBLIC="2/m")
+def test_an_ipv6_client_is_counted_by_its_64_network(client, db, frozen_clock):
+    """One host is given a whole /64: rotating addresses inside it does not escape the limit."""
+    home = reverse("disclosure:home")
+    inside = [client.get(home, REMOTE_ADDR=f"2001:db8:1:2::{i}").status_code for i in range(1, 4)]
+    assert inside == [200, 200, 429]
+    assert client.get(home, REMOTE_ADDR="2001:db8:1:3::1").status_code == 200

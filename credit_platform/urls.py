@@ -4,6 +4,8 @@ enterprise accounts and the portal, objections and credit repair."""
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from accounts import two_factor
@@ -18,7 +20,10 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("favicon.ico", favicon, name="favicon"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's language switch without its CSRF check: choosing a language is all a forged post
+    # could do, and with no token on every page an anonymous visitor gets no cookie at all (no
+    # csrftoken, no "Vary: Cookie"), so the public pages are the same bytes for everyone.
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     # Staff's second factor (accounts/two_factor.py), before the admin's own catch-all patterns.
     path("admin/two-factor/", two_factor.verify, name="two_factor_verify"),
     path("admin/two-factor/setup/", two_factor.enrol, name="two_factor_enrol"),

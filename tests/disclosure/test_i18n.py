@@ -42,3 +42,30 @@ def test_invalid_code_messages_are_translated(client):
     body = client.get(reverse("disclosure:search"), {"q": "9111010500000001"}).content.decode()
 
     assert "统一社会信用代码" in body
+
+
+def test_an_anonymous_visitor_gets_no_cookie_and_can_still_switch_language(make_subject, db):
+    """The language switch needs no CSRF token (credit_platform/urls.py), so the public pages carry
+    none: an anonymous visitor is given no cookie, and every visitor the same page."""
+    from django.conf import settings
+    from django.test import Client
+
+    subject = make_subject("北京华为科技有限公司")
+    visitor = Client(enforce_csrf_checks=True, HTTP_HOST="127.0.0.1")
+    pages = [
+        reverse("disclosure:home"),
+        reverse("disclosure:search") + "?q=华为",
+        reverse("disclosure:feed"),
+        reverse("disclosure:list", args=["serious-dishonesty"]),
+    ]
+    for page in pages:
+        response = visitor.get(page)
+        assert response.status_code == 200, page
+        assert not response.cookies, (page, response.cookies)
+        assert "csrfmiddlewaretoken" not in response.content.decode(), page
+
+    url = reverse("disclosure:subject", args=[subject.code])
+    switched = visitor.post(reverse("set_language"), {"language": "en", "next": url})
+    assert switched.status_code == 302 and switched["Location"] == url
+    assert switched.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    assert '<html lang="en">' in visitor.get(url).content.decode()

@@ -3,10 +3,13 @@ input, and the site's middleware that the JSON API skips; request ids: core/cont
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthenticationMiddleware
 from django.contrib.messages.middleware import MessageMiddleware as DjangoMessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
+from django.db import connections
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import render
@@ -16,6 +19,8 @@ from django_otp.middleware import OTPMiddleware as DjangoOTPMiddleware
 
 from core.cache import GLOBAL_VERSION_KEY
 from credit_platform import sitelimits
+
+logger = logging.getLogger(__name__)
 
 # The JSON API authenticates every request by its key (credit_platform/api/authentication.py): no
 # session, no signed-in user, no messages. Its docs (/api/docs/) are pages like the others.
@@ -156,6 +161,47 @@ class CSPRelaxMiddleware:
                 update["worker-src"] = ["'self'", "blob:"]
             response._csp_update = update
         return response
+
+
+class KeptConnectionMiddleware:
+    """A GET or HEAD uses the database connections its worker kept without Django's ping first
+    (CONN_HEALTH_CHECKS: a ``SELECT 1`` round trip before a request's first query, a third of a
+    search page's round trips). If a kept connection turns out dead meanwhile (a restarted
+    database, a pooler's recycling), the request fails with a 500 that is not sent: the dead
+    connections are closed and the request answered again, once, on new ones (what the ping was
+    for). A failure on a live connection (a statement timeout, a bug) is answered as it was.
+    Placed after the rate limits, so a request answered again is counted once. The API's lookup
+    by code does the same on its own path (registry/api/views.py ``lookup_subject``); the health
+    probes keep the ping, which is what they are asked for (and they answer a failure themselves).
+    """
+
+    SAFE = ("GET", "HEAD")
+    PROBES = ("/healthz", "/readyz")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in self.SAFE or request.path_info.startswith(self.PROBES):
+            return self.get_response(request)
+        kept = [
+            database
+            for database in connections.all(initialized_only=True)
+            if database.connection is not None and not database.health_check_done
+        ]
+        for database in kept:
+            database.health_check_done = True  # as if pinged: the request itself finds out
+        response = self.get_response(request)
+        if response.status_code != 500 or not kept:
+            return response
+        dead = [database for database in kept if database.connection is not None and not database.is_usable()]
+        if not dead:
+            return response
+        logger.warning("kept database connections found dead (%s): answering again", [d.alias for d in dead])
+        response.close()
+        for database in dead:
+            database.close()
+        return self.get_response(request)
 
 
 class PublicRateLimitMiddleware:

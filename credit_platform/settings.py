@@ -150,6 +150,7 @@ MIDDLEWARE = [
     "credit_platform.dbrouter.ReplicaMiddleware",
     "credit_platform.middleware.HostileInputMiddleware",
     "credit_platform.middleware.PublicRateLimitMiddleware",
+    "credit_platform.middleware.KeptConnectionMiddleware",
     "credit_platform.middleware.SessionMiddleware",  # the site only, as the three below
     "credit_platform.middleware.PlatformLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

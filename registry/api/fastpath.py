@@ -92,6 +92,7 @@ REVIEWED_MIDDLEWARE = (
     "credit_platform.dbrouter.ReplicaMiddleware",
     "credit_platform.middleware.HostileInputMiddleware",
     "credit_platform.middleware.PublicRateLimitMiddleware",
+    "credit_platform.middleware.KeptConnectionMiddleware",
     "credit_platform.middleware.SessionMiddleware",
     "credit_platform.middleware.PlatformLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

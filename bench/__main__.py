@@ -27,7 +27,7 @@ SCALES = {
     "small": {"subjects": 100_000, "records_per_subject": 10.0},
     "city": {"subjects": 1_000_000, "records_per_subject": 10.0},
 }
-SECTIONS = ("seed", "inproc", "http", "jobs", "imports")
+SECTIONS = ("seed", "inproc", "http", "jobs", "partitions", "imports")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -71,6 +71,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=16, help="wrk connections under load (default 16)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers (default 4)")
     parser.add_argument("--expire-rows", type=int, default=50_000, help="records the expire job ends")
+    parser.add_argument(
+        "--ledger-entries",
+        type=int,
+        default=20_000_000,
+        help="entries of the per-change ledger built by the partitions section (a city's after years)",
+    )
     parser.add_argument("--import-rows", type=int, default=100_000, help="rows of the importer's benchmark")
     parser.add_argument(
         "--no-pg-settings", action="store_true", help="leave the server's settings alone (not recommended)"

@@ -350,6 +350,11 @@ def run(args, *, reuse: bool) -> list[dict]:
         if "jobs" in sections:
             print("(g) jobs vs raw set-based SQL ...", flush=True)
             rows += city.measure_jobs(args)
+    if "partitions" in sections:
+        from bench.partitions import measure_partitions
+
+        print("(h) partitioning the records by decision year ...", flush=True)
+        rows += measure_partitions(args)
     if "imports" in sections:
         rows += measure_imports(args)
     return rows

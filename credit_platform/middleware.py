@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthenticationMiddleware
 from django.contrib.messages.middleware import MessageMiddleware as DjangoMessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
-from django.db import connections
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import render
@@ -17,6 +16,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django_otp.middleware import OTPMiddleware as DjangoOTPMiddleware
 
+from core import keptconn
 from core.cache import GLOBAL_VERSION_KEY
 from credit_platform import sitelimits
 
@@ -184,14 +184,11 @@ class KeptConnectionMiddleware:
     def __call__(self, request):
         if request.method not in self.SAFE or request.path_info.startswith(self.PROBES):
             return self.get_response(request)
-        kept = [
-            database
-            for database in connections.all(initialized_only=True)
-            if database.connection is not None and not database.health_check_done
-        ]
-        for database in kept:
-            database.health_check_done = True  # as if pinged: the request itself finds out
-        response = self.get_response(request)
+        kept = keptconn.trust_kept()
+        try:
+            response = self.get_response(request)
+        finally:
+            keptconn.forget()
         if response.status_code != 500 or not kept:
             return response
         dead = [database for database in kept if database.connection is not None and not database.is_usable()]

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.choices import Scope
-from core import prepared
+from core import keptconn, prepared
 from credit_platform.api.base import CODE_PARAMETER, ApiMixin, errors
 from credit_platform.api.errors import InvalidCode
 from registry import publication, search
@@ -104,7 +104,7 @@ def lookup_subject(raw: str) -> PublicSubject:
     # Django pings a kept connection (CONN_HEALTH_CHECKS: SELECT 1) before a request's first query,
     # a second round trip for this one-query read; instead the read is retried once on a new
     # connection if the kept one turns out dead (a restarted database, a pooler's recycling).
-    kept = connection.connection is not None and not connection.health_check_done
+    kept = keptconn.unproven(connection)  # a kept connection nothing has checked yet
     if kept:
         connection.health_check_done = True
     try:

@@ -79,13 +79,11 @@ def client_key(request: HttpRequest) -> str:
     from credit_platform.clientip import client_ip
 
     address = client_ip(request)
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        pass
-    else:
-        if ip.version == 6:
+    if ":" in address:  # IPv6 (client_ip hands over valid addresses or REMOTE_ADDR as it came)
+        try:
             address = str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)
+        except ValueError:
+            pass
     return hashlib.blake2b(address.encode(), key=_hash_key(settings.SECRET_KEY), digest_size=12).hexdigest()
 
 

@@ -17,8 +17,12 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import itertools
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -56,7 +60,35 @@ _serial = itertools.count(1)
 # The suite runs on a fixed Beijing clock (ticking from this instant): the records the tests
 # decide in 2026 stay inside their publicity windows, and inside the years the holiday calendar
 # covers, on whatever day the suite really runs. Tests about time travel further themselves.
+ROOT = Path(__file__).resolve().parents[1]
 SUITE_NOW = dt.datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def settings_process(**env: str) -> subprocess.CompletedProcess:
+    """``django.setup()`` in a new process with ``env`` over this one's (the switches tests set for
+    themselves left out): what a deployment with those settings does when it starts."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("SECURE_", "STAFF_OTP"))}
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env={**base, "DJANGO_SETTINGS_MODULE": "credit_platform.settings", **env},
+        capture_output=True,
+        text=True,
+    )
+
+
+def drop_connection(pid: int) -> None:
+    """Terminate the database session ``pid`` from another connection: what a database restart
+    (or a pooler recycling its servers) does to a connection a worker kept."""
+    import psycopg2
+    from django.db import connection
+
+    other = psycopg2.connect(**connection.get_connection_params())
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    finally:
+        other.close()
 
 
 def clear_cache() -> None:

@@ -20,8 +20,7 @@ from rest_framework.throttling import BaseThrottle
 
 from accounts import keycache, requestlog
 from accounts.models import ApiKey
-from core.redispack import Packed
-from core.redispack import command as _command
+from core.redispack import Packed, command
 
 logger = logging.getLogger(__name__)
 
@@ -97,12 +96,12 @@ def _quota_commands(key: ApiKey, cost: int, now: float, confirm: bool) -> tuple[
     memo = (key.prefix, version, costs, *(number for _name, number, _limit, _reset in windows))
     found = _packed.get(memo)
     if found is None:
-        parts = [_command(b"GET", version)] if version is not None else []
+        parts = [command(b"GET", version)] if version is not None else []
         for (name, number, _limit, _reset), units in zip(windows, costs, strict=True):
             counter = KEY_FORMAT.format(prefix=key.prefix, window=name, number=number)
             # A request dearer than a whole window uses the whole window (it is not refused for ever).
-            parts.append(_command(b"INCRBY", counter, units))
-            parts.append(_command(b"EXPIRE", counter, TTL[name]))
+            parts.append(command(b"INCRBY", counter, units))
+            parts.append(command(b"EXPIRE", counter, TTL[name]))
         if len(_packed) >= 1024:  # earlier minutes' and forgotten keys' entries
             _packed.clear()
         found = _packed[memo] = (b"".join(parts), len(parts))

@@ -29,7 +29,7 @@ from accounts.roles import REGULATOR
 from registry import services
 from registry.choices import DepartmentLevel, District
 from registry.models import Department
-from tests.base import valid_code
+from tests.base import settings_process, valid_code
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "Zhengque-mima-2026!"
@@ -181,17 +181,6 @@ def test_staff_reach_the_admin_only_after_enrolling_and_entering_a_totp_code(db)
     assert AuditEvent.objects.filter(event="auth.2fa.verified", username="otp-admin").exists()
 
 
-def _settings_process(**env: str) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("SECURE_", "STAFF_OTP"))}
-    return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
-        cwd=ROOT,
-        env={**base, "DJANGO_SETTINGS_MODULE": "credit_platform.settings", **env},
-        capture_output=True,
-        text=True,
-    )
-
-
 def _production_env() -> dict[str, str]:
     return {
         "DEBUG": "false",
@@ -205,7 +194,7 @@ def _production_env() -> dict[str, str]:
 
 def test_the_development_switch_for_the_second_factor_is_refused_in_production():
     """Attack: a production deployment with STAFF_OTP_REQUIRED=false. Held: it does not start."""
-    result = _settings_process(**_production_env(), STAFF_OTP_REQUIRED="false")
+    result = settings_process(**_production_env(), STAFF_OTP_REQUIRED="false")
     assert result.returncode != 0
     assert "STAFF_OTP_REQUIRED=false is a development switch" in result.stderr
 

@@ -23,7 +23,7 @@ from registry.api.serializers import SubjectSerializer
 from registry.codes import registration_check_digit
 from registry.projection import public_subject
 from tests.apikit import assert_json_error
-from tests.base import Scope, api_client, valid_code
+from tests.base import Scope, api_client, drop_connection, valid_code
 
 
 @pytest.fixture
@@ -197,19 +197,12 @@ def test_the_readers_of_the_log_drain_it_first(make_key, subject):
 def test_a_lookup_on_a_connection_the_database_dropped_is_answered_on_a_new_one(make_key, subject):
     """No ping before the lookup (CONN_HEALTH_CHECKS' SELECT 1): a dead kept connection is found by
     the lookup itself, which is read again on a new one."""
-    import psycopg2
-
     _key, raw = make_key()
     client = api_client(raw)
     path = f"/api/v1/subjects/{subject.code}"
     assert client.get(path).status_code == 200
     dropped = connection.connection.info.backend_pid
-    other = psycopg2.connect(**connection.get_connection_params())
-    try:
-        with other.cursor() as cursor:
-            cursor.execute("SELECT pg_terminate_backend(%s)", [dropped])
-    finally:
-        other.close()
+    drop_connection(dropped)
     connection.health_check_done = False  # a new request of a worker (the test client skips that)
     response = client.get(path)
     assert response.status_code == 200 and response.json()["code"] == subject.code

@@ -4,26 +4,17 @@ database dropped meanwhile costs the visitor nothing (credit_platform/middleware
 
 from __future__ import annotations
 
-import psycopg2
 import pytest
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from tests.base import drop_connection
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SEARCH = reverse("disclosure:search")
-
-
-def _drop(pid: int) -> None:
-    """What a database restart does to a kept connection."""
-    other = psycopg2.connect(**connection.get_connection_params())
-    try:
-        with other.cursor() as cursor:
-            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
-    finally:
-        other.close()
 
 
 def _next_request() -> None:
@@ -45,7 +36,7 @@ def test_a_page_on_a_connection_the_database_dropped_is_answered_on_a_new_one(cl
     make_subject("北京华为科技有限公司")
     assert client.get(SEARCH, {"q": "华为"}).status_code == 200
     dropped = connection.connection.info.backend_pid
-    _drop(dropped)
+    drop_connection(dropped)
     _next_request()
     client.raise_request_exception = False  # the failed first answer is logged, not raised, as in production
 
@@ -62,7 +53,7 @@ def test_a_post_is_never_answered_twice_and_keeps_the_ping(client, make_subject)
     make_subject("北京华为科技有限公司")
     client.get(SEARCH, {"q": "华为"})
     dropped = connection.connection.info.backend_pid
-    _drop(dropped)
+    drop_connection(dropped)
     _next_request()
 
     response = client.post(reverse("objections:file", args=[999_999_999]), {})

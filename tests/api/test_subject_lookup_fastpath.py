@@ -436,24 +436,25 @@ def test_a_quota_counter_outlives_its_window(fast, held, subject):
 
 def test_a_threads_quota_connection_is_closed_when_the_thread_ends(make_key):
     """Each thread keeps its own connection for the quota round trips (credit_platform/api/
-    throttling.py): one that ends leaves no connection open behind it."""
+    throttling.py): one that ends leaves no connection open behind it. Its connections are told
+    apart by their Redis client ids: the other test workers share the server."""
     import gc
     import threading
 
+    from core import redispack
     from credit_platform.api import throttling
 
     key, _raw = make_key()
     client = get_redis_connection("default")
-
-    def names() -> list[str]:
-        return [entry["name"] for entry in client.client_list()]
-
-    before = len(names())
     seen: list[int] = []
+    ids: list[int] = []
 
     def work() -> None:
         counted = throttling.count(key, 1, now=timezone.now().timestamp(), confirm=False)
         seen.append(counted.counts[0])
+        held = redispack._held.connection
+        held.send_command("CLIENT", "ID")
+        ids.append(int(held.read_response()))
 
     for _ in range(3):
         thread = threading.Thread(target=work)
@@ -461,4 +462,6 @@ def test_a_threads_quota_connection_is_closed_when_the_thread_ends(make_key):
         thread.join()
     gc.collect()
     assert seen == [1, 2, 3]  # counted by each thread's own connection
-    assert len(names()) <= before
+    assert len(set(ids)) == 3  # one connection per thread
+    open_ids = {int(entry["id"]) for entry in client.client_list()}
+    assert not open_ids & set(ids)

@@ -64,6 +64,13 @@ ROOT = Path(__file__).resolve().parents[1]
 SUITE_NOW = dt.datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
+def still_clock() -> time_machine.travel:
+    """The clock stopped 20 seconds into a minute: a test's requests count in one fixed window of
+    the quotas and the site's limits (the suite's clock ticks, and a minute may end between two
+    requests)."""
+    return time_machine.travel(SUITE_NOW + dt.timedelta(seconds=20), tick=False)
+
+
 def settings_process(**env: str) -> subprocess.CompletedProcess:
     """``django.setup()`` in a new process with ``env`` over this one's (the switches tests set for
     themselves left out): what a deployment with those settings does when it starts."""

@@ -28,7 +28,7 @@ from credit_platform.wsgi import django_application
 from registry.api import fastpath
 from registry.api.fastpath import LookupFastPath
 from registry.codes import registration_check_digit
-from tests.base import SUITE_NOW, Scope, valid_code
+from tests.base import SUITE_NOW, Scope, still_clock, valid_code
 
 REQUEST_ID = "parity-1"
 
@@ -288,13 +288,15 @@ def test_a_scope_taken_away_and_an_inactive_agency_are_the_ordinary_refusals(
 def test_the_quota_is_counted_and_refused_as_on_the_ordinary_path(fast, django_app, make_key, subject):
     key, raw = make_key(per_minute=3)
     path = f"/api/v1/subjects/{subject.code}"
-    assert [call(fast, path, raw).status for _ in range(3)] == [200, 200, 200]
-    assert django_app.calls == 1  # the first read the key from its row
-    refused = call(fast, path, raw)
+    with still_clock():
+        assert [call(fast, path, raw).status for _ in range(3)] == [200, 200, 200]
+        assert django_app.calls == 1  # the first read the key from its row
+        refused = call(fast, path, raw)
+        ordinary = call(django_application, path, raw)
     assert refused.status == 429 and refused.json()["code"] == "quota_exceeded"
     assert int(refused.headers["Retry-After"]) >= 1
     assert django_app.calls == 1
-    same(refused, call(django_application, path, raw))
+    same(refused, ordinary)
 
 
 def test_the_access_log_rows_are_those_of_the_ordinary_path(fast, held, subject, agency):
@@ -414,21 +416,28 @@ def test_receivers_of_the_request_signals_connected_later_run_on_the_fast_path(f
 def test_the_quota_is_still_counted_after_redis_dropped_the_workers_connection(fast, make_key, subject):
     """The connection a worker keeps for its quota round trips may be closed by Redis (a restart,
     a timeout): the next request connects again and is counted, as before."""
+    from core import redispack
+
     key, raw = make_key(per_minute=3)
     path = f"/api/v1/subjects/{subject.code}"
-    assert call(fast, path, raw).status == 200  # ordinary: reads the key
-    assert call(fast, path, raw).status == 200  # fast: the worker's connection is made
-    client = get_redis_connection("default")
-    assert client.client_kill_filter(_type="normal", skipme=True) >= 1
-    assert call(fast, path, raw).status == 200  # counted over a new connection
-    assert call(fast, path, raw).status == 429
+    with still_clock():
+        assert call(fast, path, raw).status == 200  # ordinary: reads the key
+        assert call(fast, path, raw).status == 200  # fast: the worker's connection is made
+        held = redispack._held.connection
+        held.send_command("CLIENT", "ID")
+        held_id = int(held.read_response())
+        # Only this connection: the other test workers' clients share the server.
+        assert get_redis_connection("default").client_kill_filter(_id=held_id) == 1
+        assert call(fast, path, raw).status == 200  # counted over a new connection
+        assert call(fast, path, raw).status == 429
 
 
 def test_a_quota_counter_outlives_its_window(fast, held, subject):
     key, raw = held
-    assert call(fast, f"/api/v1/subjects/{subject.code}", raw).status == 200
+    with still_clock():
+        assert call(fast, f"/api/v1/subjects/{subject.code}", raw).status == 200
+        now = timezone.now().timestamp()
     client = get_redis_connection("default")
-    now = timezone.now().timestamp()
     minute = client.ttl(f"apiquota:{key.prefix}:m:{int(now // 60)}")
     day = client.ttl(f"apiquota:{key.prefix}:d:{int((now + 8 * 3600) // 86400)}")
     assert minute > 60 - now % 60 and day > 86400 - (now + 8 * 3600) % 86400
@@ -448,9 +457,10 @@ def test_a_threads_quota_connection_is_closed_when_the_thread_ends(make_key):
     client = get_redis_connection("default")
     seen: list[int] = []
     ids: list[int] = []
+    now = timezone.now().timestamp()  # one instant: the three counts fall in one minute's window
 
     def work() -> None:
-        counted = throttling.count(key, 1, now=timezone.now().timestamp(), confirm=False)
+        counted = throttling.count(key, 1, now=now, confirm=False)
         seen.append(counted.counts[0])
         held = redispack._held.connection
         held.send_command("CLIENT", "ID")

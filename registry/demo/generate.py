@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import hashlib
 import itertools
 from collections.abc import Sequence
@@ -141,6 +142,32 @@ class SubjectSpec:
 # The skew of ``skewed`` record counts (benchmarks at city scale).
 SKEW_ZERO_SHARE = 0.6
 SKEW_CAP = 3000
+SKEW_SHAPE = 1.5
+
+
+def skewed_mean(scale: float) -> float:
+    """The exact mean of a skewed count with this Pareto scale: ``SKEW_ZERO_SHARE`` zeros, the
+    others ``min(SKEW_CAP, max(1, floor(scale * X)))`` for X Pareto of ``SKEW_SHAPE``; the mean of a
+    count is the sum over k of P(count >= k), and P(floor(scale * X) >= k) = min(1, (k / scale)^-shape)."""
+    tail = sum(min(1.0, (k / scale) ** -SKEW_SHAPE) for k in range(2, SKEW_CAP + 1))
+    return (1 - SKEW_ZERO_SHARE) * (1 + tail)
+
+
+@functools.lru_cache(maxsize=8)
+def skewed_scale(mean: float) -> float:
+    """The Pareto scale whose skewed counts average ``mean`` (bisection: the mean grows with the
+    scale). The floor and the cap take about 6% off the untruncated mean at 10 a subject, which
+    left a 10M-record benchmark 560,000 records short. Below the least mean (every non-zero count
+    1) the least scale."""
+    low, high = 1e-6, mean / (1 - SKEW_ZERO_SHARE) * 4 + 1
+    for _ in range(60):
+        middle = (low + high) / 2
+        if skewed_mean(middle) < mean:
+            low = middle
+        else:
+            high = middle
+    return high
+
 
 # Organisation categories (positions 1-2): mostly enterprises, many individual businesses.
 SUBJECT_CATEGORIES = Weighted(
@@ -441,12 +468,11 @@ class DemoGenerator:
 
     def _skewed_count(self, mean: float) -> int:
         """Three subjects in five have no record; the others a Pareto-tailed number (shape 1.5, at
-        most ``SKEW_CAP``) whose mean keeps the overall mean near ``mean``."""
+        most ``SKEW_CAP``) scaled so that the overall mean is ``mean`` (``skewed_scale``)."""
         rng = self.rng
         if rng.random() < SKEW_ZERO_SHARE:
             return 0
-        scale = mean / (1 - SKEW_ZERO_SHARE) / 3  # a Pareto of shape 1.5 has mean 3 x its scale
-        return min(SKEW_CAP, max(1, int(rng.paretovariate(1.5) * scale)))
+        return min(SKEW_CAP, max(1, int(rng.paretovariate(SKEW_SHAPE) * skewed_scale(mean))))
 
     # -- records --------------------------------------------------------------------------
 

@@ -9,12 +9,14 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.db.models import Count
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core import ledger
 from core.models import LedgerEntry
 from registry.choices import District, RecordCategory, RecordStatus, SubjectType, district_from_division
 from registry.codes import is_valid_uscc, parse_identity_number
-from registry.demo.generate import BASE_DATE
+from registry.demo.generate import BASE_DATE, DemoGenerator, skewed_mean, skewed_scale
 from registry.models import CreditRecord, Department, RecordTransition, Subject, SubjectName
 from registry.ngrams import normalise_name
 
@@ -113,6 +115,21 @@ def test_a_skewed_load_gives_most_subjects_no_record_and_a_few_many():
     assert counts.count(0) > len(counts) / 2
     assert counts[-1] >= 60
     assert 4 <= sum(counts) / len(counts) <= 16
+
+
+@settings(max_examples=40, deadline=None)
+@given(mean=st.floats(min_value=0.4, max_value=200))
+def test_the_skewed_counts_average_the_mean_asked_for(mean):
+    """``--records-per-subject 10 --skewed`` on 1,000,000 subjects makes 10,000,000 records, not
+    the 9,440,000 that the floor and the cap left of an untruncated Pareto mean."""
+    assert skewed_mean(skewed_scale(mean)) == pytest.approx(mean, rel=1e-6)
+
+
+def test_a_skewed_sample_averages_the_mean():
+    generator = DemoGenerator(seed=5, records_per_subject=10.0, skewed=True)
+    counts = [generator._record_count() for _ in range(300_000)]
+    assert sum(counts) / len(counts) == pytest.approx(10.0, rel=0.03)
+    assert counts.count(0) / len(counts) == pytest.approx(0.6, abs=0.01)
 
 
 def test_another_seed_gives_other_subjects():

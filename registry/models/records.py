@@ -272,6 +272,13 @@ class CreditRecord(models.Model):
                 name="registry_record_expiring",
                 condition=Q(status="published"),
             ),
+            # List entries past their end (expire_publicity's delisting pass): without it each
+            # batch of the pass read every published list entry (3.4 s a batch at 1M subjects).
+            models.Index(
+                fields=["valid_until"],
+                name="registry_record_list_ending",
+                condition=Q(status="published", category__in=LIST_CATEGORIES),
+            ),
             models.Index(
                 fields=["department", "publication_deadline"],
                 name="registry_record_unpublished",

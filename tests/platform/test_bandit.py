@@ -82,7 +82,7 @@ def test_bandit_finds_nothing_new_of_medium_or_high_severity():
             "-r",
             ".",
             "-x",
-            "./.venv,./.data,./.data2,./tests,./bench,./node_modules",
+            "./.venv,./.bench-venv,./.data,./.data2,./tests,./bench,./node_modules",
             "-ll",
             "-f",
             "json",

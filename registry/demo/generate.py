@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import functools
 import hashlib
 import itertools
 from collections.abc import Sequence
@@ -153,7 +152,6 @@ def skewed_mean(scale: float) -> float:
     return (1 - SKEW_ZERO_SHARE) * (1 + tail)
 
 
-@functools.lru_cache(maxsize=8)
 def skewed_scale(mean: float) -> float:
     """The Pareto scale whose skewed counts average ``mean`` (bisection: the mean grows with the
     scale). The floor and the cap take about 6% off the untruncated mean at 10 a subject, which
@@ -267,6 +265,8 @@ class DemoGenerator:
         self.rng = Random(seed)
         self.skewed = skewed
         self.records_per_subject = records_per_subject
+        # Solved once: a million subjects draw a count each.
+        self.skew_scale = skewed_scale(records_per_subject) if skewed and records_per_subject > 0 else 0.0
         self.codes = taken_codes if taken_codes is not None else set()
         self.registration_numbers = taken_registration_numbers or set()
         self.documents = taken_documents or set()
@@ -459,20 +459,21 @@ class DemoGenerator:
         if mean <= 0:
             return 0
         if self.skewed:
-            return self._skewed_count(mean)
+            return self._skewed_count()
         limit, count, product = pow(2.718281828459045, -mean), 0, self.rng.random()
         while product > limit:
             count += 1
             product *= self.rng.random()
         return count
 
-    def _skewed_count(self, mean: float) -> int:
+    def _skewed_count(self) -> int:
         """Three subjects in five have no record; the others a Pareto-tailed number (shape 1.5, at
-        most ``SKEW_CAP``) scaled so that the overall mean is ``mean`` (``skewed_scale``)."""
+        most ``SKEW_CAP``) scaled so that the overall mean is ``records_per_subject``
+        (``skewed_scale``)."""
         rng = self.rng
         if rng.random() < SKEW_ZERO_SHARE:
             return 0
-        return min(SKEW_CAP, max(1, int(rng.paretovariate(SKEW_SHAPE) * skewed_scale(mean))))
+        return min(SKEW_CAP, max(1, int(rng.paretovariate(SKEW_SHAPE) * self.skew_scale)))
 
     # -- records --------------------------------------------------------------------------
 

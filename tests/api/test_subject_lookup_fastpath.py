@@ -24,6 +24,7 @@ from django_redis import get_redis_connection
 
 from accounts import keycache, requestlog
 from accounts.models import ApiKey, ApiRequestLog
+from core import redispack
 from credit_platform.wsgi import django_application
 from registry.api import fastpath
 from registry.api.fastpath import LookupFastPath
@@ -31,6 +32,14 @@ from registry.codes import registration_check_digit
 from tests.base import SUITE_NOW, Scope, still_clock, valid_code
 
 REQUEST_ID = "parity-1"
+
+
+def held_client_id() -> int:
+    """The Redis client id of the connection this thread keeps for its quota round trips
+    (core/redispack.py): the tests that drop or count it must not touch the other workers'."""
+    held = redispack._held.connection
+    held.send_command("CLIENT", "ID")
+    return int(held.read_response())
 
 
 class Counting:
@@ -416,18 +425,13 @@ def test_receivers_of_the_request_signals_connected_later_run_on_the_fast_path(f
 def test_the_quota_is_still_counted_after_redis_dropped_the_workers_connection(fast, make_key, subject):
     """The connection a worker keeps for its quota round trips may be closed by Redis (a restart,
     a timeout): the next request connects again and is counted, as before."""
-    from core import redispack
-
     key, raw = make_key(per_minute=3)
     path = f"/api/v1/subjects/{subject.code}"
     with still_clock():
         assert call(fast, path, raw).status == 200  # ordinary: reads the key
         assert call(fast, path, raw).status == 200  # fast: the worker's connection is made
-        held = redispack._held.connection
-        held.send_command("CLIENT", "ID")
-        held_id = int(held.read_response())
         # Only this connection: the other test workers' clients share the server.
-        assert get_redis_connection("default").client_kill_filter(_id=held_id) == 1
+        assert get_redis_connection("default").client_kill_filter(_id=held_client_id()) == 1
         assert call(fast, path, raw).status == 200  # counted over a new connection
         assert call(fast, path, raw).status == 429
 
@@ -450,7 +454,6 @@ def test_a_threads_quota_connection_is_closed_when_the_thread_ends(make_key):
     import gc
     import threading
 
-    from core import redispack
     from credit_platform.api import throttling
 
     key, _raw = make_key()
@@ -462,9 +465,7 @@ def test_a_threads_quota_connection_is_closed_when_the_thread_ends(make_key):
     def work() -> None:
         counted = throttling.count(key, 1, now=now, confirm=False)
         seen.append(counted.counts[0])
-        held = redispack._held.connection
-        held.send_command("CLIENT", "ID")
-        ids.append(int(held.read_response()))
+        ids.append(held_client_id())
 
     for _ in range(3):
         thread = threading.Thread(target=work)
